@@ -1,0 +1,68 @@
+/*
+ * catalog_cmd.c - `pxtc ls` and `pxtc describe`: read the catalog.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pxt/pxt.h"
+#include "cli.h"
+
+int
+pxt_cli_ls(int argc, char **argv)
+{
+	const char *dir = "";
+	bool recursive = false;
+	pxt_entry *entries;
+	pxt_pool *pool;
+	pxt_env *env;
+	int n, code = PXT_EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-r") == 0)
+			recursive = true;
+		else if (argv[i][0] != '-' && *dir == '\0')
+			dir = argv[i];
+		else {
+			fprintf(stderr, "usage: pxtc ls [DIR] [-r]\n");
+			return PXT_EXIT_USAGE;
+		}
+	}
+	if ((env = pxt_open(NULL)) == NULL)
+		return pxt_cli_fail(NULL);
+	if ((pool = pxt_pool_new(0)) == NULL ||
+	    pxt_list(env, dir, recursive, pool, &entries, &n) != PXT_OK) {
+		code = pxt_cli_fail("ls");
+	} else {
+		for (int i = 0; i < n; i++)
+			printf("%-6s %s\n", entries[i].kind, entries[i].path);
+	}
+	pxt_pool_free(pool);
+	pxt_close(env);
+	return code;
+}
+
+int
+pxt_cli_describe(int argc, char **argv)
+{
+	pxt_pool *pool;
+	pxt_table *t;
+	pxt_env *env;
+	char *text;
+	int code = PXT_EXIT_OK;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: pxtc describe TABLE\n");
+		return PXT_EXIT_USAGE;
+	}
+	if ((env = pxt_open(NULL)) == NULL)
+		return pxt_cli_fail(NULL);
+	pool = pxt_pool_new(0);
+	if (pool == NULL || (t = pxt_get_table(env, argv[1])) == NULL ||
+	    (text = pxt_describe(t, pool)) == NULL)
+		code = pxt_cli_fail("describe");
+	else
+		fputs(text, stdout);
+	pxt_pool_free(pool);
+	pxt_close(env);
+	return code;
+}

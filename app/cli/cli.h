@@ -1,0 +1,22 @@
+/*
+ * cli.h - the subcommands of pxtc, the operator's command-line tool.
+ */
+#ifndef PXT_CLI_H
+#define PXT_CLI_H
+
+/* Exit codes shared by the subcommands. */
+#define PXT_EXIT_OK 0
+#define PXT_EXIT_ERROR 1
+#define PXT_EXIT_USAGE 2
+#define PXT_EXIT_NOT_RUNNING 3
+
+/* Each returns the process exit code; argv[0] is the subcommand's name. */
+int pxt_cli_db(int argc, char **argv);
+int pxt_cli_config(int argc, char **argv);
+int pxt_cli_ls(int argc, char **argv);
+int pxt_cli_describe(int argc, char **argv);
+
+/* Print "pxtc: <message>" for the last libpxt error and return PXT_EXIT_ERROR. */
+int pxt_cli_fail(const char *what);
+
+#endif

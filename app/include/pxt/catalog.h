@@ -1,0 +1,189 @@
+/*
+ * pxt/catalog.h - the public C API for schema code: environments, directories, tables
+ * and columns, in the spirit of Pixeltable's pxt.create_dir / create_table / get_table.
+ *
+ * The catalog lives in the PostgreSQL schema "pxt_catalog" (dirs, tables, columns,
+ * indexes, history, state); user rows live in ordinary tables of the schema "pxt_data",
+ * named after the table's path ("pxt_data"."app/documents"), so psql finds them.
+ * Every change runs in a transaction under one advisory lock, bumps the catalog version
+ * and sends NOTIFY pxt_catalog with it, so concurrent setup programs serialize and
+ * workers learn of changes without polling.
+ *
+ * Errors: functions return a pxt_err (or NULL for handles) and leave a message a user
+ * can act on in pxt_errmsg().
+ */
+#ifndef PXT_CATALOG_H
+#define PXT_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pxt/config.h"
+#include "pxt/db.h"
+#include "pxt/error.h"
+#include "pxt/pool.h"
+#include "pxt/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pxt_env pxt_env;
+typedef struct pxt_table pxt_table;
+
+typedef enum pxt_if_exists {
+	PXT_IF_EXISTS_ERROR = 0,	/* fail with PXT_EEXISTS */
+	PXT_IF_EXISTS_IGNORE,		/* keep what exists (it must match the request) */
+	PXT_IF_EXISTS_REPLACE		/* drop it (and its data) and create anew */
+} pxt_if_exists;
+
+typedef enum pxt_if_missing {
+	PXT_IF_MISSING_ERROR = 0,	/* fail with PXT_ENOTFOUND */
+	PXT_IF_MISSING_IGNORE		/* succeed without doing anything */
+} pxt_if_missing;
+
+/* Column flags of pxt_coldef. */
+#define PXT_COL_REQUIRED	0x1u	/* NOT NULL */
+#define PXT_COL_PRIMARY_KEY	0x2u	/* part of the primary key (implies REQUIRED) */
+
+/*
+ * A column to create. A list of them ends with an entry whose name is NULL ({0}).
+ * elem is the element type of an Array (default Float).
+ */
+typedef struct pxt_coldef {
+	const char *name;
+	pxt_type type;
+	unsigned flags;
+	pxt_type elem;
+} pxt_coldef;
+
+/* A column as the catalog knows it; owned by its pxt_table handle. */
+typedef struct pxt_column {
+	const char *name;
+	pxt_type type;
+	pxt_type elem;
+	bool nullable;
+	bool primary_key;
+	int position;
+	const char *computed;	/* serialized expression, NULL for a plain column */
+	const char *media_dest;	/* NULL: the default media store */
+} pxt_column;
+
+/* Options of pxt_open; pass NULL for the defaults. Fields are only ever appended. */
+typedef struct pxt_open_opts {
+	size_t size;		/* sizeof(pxt_open_opts) */
+	const char *dotenv_path;	/* NULL: ".env" in the working directory */
+} pxt_open_opts;
+
+/*
+ * pxt_open loads the configuration, starts the embedded PostgreSQL when
+ * PIXELTABLE_DB_CONNECT_STR is unset, connects, and creates the catalog when missing.
+ * Returns a new environment (free with pxt_close) or NULL with pxt_errmsg() set.
+ */
+pxt_env *pxt_open(const pxt_open_opts *opts);
+
+/* pxt_close closes the connection and frees the environment and its table handles. */
+void pxt_close(pxt_env *env);
+
+/* Accessors; the returned objects are owned by env. */
+const pxt_config *pxt_env_config(const pxt_env *env);
+pxt_db *pxt_env_db(pxt_env *env);
+
+/*
+ * pxt_catalog_version returns the catalog's schema version (bumped by every change),
+ * or -1 on failure.
+ */
+int64_t pxt_catalog_version(pxt_env *env);
+
+/*
+ * Group several changes into one transaction (under the catalog lock): all of them
+ * land, or none. Without pxt_begin each change is its own transaction.
+ */
+pxt_err pxt_begin(pxt_env *env);
+pxt_err pxt_commit(pxt_env *env);
+pxt_err pxt_rollback(pxt_env *env);
+
+/*
+ * pxt_create_dir creates a directory (a logical namespace, nested with '/'); parents
+ * must exist. PXT_EEXISTS when it exists and if_exists is ERROR (REPLACE acts as
+ * IGNORE for directories: they hold no data of their own).
+ */
+pxt_err pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists);
+
+/*
+ * pxt_drop_dir drops an empty directory; with force, everything below it too
+ * (a destructive change). PXT_ECONFLICT when not empty and force is false.
+ */
+pxt_err pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_missing,
+    bool force);
+
+/*
+ * pxt_create_table creates a table with the given columns (ended by {0}). Without a
+ * PXT_COL_PRIMARY_KEY column the table gets a UUIDv7 primary key "id". With
+ * IGNORE, an existing table must have every given column with the same type, else
+ * PXT_EEXISTS says which differs ("column 'metadata' is Json here, String in the
+ * catalog"). Returns a handle owned by env, or NULL.
+ */
+pxt_table *pxt_create_table(pxt_env *env, const char *path, const pxt_coldef *cols,
+    pxt_if_exists if_exists);
+
+/* pxt_get_table returns a handle (owned by env) or NULL with PXT_ENOTFOUND. */
+pxt_table *pxt_get_table(pxt_env *env, const char *path);
+
+/* pxt_drop_table drops a table and its rows (destructive). */
+pxt_err pxt_drop_table(pxt_env *env, const char *path, pxt_if_missing if_missing);
+
+/*
+ * Columns. pxt_add_column adds a column (nullable unless REQUIRED, which an empty
+ * table only can take); IGNORE requires the same type. pxt_drop_column drops a column
+ * and its values (destructive; never the primary key). pxt_rename_column renames it
+ * in the catalog and the storage table.
+ */
+pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists);
+pxt_err pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing);
+pxt_err pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name);
+
+/* Handle accessors; strings are owned by the handle. */
+const char *pxt_table_path(const pxt_table *t);
+const char *pxt_table_storage(const pxt_table *t);	/* "pxt_data"."app/docs" */
+int pxt_table_ncols(const pxt_table *t);
+const pxt_column *pxt_table_col(const pxt_table *t, int i);
+const pxt_column *pxt_table_find_col(const pxt_table *t, const char *name);
+
+/* An entry of pxt_list. */
+typedef struct pxt_entry {
+	const char *path;
+	const char *kind;	/* "dir", "table", "view" */
+} pxt_entry;
+
+/*
+ * pxt_list lists the directories and tables directly in dir ("" for the top), or
+ * everything below it when recursive, ordered by path. Entries live in pool.
+ */
+pxt_err pxt_list(pxt_env *env, const char *dir, bool recursive, pxt_pool *pool,
+    pxt_entry **entries, int *n);
+
+/*
+ * pxt_describe returns a human-readable description of a table (its columns, types,
+ * keys and storage), in pool memory; NULL on failure.
+ */
+char *pxt_describe(pxt_table *t, pxt_pool *pool);
+
+/*
+ * Schema synchronization, for setup programs. With sync on, create_table / add_column
+ * with IGNORE bring an existing table in line with the declaration instead of failing:
+ * missing columns are added; a column whose type changed is dropped and re-added, and
+ * pxt_sync_finish drops the columns of declared tables that nothing declared any more.
+ * Changes that drop data fail with PXT_EDESTRUCTIVE unless allow_destructive.
+ * Every change made is reported to the change callback (desc is valid during the call).
+ */
+typedef void (*pxt_change_fn)(void *ud, const char *desc, bool destructive);
+void pxt_set_sync(pxt_env *env, bool sync, bool allow_destructive);
+void pxt_on_change(pxt_env *env, pxt_change_fn fn, void *ud);
+pxt_err pxt_sync_finish(pxt_env *env);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

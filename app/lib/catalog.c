@@ -1,0 +1,238 @@
+/*
+ * catalog.c - the catalog schema (pxt_catalog), its version, the change transaction,
+ * directories and listing (see pxt/catalog.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pxt/ident.h"
+#include "pxt/log.h"
+#include "catalog_int.h"
+
+/*
+ * The catalog, format 1. Designed for what comes later: computed columns (columns.
+ * computed, on_error), views (tables.kind, base_id, iterator), indexes, media
+ * destinations (columns.media_dest) and versions (state.version, tables.*_version).
+ */
+static const char pxt_catalog_ddl[] =
+    "CREATE SCHEMA IF NOT EXISTS pxt_catalog;"
+    "CREATE SCHEMA IF NOT EXISTS pxt_data;"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.state ("
+    "  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+    "  format integer NOT NULL,"
+    "  version bigint NOT NULL,"
+    "  changed_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.dirs ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  path text NOT NULL UNIQUE,"
+    "  parent_id bigint REFERENCES pxt_catalog.dirs(id),"
+    "  created_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.tables ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  path text NOT NULL UNIQUE,"
+    "  dir_id bigint REFERENCES pxt_catalog.dirs(id),"
+    "  kind text NOT NULL DEFAULT 'table' CHECK (kind IN ('table','view','snapshot')),"
+    "  base_id bigint REFERENCES pxt_catalog.tables(id),"
+    "  iterator jsonb,"
+    "  storage_schema text NOT NULL DEFAULT 'pxt_data',"
+    "  storage_name text NOT NULL,"
+    "  schema_version bigint NOT NULL DEFAULT 0,"
+    "  data_version bigint NOT NULL DEFAULT 0,"
+    "  comment text,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  UNIQUE (storage_schema, storage_name));"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.columns ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  table_id bigint NOT NULL REFERENCES pxt_catalog.tables(id) ON DELETE CASCADE,"
+    "  name text NOT NULL,"
+    "  position integer NOT NULL,"
+    "  type text NOT NULL,"
+    "  type_params jsonb NOT NULL DEFAULT '{}',"
+    "  nullable boolean NOT NULL DEFAULT true,"
+    "  is_pk boolean NOT NULL DEFAULT false,"
+    "  storage_name text NOT NULL,"
+    "  computed jsonb,"
+    "  stored boolean NOT NULL DEFAULT true,"
+    "  on_error text CHECK (on_error IN ('abort','ignore')),"
+    "  media_dest text,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  UNIQUE (table_id, name));"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.indexes ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  table_id bigint NOT NULL REFERENCES pxt_catalog.tables(id) ON DELETE CASCADE,"
+    "  column_id bigint REFERENCES pxt_catalog.columns(id) ON DELETE CASCADE,"
+    "  name text NOT NULL,"
+    "  kind text NOT NULL CHECK (kind IN ('embedding','fulltext','btree')),"
+    "  params jsonb NOT NULL DEFAULT '{}',"
+    "  storage_name text,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  UNIQUE (table_id, name));"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.history ("
+    "  version bigint PRIMARY KEY,"
+    "  at timestamptz NOT NULL DEFAULT now(),"
+    "  op text NOT NULL,"
+    "  path text);"
+    /* UUIDv7: 48-bit Unix milliseconds, then version 7 and random bits */
+    "CREATE OR REPLACE FUNCTION pxt_catalog.uuid_v7() RETURNS uuid"
+    "  LANGUAGE plpgsql VOLATILE AS $f$"
+    "DECLARE b bytea := uuid_send(gen_random_uuid());"
+    "  ms bigint := floor(extract(epoch FROM clock_timestamp()) * 1000);"
+    "BEGIN"
+    "  b := overlay(b PLACING substring(int8send(ms) FROM 3) FROM 1 FOR 6);"
+    "  b := set_byte(b, 6, (get_byte(b, 6) & 15) | 112);"
+    "  RETURN encode(b, 'hex')::uuid;"
+    "END $f$;"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (1, 0)"
+    "  ON CONFLICT (singleton) DO NOTHING;";
+
+pxt_err
+pxt_cat_ddl(pxt_env *env, const char *sql)
+{
+	return pxt_db_exec_once(env->db, sql, 0, NULL, NULL);
+}
+
+pxt_err
+pxt_cat_bootstrap(pxt_env *env)
+{
+	PGresult *res = NULL;
+	pxt_err rc;
+	bool own;
+	int format = 0;
+
+	/* fast path, no lock: the catalog exists in the current format */
+	rc = pxt_db_exec(env->db, "SELECT to_regclass('pxt_catalog.state') IS NOT NULL",
+	    0, NULL, &res);
+	if (rc != PXT_OK)
+		return rc;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		rc = pxt_db_exec(env->db, "SELECT format FROM pxt_catalog.state", 0, NULL,
+		    &res);
+		if (rc != PXT_OK)
+			return rc;
+		if (PQntuples(res) == 1)
+			format = atoi(PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	if (format > PXT_CATALOG_FORMAT)
+		return pxt_seterr(PXT_EUNSUPPORTED, "the catalog has format %d, newer than "
+		    "this pxtc understands (%d): upgrade pxtc", format, PXT_CATALOG_FORMAT);
+	if (format == PXT_CATALOG_FORMAT)
+		return PXT_OK;
+	if ((rc = pxt_cat_change_begin(env, &own)) != PXT_OK)
+		return rc;
+	rc = pxt_cat_ddl(env, pxt_catalog_ddl);
+	return pxt_cat_change_end(env, own, rc);
+}
+
+pxt_err
+pxt_cat_change_begin(pxt_env *env, bool *own)
+{
+	const char *sql = "SELECT pg_advisory_xact_lock(" "1886942307" ")";
+	pxt_err rc;
+
+	*own = !pxt_db_in_tx(env->db);
+	if (*own && (rc = pxt_db_begin(env->db)) != PXT_OK)
+		return rc;
+	/* re-entrant for this session: cheap when the caller holds it already */
+	rc = pxt_db_exec(env->db, sql, 0, NULL, NULL);
+	if (rc != PXT_OK && *own)
+		pxt_db_rollback(env->db);
+	return rc;
+}
+
+pxt_err
+pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc)
+{
+	if (!own)
+		return rc;
+	if (rc != PXT_OK) {
+		pxt_db_rollback(env->db);
+		return rc;
+	}
+	return pxt_db_commit(env->db);
+}
+
+pxt_err
+pxt_cat_bump(pxt_env *env, const char *op, const char *path)
+{
+	const char *params[] = {op, path};
+
+	return pxt_db_exec(env->db,
+	    "WITH v AS (UPDATE pxt_catalog.state SET version = version + 1,"
+	    " changed_at = now() RETURNING version),"
+	    " h AS (INSERT INTO pxt_catalog.history (version, op, path)"
+	    " SELECT version, $1, $2 FROM v)"
+	    " SELECT pg_notify('pxt_catalog', version::text) FROM v",
+	    2, params, NULL);
+}
+
+pxt_err
+pxt_cat_note(pxt_env *env, bool destructive, const char *fmt, ...)
+{
+	char desc[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	if (destructive && env->sync && !env->allow_destructive)
+		return pxt_seterr(PXT_EDESTRUCTIVE, "refusing to %s: it would drop data "
+		    "(allow it with --allow-destructive)", desc);
+	if (env->change_fn != NULL)
+		env->change_fn(env->change_ud, desc, destructive);
+	pxt_log(PXT_LOG_DEBUG, "catalog: %s", desc);
+	return PXT_OK;
+}
+
+int64_t
+pxt_catalog_version(pxt_env *env)
+{
+	PGresult *res;
+	int64_t v;
+
+	if (pxt_db_exec(env->db, "SELECT version FROM pxt_catalog.state", 0, NULL,
+	    &res) != PXT_OK)
+		return -1;
+	v = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+	PQclear(res);
+	return v;
+}
+
+pxt_err
+pxt_cat_split(pxt_pool *pool, const char *path, char **parent, char **name)
+{
+	const char *slash = strrchr(path, '/');
+
+	*parent = slash ? pxt_pstrndup(pool, path, (size_t)(slash - path))
+	    : pxt_pstrdup(pool, "");
+	*name = pxt_pstrdup(pool, slash ? slash + 1 : path);
+	return *parent && *name ? PXT_OK : PXT_ENOMEM;
+}
+
+pxt_err
+pxt_cat_dir_id(pxt_env *env, const char *path, int64_t *id, bool *exists)
+{
+	const char *params[] = {path};
+	PGresult *res;
+	pxt_err rc;
+
+	*id = 0;
+	*exists = false;
+	if (*path == '\0') {
+		*exists = true;	/* the top: no row */
+		return PXT_OK;
+	}
+	rc = pxt_db_exec(env->db, "SELECT id FROM pxt_catalog.dirs WHERE path = $1", 1,
+	    params, &res);
+	if (rc != PXT_OK)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*exists = true;
+	}
+	PQclear(res);
+	return PXT_OK;
+}

@@ -1,0 +1,94 @@
+/*
+ * catalog_int.h - the environment and table handles, and the catalog helpers shared by
+ * env.c, catalog.c, table.c and migrate.c (internal to libpxt).
+ */
+#ifndef PXT_CATALOG_INT_H
+#define PXT_CATALOG_INT_H
+
+#include "pxt/buf.h"
+#include "pxt/catalog.h"
+
+#define PXT_CATALOG_SCHEMA "pxt_catalog"
+#define PXT_DATA_SCHEMA "pxt_data"
+#define PXT_CATALOG_FORMAT 1
+#define PXT_CATALOG_LOCK 0x70787463	/* advisory lock key: "pxtc" */
+
+struct pxt_declared {
+	struct pxt_declared *next;
+	char *path;
+	char **cols;
+	int ncols, capcols;
+};
+
+struct pxt_env {
+	pxt_config *cfg;
+	pxt_db *db;
+	pxt_pool *pool;			/* lives as long as env */
+	pxt_table *tables;		/* handles handed out, freed at close */
+	bool user_tx;			/* inside pxt_begin ... pxt_commit */
+	bool sync, allow_destructive;
+	pxt_change_fn change_fn;
+	void *change_ud;
+	struct pxt_declared *declared;	/* tables declared while syncing */
+};
+
+struct pxt_table {
+	pxt_table *next;
+	pxt_env *env;
+	pxt_pool *pool;			/* strings and columns of this handle */
+	int64_t id;
+	char *path;
+	char *storage_name;
+	char *storage_sql;		/* quoted "pxt_data"."name" */
+	pxt_column *cols;
+	char **col_storage;		/* storage column name of each column */
+	int ncols;
+	int64_t schema_version;
+};
+
+/* Open a transaction (unless the caller's is open) and take the catalog lock. */
+pxt_err pxt_cat_change_begin(pxt_env *env, bool *own);
+/* Commit (rc == PXT_OK) or roll back an own transaction; returns rc or the commit's. */
+pxt_err pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc);
+/* Bump the catalog version, log the change in history and NOTIFY pxt_catalog. */
+pxt_err pxt_cat_bump(pxt_env *env, const char *op, const char *path);
+/*
+ * Record a change about to be made; PXT_EDESTRUCTIVE when it drops data while syncing
+ * without allow_destructive (the message says what and how to allow it).
+ */
+pxt_err pxt_cat_note(pxt_env *env, bool destructive, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Create the catalog schema when missing. */
+pxt_err pxt_cat_bootstrap(pxt_env *env);
+/* The id of a directory, PXT_ENOTFOUND when it does not exist. "" is the top. */
+pxt_err pxt_cat_dir_id(pxt_env *env, const char *path, int64_t *id, bool *exists);
+/* Split "a/b/c" into parent "a/b" and name "c" (in pool). */
+pxt_err pxt_cat_split(pxt_pool *pool, const char *path, char **parent, char **name);
+/* Load (or reload) the handle of path; NULL with PXT_ENOTFOUND when missing. */
+pxt_table *pxt_cat_load_table(pxt_env *env, const char *path);
+/* Forget the handle of path, if any (after drop); handles stay allocated until close. */
+void pxt_cat_forget_table(pxt_env *env, const char *path);
+/* Append the column DDL `"name" type [NOT NULL] [DEFAULT ...]` for def. */
+pxt_err pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk);
+/* Remember a column declared for a table while syncing. */
+pxt_err pxt_cat_declare(pxt_env *env, const char *path, const char *col);
+/*
+ * Bring existing table t in line with a create_table declaration (IGNORE): without
+ * sync, any difference is PXT_EEXISTS naming the column; with sync, missing columns
+ * are added and changed ones re-created (destructive).
+ */
+pxt_err pxt_cat_reconcile(pxt_env *env, pxt_table *t, const pxt_coldef *cols,
+    int ncols, int npk);
+/* Add a column to t (catalog and storage) at the next position; no checks. */
+pxt_err pxt_cat_add_column(pxt_env *env, pxt_table *t, const pxt_coldef *def);
+/* Drop column name of t (catalog and storage); no checks. */
+pxt_err pxt_cat_drop_column(pxt_env *env, pxt_table *t, const char *name);
+/* Insert the catalog row of column def of table table_id at position. */
+pxt_err pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
+    int position);
+/* Validate one column definition (name, type, flags). */
+pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
+/* Execute a DDL string. */
+pxt_err pxt_cat_ddl(pxt_env *env, const char *sql);
+
+#endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian 12 packages pxtc needs to build, test and run.
+# Used by `make run`, `make test`, .ci/run and the Dockerfile. Installs only what is
+# missing (apt-get update first, --no-install-recommends); needs root (or sudo) only
+# when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # toolchain (CMake >= 3.25)
+  libpq-dev                          # libpq >= 15
+  postgresql-15 postgresql-client-15 # the embedded server's binaries, psql for tests
+  clang libclang-rt-14-dev           # libFuzzer targets
+  passwd procps ca-certificates      # useradd for the service user; pgrep in tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+# pxtc runs its own cluster: keep Debian from creating and starting a default one
+if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+  "${sudo[@]}" mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

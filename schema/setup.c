@@ -1,0 +1,132 @@
+/*
+ * setup.c - the reference app's schema-setup program (the seed's setup_pixeltable.py).
+ *
+ * Flat and idempotent: run it once before the workers start, and again after every
+ * change to this file. It brings the catalog in line with the declarations below in
+ * one transaction, under the catalog lock, so concurrent runs serialize and leave one
+ * catalog.
+ *
+ *   pxtc-setup                       apply; exit 0
+ *   pxtc-setup --dry-run             print what would change; exit 0 in sync, 2 drift,
+ *                                    3 when applying would be refused (drops data)
+ *   pxtc-setup --allow-destructive   apply even changes that drop data
+ * Any error exits 1; a change that would drop data without --allow-destructive, 3.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pxt/pxt.h"
+
+#define EXIT_DRIFT 2
+#define EXIT_DESTRUCTIVE 3
+
+struct setup_report {
+	bool dry_run;
+	int changes;
+	int destructive;
+};
+
+static void
+setup_on_change(void *ud, const char *desc, bool destructive)
+{
+	struct setup_report *r = ud;
+
+	r->changes++;
+	r->destructive += destructive;
+	printf("%s%s%s\n", r->dry_run ? "would " : "", desc,
+	    destructive ? " [destructive]" : "");
+}
+
+/* The schema, as the seed declares it. */
+static pxt_err
+setup_schema(pxt_env *env, const char *ns)
+{
+	char path[PXT_PATH_MAX + 1];
+	pxt_err rc;
+
+	if ((rc = pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
+
+	snprintf(path, sizeof(path), "%s/documents", ns);
+	if (pxt_create_table(env, path, (pxt_coldef[]){
+	    {"document", PXT_DOCUMENT, 0, 0},
+	    {"metadata", PXT_JSON, 0, 0},
+	    {"timestamp", PXT_TIMESTAMP, 0, 0},
+	    {0}}, PXT_IF_EXISTS_IGNORE) == NULL)
+		return pxt_errcode();
+
+	snprintf(path, sizeof(path), "%s/images", ns);
+	if (pxt_create_table(env, path, (pxt_coldef[]){
+	    {"image", PXT_IMAGE, 0, 0},
+	    {"metadata", PXT_JSON, 0, 0},
+	    {"timestamp", PXT_TIMESTAMP, 0, 0},
+	    {0}}, PXT_IF_EXISTS_IGNORE) == NULL)
+		return pxt_errcode();
+
+	return pxt_sync_finish(env);
+}
+
+static int
+setup_usage(void)
+{
+	fprintf(stderr, "usage: pxtc-setup [--dry-run] [--allow-destructive]\n");
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct setup_report report = {0};
+	bool allow = false;
+	const char *ns;
+	pxt_env *env;
+	pxt_err rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			report.dry_run = true;
+		else if (strcmp(argv[i], "--allow-destructive") == 0)
+			allow = true;
+		else
+			return setup_usage();
+	}
+	if ((env = pxt_open(NULL)) == NULL) {
+		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
+		return 1;
+	}
+	ns = pxt_config_str(pxt_env_config(env), "app", "namespace");
+	if (pxt_path_check(ns, "APP_NAMESPACE") != PXT_OK) {
+		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
+		pxt_close(env);
+		return 1;
+	}
+	/* a dry run makes every change inside a transaction it then rolls back */
+	pxt_set_sync(env, true, allow || report.dry_run);
+	pxt_on_change(env, setup_on_change, &report);
+	rc = pxt_begin(env);
+	if (rc == PXT_OK)
+		rc = setup_schema(env, ns);
+	if (rc == PXT_OK && !report.dry_run)
+		rc = pxt_commit(env);
+	else
+		pxt_rollback(env);
+	if (rc != PXT_OK) {
+		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
+		pxt_close(env);
+		return rc == PXT_EDESTRUCTIVE ? EXIT_DESTRUCTIVE : 1;
+	}
+	pxt_close(env);
+	if (report.changes == 0) {
+		printf("schema of '%s' is in sync\n", ns);
+		return 0;
+	}
+	if (!report.dry_run)
+		return 0;
+	if (report.destructive > 0 && !allow) {
+		printf("%d change(s), %d of them destructive: applying needs "
+		    "--allow-destructive\n", report.changes, report.destructive);
+		return EXIT_DESTRUCTIVE;
+	}
+	printf("%d change(s) pending\n", report.changes);
+	return EXIT_DRIFT;
+}

@@ -1,0 +1,205 @@
+/*
+ * test_catalog_api.c - the public schema API against a real PostgreSQL: directories,
+ * tables, columns, if_exists semantics, error messages, storage naming, UUIDv7 keys,
+ * catalog versions, sync mode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pxt/pxt.h"
+#include "pxt_test.h"
+
+#define HAS(needle) (strstr(pxt_errmsg(), (needle)) != NULL)
+
+static void
+test_dirs(pxt_env *env)
+{
+	pxt_pool *pool = pxt_pool_new(0);
+	pxt_entry *e;
+	int n;
+
+	PXT_CHECK_INT(pxt_create_dir(env, "t1", PXT_IF_EXISTS_ERROR), PXT_OK);
+	PXT_CHECK_INT(pxt_create_dir(env, "t1", PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
+	PXT_CHECK_INT(pxt_create_dir(env, "t1", PXT_IF_EXISTS_IGNORE), PXT_OK);
+	PXT_CHECK_INT(pxt_create_dir(env, "t1/sub", PXT_IF_EXISTS_ERROR), PXT_OK);
+	PXT_CHECK_INT(pxt_create_dir(env, "nope/sub", PXT_IF_EXISTS_ERROR), PXT_ENOTFOUND);
+	PXT_CHECK(HAS("parent 'nope' does not exist"));
+	PXT_CHECK_INT(pxt_create_dir(env, "bad name", PXT_IF_EXISTS_ERROR), PXT_EINVAL);
+	PXT_CHECK_INT(pxt_list(env, "", false, pool, &e, &n), PXT_OK);
+	PXT_CHECK(n >= 1);
+	PXT_CHECK_INT(pxt_list(env, "t1", true, pool, &e, &n), PXT_OK);
+	PXT_CHECK_INT(n, 1);
+	PXT_CHECK(n == 1 && strcmp(e[0].path, "t1/sub") == 0 &&
+	    strcmp(e[0].kind, "dir") == 0);
+	PXT_CHECK_INT(pxt_list(env, "missing", false, pool, &e, &n), PXT_ENOTFOUND);
+	pxt_pool_free(pool);
+}
+
+static void
+test_tables(pxt_env *env)
+{
+	pxt_pool *pool = pxt_pool_new(0);
+	const pxt_coldef docs[] = {{"document", PXT_DOCUMENT, 0, 0},
+	    {"metadata", PXT_JSON, 0, 0}, {"timestamp", PXT_TIMESTAMP, 0, 0},
+	    {"vec", PXT_ARRAY, 0, PXT_FLOAT}, {0}};
+	const pxt_coldef other[] = {{"document", PXT_DOCUMENT, 0, 0},
+	    {"metadata", PXT_STRING, 0, 0}, {0}};
+	const pxt_column *c;
+	pxt_table *t, *t2;
+	int64_t v0, v1;
+	char *text;
+
+	v0 = pxt_catalog_version(env);
+	t = pxt_create_table(env, "t1/docs", docs, PXT_IF_EXISTS_ERROR);
+	PXT_CHECK(t != NULL);
+	if (t == NULL) {
+		fprintf(stderr, "%s\n", pxt_errmsg());
+		return;
+	}
+	v1 = pxt_catalog_version(env);
+	PXT_CHECK(v1 > v0);
+	PXT_CHECK_INT(pxt_table_ncols(t), 5);	/* default key id + 4 */
+	c = pxt_table_col(t, 0);
+	PXT_CHECK(c && strcmp(c->name, "id") == 0 && c->type == PXT_UUID &&
+	    c->primary_key && !c->nullable);
+	PXT_CHECK_STR(pxt_table_storage(t), "\"pxt_data\".\"t1/docs\"");
+	PXT_CHECK(pxt_create_table(env, "t1/docs", docs, PXT_IF_EXISTS_ERROR) == NULL);
+	PXT_CHECK(HAS("table 't1/docs' already exists"));
+	t2 = pxt_create_table(env, "t1/docs", docs, PXT_IF_EXISTS_IGNORE);
+	PXT_CHECK(t2 == t);	/* one handle per path */
+	PXT_CHECK_INT(pxt_catalog_version(env), v1);	/* nothing changed */
+	PXT_CHECK(pxt_create_table(env, "t1/docs", other, PXT_IF_EXISTS_IGNORE) == NULL);
+	PXT_CHECK(HAS("table 't1/docs' already exists with a different schema: column "
+	    "'metadata' is String here, Json in the catalog"));
+	PXT_CHECK(pxt_create_table(env, "t1/nodir/x", docs, 0) == NULL);
+	PXT_CHECK(HAS("directory 't1/nodir' does not exist"));
+	PXT_CHECK(pxt_create_table(env, "t1/sub", docs, 0) == NULL);
+	PXT_CHECK(HAS("is a directory"));
+	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"id", PXT_INT, 0, 0},
+	    {0}}, 0) == NULL);
+	PXT_CHECK(HAS("default primary key"));
+	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"a", PXT_INT, 0, 0},
+	    {"a", PXT_INT, 0, 0}, {0}}, 0) == NULL);
+	PXT_CHECK(HAS("declared twice"));
+
+	/* rows: the default key is a UUIDv7 */
+	PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "INSERT INTO pxt_data.\"t1/docs\""
+	    " (document) VALUES ('/tmp/a.pdf')", 0, NULL, NULL), PXT_OK);
+	{
+		PGresult *res;
+
+		PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "SELECT substr(id::text, 15, 1)"
+		    " FROM pxt_data.\"t1/docs\"", 0, NULL, &res), PXT_OK);
+		PXT_CHECK_STR(PQgetvalue(res, 0, 0), "7");
+		PQclear(res);
+	}
+
+	/* columns */
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	    PXT_IF_EXISTS_ERROR), PXT_OK);
+	PXT_CHECK(pxt_table_find_col(t, "title") != NULL);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	    PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	    PXT_IF_EXISTS_IGNORE), PXT_OK);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0},
+	    PXT_IF_EXISTS_IGNORE), PXT_EEXISTS);
+	PXT_CHECK(HAS("column 'title' is Int here, String in the catalog"));
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"must", PXT_INT, PXT_COL_REQUIRED,
+	    0}, 0), PXT_EINVAL);
+	PXT_CHECK(HAS("has rows"));
+	PXT_CHECK_INT(pxt_rename_column(t, "title", "heading"), PXT_OK);
+	PXT_CHECK(pxt_table_find_col(t, "heading") && !pxt_table_find_col(t, "title"));
+	PXT_CHECK_INT(pxt_rename_column(t, "nope", "x"), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_rename_column(t, "heading", "metadata"), PXT_EEXISTS);
+	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_ERROR), PXT_OK);
+	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_ERROR), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_IGNORE), PXT_OK);
+	PXT_CHECK_INT(pxt_drop_column(t, "id", 0), PXT_EINVAL);
+	PXT_CHECK(HAS("primary key"));
+	text = pxt_describe(t, pool);
+	PXT_CHECK(text && strstr(text, "Array(Float)") && strstr(text, "document"));
+
+	/* a path too long for a PostgreSQL name is stored as t<id> */
+	PXT_CHECK_INT(pxt_create_dir(env, "t1/a_very_long_directory_name_for_testing", 0),
+	    PXT_OK);
+	t2 = pxt_create_table(env, "t1/a_very_long_directory_name_for_testing/"
+	    "and_a_long_table_name", docs, 0);
+	PXT_CHECK(t2 && strncmp(pxt_table_storage(t2), "\"pxt_data\".\"t", 13) == 0);
+
+	/* replace drops the rows */
+	t2 = pxt_create_table(env, "t1/docs", other, PXT_IF_EXISTS_REPLACE);
+	PXT_CHECK(t2 == t && pxt_table_find_col(t, "metadata")->type == PXT_STRING);
+
+	/* drop */
+	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, false), PXT_ECONFLICT);
+	PXT_CHECK(HAS("not empty"));
+	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "t1/docs") == NULL);
+	PXT_CHECK_INT(pxt_errcode(), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", PXT_IF_MISSING_IGNORE), PXT_OK);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0}, 0),
+	    PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, true), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "t1/a_very_long_directory_name_for_testing/"
+	    "and_a_long_table_name") == NULL);
+	pxt_pool_free(pool);
+}
+
+static int nchanges, ndestructive;
+
+static void
+count_change(void *ud, const char *desc, bool destructive)
+{
+	(void)ud;
+	(void)desc;
+	nchanges++;
+	ndestructive += destructive;
+}
+
+static void
+test_sync_and_tx(pxt_env *env)
+{
+	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0}, {"b", PXT_STRING, 0, 0}, {0}};
+	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0}, {"c", PXT_BOOL, 0, 0}, {0}};
+
+	PXT_CHECK_INT(pxt_create_dir(env, "s", 0), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "s/t", v1, 0) != NULL);
+	/* a rolled-back transaction leaves nothing behind */
+	PXT_CHECK_INT(pxt_begin(env), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "s/gone", v1, 0) != NULL);
+	PXT_CHECK_INT(pxt_rollback(env), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "s/gone") == NULL);
+
+	pxt_on_change(env, count_change, NULL);
+	pxt_set_sync(env, true, false);
+	PXT_CHECK_INT(pxt_begin(env), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "s/t", v2, PXT_IF_EXISTS_IGNORE) != NULL);
+	PXT_CHECK_INT(nchanges, 1);	/* add c */
+	PXT_CHECK_INT(pxt_sync_finish(env), PXT_EDESTRUCTIVE);	/* drop b refused */
+	PXT_CHECK(HAS("drop column 'b'") && HAS("--allow-destructive"));
+	PXT_CHECK_INT(pxt_rollback(env), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "s/t") && !pxt_table_find_col(pxt_get_table(env,
+	    "s/t"), "c"));
+	pxt_set_sync(env, false, false);
+	pxt_on_change(env, NULL, NULL);
+	PXT_CHECK_INT(pxt_drop_dir(env, "s", 0, true), PXT_OK);
+}
+
+int
+main(void)
+{
+	pxt_env *env = pxt_open(NULL);
+
+	PXT_CHECK(env != NULL);
+	if (env == NULL) {
+		fprintf(stderr, "%s\n", pxt_errmsg());
+		return pxt_test_done();
+	}
+	test_dirs(env);
+	test_tables(env);
+	test_sync_and_tx(env);
+	pxt_close(env);
+	return pxt_test_done();
+}
