@@ -130,29 +130,45 @@ pxt_cat_bootstrap(pxt_env *env)
 pxt_err
 pxt_cat_change_begin(pxt_env *env, bool *own)
 {
-	const char *sql = "SELECT pg_advisory_xact_lock(" "1886942307" ")";
+	const char *lock = "SELECT pg_advisory_xact_lock(1886942307)";	/* "pxtc" */
 	pxt_err rc;
 
 	*own = !pxt_db_in_tx(env->db);
-	if (*own && (rc = pxt_db_begin(env->db)) != PXT_OK)
+	if (*own)
+		rc = pxt_db_begin(env->db);
+	else	/* inside the caller's transaction: a failed change undoes only itself */
+		rc = pxt_db_exec_once(env->db, "SAVEPOINT pxt_change", 0, NULL, NULL);
+	if (rc != PXT_OK)
 		return rc;
 	/* re-entrant for this session: cheap when the caller holds it already */
-	rc = pxt_db_exec(env->db, sql, 0, NULL, NULL);
-	if (rc != PXT_OK && *own)
-		pxt_db_rollback(env->db);
-	return rc;
+	rc = pxt_db_exec(env->db, lock, 0, NULL, NULL);
+	if (rc != PXT_OK)
+		return pxt_cat_change_end(env, *own, rc);
+	return PXT_OK;
 }
 
 pxt_err
 pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc)
 {
-	if (!own)
-		return rc;
-	if (rc != PXT_OK) {
-		pxt_db_rollback(env->db);
-		return rc;
+	char saved[1024];
+
+	if (own) {
+		if (rc != PXT_OK) {
+			pxt_db_rollback(env->db);
+			return rc;
+		}
+		return pxt_db_commit(env->db);
 	}
-	return pxt_db_commit(env->db);
+	if (rc == PXT_OK)
+		return pxt_db_exec_once(env->db, "RELEASE SAVEPOINT pxt_change", 0, NULL,
+		    NULL);
+	/* keep the message of the failure, not of the clean-up */
+	snprintf(saved, sizeof(saved), "%s", pxt_errmsg());
+	if (pxt_db_exec_once(env->db, "ROLLBACK TO SAVEPOINT pxt_change; "
+	    "RELEASE SAVEPOINT pxt_change", 0, NULL, NULL) != PXT_OK)
+		pxt_log(PXT_LOG_WARN, "could not undo a failed change: %s", pxt_errmsg());
+	pxt_seterr(rc, "%s", saved);
+	return rc;
 }
 
 pxt_err

@@ -11,7 +11,6 @@
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
 #define PXT_CATALOG_FORMAT 1
-#define PXT_CATALOG_LOCK 0x70787463	/* advisory lock key: "pxtc" */
 
 struct pxt_declared {
 	struct pxt_declared *next;
@@ -46,9 +45,16 @@ struct pxt_table {
 	int64_t schema_version;
 };
 
-/* Open a transaction (unless the caller's is open) and take the catalog lock. */
+/*
+ * Open a transaction (inside the caller's: a savepoint) and take the catalog lock.
+ * *own tells whether the transaction is ours.
+ */
 pxt_err pxt_cat_change_begin(pxt_env *env, bool *own);
-/* Commit (rc == PXT_OK) or roll back an own transaction; returns rc or the commit's. */
+/*
+ * Commit (rc == PXT_OK) or roll back what pxt_cat_change_begin opened, so a failed
+ * change leaves nothing behind even inside a caller's transaction. Returns rc, or the
+ * commit's error.
+ */
 pxt_err pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc);
 /* Bump the catalog version, log the change in history and NOTIFY pxt_catalog. */
 pxt_err pxt_cat_bump(pxt_env *env, const char *op, const char *path);

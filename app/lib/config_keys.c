@@ -22,7 +22,7 @@
 #define B PXT_CFG_BOOL
 #define L PXT_CFG_LIST
 
-const struct pxt_cfgkey pxt_cfg_keys[PXT_CFG_NKEYS] = {
+const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"pixeltable", "db_connect_str", S, true, 0, 0, NULL,
 	    "libpq connection string of an external PostgreSQL; unset: embedded"},
 	{"pixeltable", "file_cache_size_g", F, false, 0, 0, NULL,
@@ -86,6 +86,9 @@ const struct pxt_cfgkey pxt_cfg_keys[PXT_CFG_NKEYS] = {
 	{"app", "namespace", S, false, 0, 0, "app",
 	    "the reference app's directory (APP_NAMESPACE)"},
 };
+
+_Static_assert(sizeof(pxt_cfg_keys) / sizeof(pxt_cfg_keys[0]) == PXT_CFG_NKEYS,
+    "PXT_CFG_NKEYS must count the entries of pxt_cfg_keys");
 
 #undef S
 #undef I

@@ -2,6 +2,7 @@
  * env.c - opening an environment: configuration, the database (embedded or external),
  * the catalog; and the user-visible transaction (see pxt/catalog.h).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ pxt_open(const pxt_open_opts *opts)
 	pxt_env *env;
 	pxt_err rc;
 
-	if (opts != NULL && opts->size >= sizeof(size_t) + sizeof(const char *))
+	/* read only the fields the caller's version of the struct has */
+	if (opts != NULL && opts->size >= offsetof(pxt_open_opts, dotenv_path) +
+	    sizeof(opts->dotenv_path))
 		dotenv = opts->dotenv_path;
 	env = calloc(1, sizeof(*env));
 	if (env == NULL || (env->pool = pxt_pool_new(0)) == NULL) {

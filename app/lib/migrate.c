@@ -102,12 +102,11 @@ pxt_cat_reconcile(pxt_env *env, pxt_table *t, const pxt_coldef *cols, int ncols,
 		rc = pxt_seterr(PXT_EEXISTS, "table '%s' already exists with a different "
 		    "schema: its primary key is not the default 'id'", t->path);
 	for (int i = 0; rc == PXT_OK && i < ncols; i++) {
-		int before = t->ncols;
 		const pxt_column *have = pxt_table_find_col(t, cols[i].name);
 
+		/* t is not reloaded until the end, so have stays valid */
+		changed |= have == NULL || pxt_col_diff(pool, &cols[i], have) != NULL;
 		rc = pxt_reconcile_one(env, t, &cols[i], pool);
-		changed |= have == NULL || before != t->ncols ||
-		    pxt_col_diff(pool, &cols[i], have) != NULL;
 	}
 	if (rc == PXT_OK && changed)
 		rc = pxt_cat_bump(env, "sync_table", t->path);

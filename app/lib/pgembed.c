@@ -71,6 +71,22 @@ pxt_embedded_conninfo(const pxt_config *cfg, const char *dbname)
 	return pxt_buf_steal(&b);
 }
 
+/* A home pxtc would give to the service user must not be a system folder. */
+static pxt_err
+pxt_home_check(const char *home)
+{
+	static const char *const system[] = {"/", "/bin", "/boot", "/dev", "/etc",
+	    "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/run", "/sbin",
+	    "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/tmp"};
+
+	for (size_t i = 0; i < sizeof(system) / sizeof(*system); i++)
+		if (strcmp(home, system[i]) == 0)
+			return pxt_seterr(PXT_ECONFIG, "PIXELTABLE_HOME '%s' is a system "
+			    "folder: use a folder of its own (for example %s/pixeltable)",
+			    home, strcmp(home, "/") == 0 ? "" : home);
+	return PXT_OK;
+}
+
 /* Create the home and its folders, owned by the service user. */
 static pxt_err
 pxt_home_prepare(const struct pxt_pgpaths *p, uid_t uid, gid_t gid)
@@ -80,6 +96,8 @@ pxt_home_prepare(const struct pxt_pgpaths *p, uid_t uid, gid_t gid)
 	char path[PATH_MAX];
 	pxt_err rc;
 
+	if ((rc = pxt_home_check(p->home)) != PXT_OK)
+		return rc;
 	if (geteuid() == 0 && (rc = pxt_check_traversable(p->home, uid, gid)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_mkdir_p(p->home, 0755)) != PXT_OK)

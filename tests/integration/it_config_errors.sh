@@ -40,3 +40,7 @@ if [ "$(id -u)" = 0 ]; then
 	grep -q "chmod o+x $locked" "$IT_WORK/out" || { rm -rf "$locked"; fail "fix not named"; }
 	rm -rf "$locked"
 fi
+
+# a system folder is never taken over as a home
+PIXELTABLE_HOME=/usr expect_exit 1 "$PXTC" db start
+grep -q "PIXELTABLE_HOME '/usr' is a system folder" "$IT_WORK/out" || fail "system folder"

@@ -172,6 +172,19 @@ test_sync_and_tx(pxt_env *env)
 	PXT_CHECK_INT(pxt_rollback(env), PXT_OK);
 	PXT_CHECK(pxt_get_table(env, "s/gone") == NULL);
 
+	/* a change that fails half-way inside a transaction undoes only itself */
+	PXT_CHECK_INT(pxt_db_exec_once(pxt_env_db(env), "CREATE TABLE pxt_data.\"s/clash\""
+	    " (x int)", 0, NULL, NULL), PXT_OK);
+	PXT_CHECK_INT(pxt_begin(env), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "s/clash", v1, 0) == NULL);
+	PXT_CHECK_INT(pxt_errcode(), PXT_EEXISTS);	/* the storage table exists */
+	PXT_CHECK(pxt_create_table(env, "s/after", v1, 0) != NULL);
+	PXT_CHECK_INT(pxt_commit(env), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "s/after") != NULL);
+	PXT_CHECK(pxt_get_table(env, "s/clash") == NULL);	/* no catalog row left */
+	PXT_CHECK_INT(pxt_db_exec_once(pxt_env_db(env), "DROP TABLE pxt_data.\"s/clash\"",
+	    0, NULL, NULL), PXT_OK);
+
 	pxt_on_change(env, count_change, NULL);
 	pxt_set_sync(env, true, false);
 	PXT_CHECK_INT(pxt_begin(env), PXT_OK);
