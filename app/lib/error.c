@@ -33,6 +33,9 @@ static const struct {
 	[PXT_EUNSUPPORTED] = {"PXT_EUNSUPPORTED", "unsupported"},
 	[PXT_ERATELIMIT] = {"PXT_ERATELIMIT", "rate limited"},
 	[PXT_EUNAUTH] = {"PXT_EUNAUTH", "unauthorized"},
+	[PXT_EBADREQUEST] = {"PXT_EBADREQUEST", "bad request"},
+	[PXT_EMETHOD] = {"PXT_EMETHOD", "method not allowed"},
+	[PXT_EMEDIATYPE] = {"PXT_EMEDIATYPE", "unsupported media type"},
 };
 
 const char *

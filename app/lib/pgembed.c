@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libpq-fe.h>
@@ -173,22 +174,65 @@ pxt_pg_pidfile(const struct pxt_pgpaths *p)
 	return pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
 }
 
-/* Whether pid is a live process running the postgres binary. */
-static bool
-pxt_pg_is_postgres(pid_t pid)
+enum pxt_proc { PXT_PROC_GONE, PXT_PROC_POSTGRES, PXT_PROC_OTHER };
+
+/* What pid is now: gone (or a zombie), a postgres process, or another program. */
+static enum pxt_proc
+pxt_pg_proc(pid_t pid)
 {
-	char path[64], comm[64] = "";
+	char path[64], stat[512] = "", *paren;
 	FILE *f;
 
 	if (kill(pid, 0) != 0 && errno == ESRCH)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		return PXT_PROC_GONE;
+	/* /proc/PID/stat: "pid (comm) state ..."; a killed postmaster lingers as 'Z' */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
+		return PXT_PROC_GONE;
+	if (fgets(stat, sizeof(stat), f) == NULL)
+		stat[0] = '\0';
 	fclose(f);
-	return strncmp(comm, "postgres", 8) == 0 || strncmp(comm, "postmaster", 10) == 0;
+	paren = strrchr(stat, ')');
+	if (paren == NULL || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
+		return PXT_PROC_GONE;
+	if (strstr(stat, "(postgres)") != NULL || strstr(stat, "(postmaster)") != NULL)
+		return PXT_PROC_POSTGRES;
+	return PXT_PROC_OTHER;
+}
+
+static bool
+pxt_pg_is_postgres(pid_t pid)
+{
+	return pxt_pg_proc(pid) == PXT_PROC_POSTGRES;
+}
+
+/*
+ * Whether the shared memory segment named in postmaster.pid (line 7: key and id) still
+ * has processes attached: backends of a killed postmaster that have not exited yet.
+ */
+static bool
+pxt_pg_shmem_in_use(const struct pxt_pgpaths *p)
+{
+	char path[PATH_MAX], *text = NULL, *line;
+	unsigned long key, id;
+	struct shmid_ds ds;
+	size_t len;
+	bool busy = false;
+
+	snprintf(path, sizeof(path), "%s/postmaster.pid", p->pgdata);
+	if (pxt_file_read(path, 65536, &text, &len) != PXT_OK) {
+		pxt_clearerr();
+		return false;
+	}
+	line = text;
+	for (int i = 1; i < 7 && line != NULL; i++)
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	if (line != NULL && sscanf(line, "%lu %lu", &key, &id) == 2 &&
+	    shmctl((int)id, IPC_STAT, &ds) == 0)
+		busy = ds.shm_nattch > 0;
+	free(text);
+	return busy;
 }
 
 static bool
@@ -303,6 +347,7 @@ pxt_pg_launch(const pxt_config *cfg, const struct pxt_pgpaths *p, uid_t uid,
 	char pgctl[PATH_MAX], wait_s[32], tail[700];
 	char *argv[] = {pgctl, "start", "-w", "-t", wait_s, "-s", "-D",
 	    (char *)p->pgdata, "-l", (char *)p->log, NULL};
+	bool told = false;
 	pid_t pid;
 
 	snprintf(pgctl, sizeof(pgctl), "%s/pg_ctl", p->bindir);
@@ -316,12 +361,13 @@ pxt_pg_launch(const pxt_config *cfg, const struct pxt_pgpaths *p, uid_t uid,
 			    "its log (%s) ends: %s", p->log, tail);
 		}
 		pid = pxt_pg_pidfile(p);
-		if (pid > 0 && kill(pid, 0) == 0) {
-			if (pxt_pg_is_postgres(pid)) {
-				pxt_sleep_ms(200);	/* starting or recovering */
-				continue;
-			}
-			/* the pid in postmaster.pid now belongs to another program */
+		if (pid > 0 && pxt_pg_proc(pid) == PXT_PROC_POSTGRES) {
+			pxt_sleep_ms(200);	/* starting or recovering */
+			continue;
+		}
+		if (pid > 0 && pxt_pg_proc(pid) == PXT_PROC_OTHER &&
+		    !pxt_pg_shmem_in_use(p)) {
+			/* the pid now belongs to another program and no backend is left */
 			char path[PATH_MAX];
 
 			snprintf(path, sizeof(path), "%s/postmaster.pid", p->pgdata);
@@ -336,8 +382,10 @@ pxt_pg_launch(const pxt_config *cfg, const struct pxt_pgpaths *p, uid_t uid,
 		if (!pxt_pg_transient(tail))
 			return pxt_seterr(PXT_EIO, "the embedded PostgreSQL did not start; "
 			    "its log (%s) ends: %s", p->log, tail);
-		pxt_log(PXT_LOG_INFO, "PostgreSQL is not ready to start yet (leftovers "
-		    "of a previous server): retrying");
+		if (!told)
+			pxt_log(PXT_LOG_INFO, "PostgreSQL is not ready to start yet "
+			    "(leftovers of a previous server): retrying");
+		told = true;
 		pxt_sleep_ms(300);
 	}
 	return PXT_OK;

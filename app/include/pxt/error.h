@@ -36,6 +36,9 @@ typedef enum pxt_err {
 	PXT_EUNSUPPORTED = 17,	/* a valid request for something pxtc does not do */
 	PXT_ERATELIMIT = 18,	/* a provider or a configured limit said slow down */
 	PXT_EUNAUTH = 19,	/* missing or wrong credentials */
+	PXT_EBADREQUEST = 20,	/* malformed request syntax: JSON, query string, multipart */
+	PXT_EMETHOD = 21,	/* the route exists but not for this method */
+	PXT_EMEDIATYPE = 22,	/* a Content-Type the route does not take */
 	PXT_ERR_COUNT_
 } pxt_err;
 
