@@ -29,6 +29,7 @@ struct pxt_env {
 	pxt_change_fn change_fn;
 	void *change_ud;
 	struct pxt_declared *declared;	/* tables declared while syncing */
+	unsigned generation;		/* bumped when the handles are reloaded */
 };
 
 struct pxt_table {
@@ -94,6 +95,11 @@ pxt_err pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *
     int position);
 /* Validate one column definition (name, type, flags). */
 pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
+/*
+ * Reload every table handle from the catalog (after a schema change elsewhere) and
+ * bump env->generation so compiled statements are rebuilt.
+ */
+pxt_err pxt_cat_reload_all(pxt_env *env);
 /* Execute a DDL string. */
 pxt_err pxt_cat_ddl(pxt_env *env, const char *sql);
 

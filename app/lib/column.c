@@ -126,6 +126,22 @@ fail:
 }
 
 pxt_err
+pxt_cat_reload_all(pxt_env *env)
+{
+	for (pxt_table *t = env->tables; t != NULL; t = t->next) {
+		if (t->id == 0)
+			continue;
+		if (pxt_cat_load_table(env, t->path) == NULL) {
+			if (pxt_errcode() != PXT_ENOTFOUND)
+				return pxt_errcode();
+			t->id = 0;	/* dropped elsewhere */
+		}
+	}
+	env->generation++;
+	return PXT_OK;
+}
+
+pxt_err
 pxt_cat_add_column(pxt_env *env, pxt_table *t, const pxt_coldef *def)
 {
 	pxt_buf b = PXT_BUF_INIT;

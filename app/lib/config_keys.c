@@ -290,7 +290,6 @@ pxt_cfg_compute_defaults(pxt_pool *pool, const char *home, const char **computed
 		snprintf(cwd, sizeof(cwd), "%s", home);
 	computed[pxt_cfg_index("pixeltable", "media_roots")] =
 	    pxt_psprintf(pool, "%s/media,%s/tmp,%s", home, home, cwd);
-	computed[pxt_cfg_index("server", "routers_dir")] =
-	    pxt_psprintf(pool, "%s", "routers");
+	computed[pxt_cfg_index("server", "routers_dir")] = PXT_ROUTERS_DIR_DEFAULT;
 	return PXT_OK;
 }

@@ -118,7 +118,7 @@ pxt_home_prepare(const struct pxt_pgpaths *p, uid_t uid, gid_t gid)
 
 /* Take the start/stop lock, waiting up to timeout_s. Returns the fd or -1. */
 static int
-pxt_pg_lock(const struct pxt_pgpaths *p, int timeout_s)
+pxt_pg_lock(const struct pxt_pgpaths *p, int timeout_s, uid_t uid, gid_t gid)
 {
 	long long deadline = pxt_now_ms() + timeout_s * 1000LL;
 	int fd;
@@ -127,6 +127,13 @@ pxt_pg_lock(const struct pxt_pgpaths *p, int timeout_s)
 	if (fd < 0) {
 		pxt_seterr(errno == EACCES ? PXT_EPERM : PXT_EIO, "cannot open the lock "
 		    "file '%s': %s", p->lock, strerror(errno));
+		return -1;
+	}
+	/* the service user's processes (workers) take this lock too */
+	if (geteuid() == 0 && fchown(fd, uid, gid) != 0) {
+		pxt_seterr(PXT_EPERM, "cannot give '%s' to the service user: %s", p->lock,
+		    strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -436,7 +443,7 @@ pxt_embedded_start(const pxt_config *cfg, char **conninfo)
 	if ((rc = pxt_home_prepare(&p, uid, gid)) != PXT_OK)
 		return rc;
 	/* one starter at a time: the first initializes and starts, the others find it up */
-	if ((lock = pxt_pg_lock(&p, timeout)) < 0)
+	if ((lock = pxt_pg_lock(&p, timeout, uid, gid)) < 0)
 		return pxt_errcode();
 	rc = pxt_pg_initdb(&p, uid, gid);
 	if (rc == PXT_OK && !pxt_pg_ping(cfg))
@@ -459,6 +466,8 @@ pxt_embedded_stop(const pxt_config *cfg, int timeout_s)
 	long long deadline = pxt_now_ms() + timeout_s * 1000LL;
 	struct pxt_pgpaths p;
 	int sig = SIGINT, lock;
+	uid_t uid;
+	gid_t gid;
 	pid_t pid;
 	pxt_err rc;
 
@@ -466,7 +475,9 @@ pxt_embedded_stop(const pxt_config *cfg, int timeout_s)
 		return rc;
 	if (access(p.run, F_OK) != 0)
 		return PXT_OK;	/* never started here */
-	if ((lock = pxt_pg_lock(&p, timeout_s)) < 0)
+	if ((rc = pxt_service_user(&uid, &gid)) != PXT_OK)
+		return rc;
+	if ((lock = pxt_pg_lock(&p, timeout_s, uid, gid)) < 0)
 		return pxt_errcode();
 	pid = pxt_pg_pidfile(&p);
 	while (pid > 0 && pxt_pg_is_postgres(pid)) {

@@ -1,0 +1,182 @@
+/*
+ * main.c - pxtc-worker, the FastCGI worker: configuration, database, catalog, router
+ * modules, then FCGX_Accept_r forever on the socket spawn-fcgi passes as fd 0. One
+ * process is one worker; many run side by side on one socket. SIGTERM (or SIGINT)
+ * finishes the request in hand, then exits.
+ *
+ *   pxtc-worker           serve (started by spawn-fcgi)
+ *   pxtc-worker --check   load everything, print the routes, exit 0 (or 1 on error)
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "pxt/log.h"
+#include "pxt/pxt.h"
+#include "worker.h"
+
+static volatile sig_atomic_t pxt_stop;
+
+static void
+pxt_on_term(int sig)
+{
+	(void)sig;
+	pxt_stop = 1;
+	FCGX_ShutdownPending();
+}
+
+static const char *
+pxt_fcgi_param(void *ctx, const char *name)
+{
+	const char *v = FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+
+	return v != NULL && strlen(v) <= PXT_MAX_HEADER ? v : NULL;
+}
+
+/* Read the body into *buf (grown as needed); false when it exceeds max. */
+static bool
+pxt_read_body(FCGX_Request *r, char **buf, size_t *cap, size_t max, size_t *len)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	size_t want = cl ? strtoull(cl, NULL, 10) : 0;
+	int got;
+
+	*len = 0;
+	if (want > max)
+		return false;
+	if (want + 1 > *cap) {
+		char *grown = realloc(*buf, want + 1);
+
+		if (grown == NULL)
+			return false;
+		*buf = grown;
+		*cap = want + 1;
+	}
+	while (*len < want && (got = FCGX_GetStr(*buf + *len, (int)(want - *len),
+	    r->in)) > 0)
+		*len += (size_t)got;
+	(*buf)[*len] = '\0';
+	return true;
+}
+
+static void
+pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
+    size_t *cap)
+{
+	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
+	const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	const char *qs = FCGX_GetParam("QUERY_STRING", r->envp);
+	const char *out, *path;
+	char *head;
+	size_t len = 0, outlen;
+	bool fits;
+	pxt_req *req;
+
+	pxt_log_set_request_id(FCGX_GetParam("REQUEST_ID", r->envp));
+	if (uri == NULL)
+		uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
+	path = uri ? uri : "/";
+	if (strchr(path, '?') != NULL)
+		path = pxt_pstrndup(pool, path, (size_t)(strchr(path, '?') - path));
+	fits = pxt_read_body(r, body, cap, pxt_app_max_body(app), &len);
+	req = pxt_req_new(app, pool, method, path, qs, fits ? *body : NULL, len, !fits,
+	    pxt_fcgi_param, r);
+	if (req == NULL) {
+		FCGX_FPrintF(r->out, "Status: 500\r\nContent-Type: application/json\r\n\r\n"
+		    "{\"detail\": {\"error_code\": \"internal_error\", \"message\": \"out "
+		    "of memory\", \"retryable\": true, \"cause\": null, \"retry_after\": "
+		    "null}}");
+		return;
+	}
+	pxt_app_handle(app, req);
+	out = pxt_res_get_body(req, &outlen);
+	/* libfcgi's own printf lacks %zu: format the head with snprintf */
+	head = pxt_psprintf(pool, "Status: %d\r\nContent-Type: %s\r\nContent-Length: "
+	    "%zu\r\n%s\r\n", pxt_res_get_status(req), pxt_res_get_content_type(req),
+	    outlen, pxt_res_get_headers(req));
+	if (head != NULL)
+		FCGX_PutStr(head, (int)strlen(head), r->out);
+	FCGX_PutStr(out, (int)outlen, r->out);
+	pxt_req_free(req);
+	pxt_log_set_request_id(NULL);
+}
+
+static int
+pxt_serve(pxt_app *app)
+{
+	FCGX_Request r;
+	pxt_pool *pool = pxt_pool_new(0);
+	size_t cap = 0;
+	char *body = NULL;
+
+	if (pool == NULL || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+		pxt_log(PXT_LOG_ERROR, "cannot initialize FastCGI");
+		return 1;
+	}
+	while (!pxt_stop && FCGX_Accept_r(&r) >= 0) {
+		pxt_serve_one(app, &r, pool, &body, &cap);
+		FCGX_Finish_r(&r);
+		pxt_pool_reset(pool);
+		/* a large body's buffer is not kept between requests */
+		if (cap > 1024 * 1024) {
+			free(body);
+			body = NULL;
+			cap = 0;
+		}
+	}
+	free(body);
+	pxt_pool_free(pool);
+	pxt_log(PXT_LOG_INFO, "worker exiting");
+	return 0;
+}
+
+static void
+pxt_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pxt_on_term;	/* no SA_RESTART: accept() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+main(int argc, char **argv)
+{
+	bool check = argc > 1 && strcmp(argv[1], "--check") == 0;
+	pxt_app *app = NULL;
+	pxt_env *env;
+	int code;
+
+	if (argc > 1 && !check) {
+		fprintf(stderr, "usage: pxtc-worker [--check]\n");
+		return 2;
+	}
+	pxt_signals();
+	if ((env = pxt_open(NULL)) == NULL ||
+	    (app = pxt_app_new(env)) == NULL ||
+	    pxt_load_routers(app, pxt_env_config(env)) != PXT_OK) {
+		pxt_log(PXT_LOG_ERROR, "pxtc-worker cannot start: %s", pxt_errmsg());
+		pxt_app_free(app);
+		pxt_close(env);
+		pxt_unload_routers();
+		return 1;
+	}
+	if (check) {
+		printf("ok: %d routes\n", pxt_app_nroutes(app));
+		code = 0;
+	} else {
+		pxt_log(PXT_LOG_INFO, "worker ready: %d routes", pxt_app_nroutes(app));
+		code = pxt_serve(app);
+	}
+	pxt_app_free(app);
+	pxt_close(env);
+	pxt_unload_routers();
+	return code;
+}

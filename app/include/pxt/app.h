@@ -1,0 +1,81 @@
+/*
+ * pxt/app.h - the application object the dispatcher drives: the route table, request
+ * objects and the one function that answers a request. Routers never use this header;
+ * it exists so the FastCGI loop (app/fcgi) and in-process tests share one code path.
+ */
+#ifndef PXT_APP_H
+#define PXT_APP_H
+
+#include <stddef.h>
+
+#include "pxt/http.h"
+#include "pxt/router.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pxt_app pxt_app;
+
+/*
+ * pxt_app_new creates an application over env (not owned) with the built-in routes
+ * (GET /api/health). NULL when out of memory.
+ */
+pxt_app *pxt_app_new(pxt_env *env);
+
+/* pxt_app_free runs every router's fini and frees the application. */
+void pxt_app_free(pxt_app *app);
+
+/*
+ * pxt_app_router returns a registration context for the router named name (copied);
+ * owned by app. fini (may be NULL) runs at pxt_app_free.
+ */
+pxt_router *pxt_app_router(pxt_app *app, const char *name,
+    void (*fini)(pxt_router *r));
+
+/* pxt_app_nroutes returns the number of registered routes. */
+int pxt_app_nroutes(const pxt_app *app);
+
+/*
+ * pxt_app_sync checks, without a query, whether the catalog changed (LISTEN/NOTIFY) or
+ * the connection was re-established, and reloads the table handles before the next
+ * request. Returns PXT_OK, or the reload's error.
+ */
+pxt_err pxt_app_sync(pxt_app *app);
+
+/* Where a request's data comes from: the FastCGI parameters, or a test's table. */
+typedef const char *(*pxt_param_fn)(void *ctx, const char *name);
+
+/*
+ * pxt_req_new makes a request in pool (which the caller resets after the response):
+ * method, path (without the query string), query (may be NULL), the body (len bytes,
+ * not copied: it must live as long as the request) and a function looking up
+ * FastCGI-style parameters ("CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID").
+ * body_too_large marks a body the caller refused to read (over max_json_body_mb).
+ */
+pxt_req *pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method,
+    const char *path, const char *query, const char *body, size_t len,
+    bool body_too_large, pxt_param_fn param, void *ctx);
+
+/*
+ * pxt_app_handle answers req: routing (404, 405 with Allow), the handler, and the JSON
+ * error body of any failure. Never fails; the response is read with the getters below.
+ */
+void pxt_app_handle(pxt_app *app, pxt_req *req);
+
+/* The response: status, extra header lines ("Name: value\r\n"...), body. */
+int pxt_res_get_status(const pxt_req *req);
+const char *pxt_res_get_content_type(const pxt_req *req);
+const char *pxt_res_get_headers(const pxt_req *req);
+const char *pxt_res_get_body(const pxt_req *req, size_t *len);
+
+/* pxt_req_free releases the request's buffers (its pool is the caller's). */
+void pxt_req_free(pxt_req *req);
+
+/* pxt_app_max_body returns the JSON body limit in bytes ([server] max_json_body_mb). */
+size_t pxt_app_max_body(const pxt_app *app);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

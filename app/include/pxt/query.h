@@ -1,0 +1,75 @@
+/*
+ * pxt/query.h - named, parameterized queries built with the C API (the seed's
+ * @pxt.query), compiled once into prepared SQL.
+ *
+ *	pxt_query *q = pxt_query_new(docs, "list_documents");
+ *	pxt_query_order_by(q, "timestamp", true);
+ *	pxt_query_limit(q, 20, 1000);		// `limit` and `offset` parameters
+ *	pxt_query_where(q, pxt_q_eq(pxt_q_col(q, "kind"), pxt_q_param(q, "kind",
+ *	    PXT_STRING)));
+ *
+ * Builder mistakes (an unknown column, a LIKE on an Int) are remembered by the query and
+ * reported, with the query's name, when it is added to a route, so a router fails at
+ * start-up, never at request time.
+ */
+#ifndef PXT_QUERY_H
+#define PXT_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pxt/catalog.h"
+#include "pxt/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pxt_query pxt_query;
+typedef struct pxt_qexpr pxt_qexpr;
+
+/*
+ * pxt_query_new starts a query over table t named name (used in messages and OpenAPI).
+ * The query lives as long as t's environment. NULL only when out of memory.
+ */
+pxt_query *pxt_query_new(pxt_table *t, const char *name);
+
+/* pxt_query_select sets the output columns (NULL-terminated); the default is all. */
+void pxt_query_select(pxt_query *q, const char *const *cols);
+
+/* Expressions: a column, a declared parameter, comparisons, LIKE, AND, OR. */
+pxt_qexpr *pxt_q_col(pxt_query *q, const char *name);
+pxt_qexpr *pxt_q_param(pxt_query *q, const char *name, pxt_type type);
+pxt_qexpr *pxt_q_eq(pxt_qexpr *a, pxt_qexpr *b);
+pxt_qexpr *pxt_q_lt(pxt_qexpr *a, pxt_qexpr *b);
+pxt_qexpr *pxt_q_gt(pxt_qexpr *a, pxt_qexpr *b);
+pxt_qexpr *pxt_q_like(pxt_qexpr *a, pxt_qexpr *b);
+pxt_qexpr *pxt_q_and(pxt_qexpr *a, pxt_qexpr *b);
+pxt_qexpr *pxt_q_or(pxt_qexpr *a, pxt_qexpr *b);
+
+/* pxt_query_where sets the filter (replacing an earlier one). */
+void pxt_query_where(pxt_query *q, pxt_qexpr *e);
+
+/* pxt_query_order_by appends a sort key. */
+void pxt_query_order_by(pxt_query *q, const char *col, bool desc);
+
+/*
+ * pxt_query_limit adds the `limit` (default def, at most max: a larger value is a 422,
+ * not clamped) and `offset` (default 0) parameters.
+ */
+void pxt_query_limit(pxt_query *q, int64_t def, int64_t max);
+
+/*
+ * pxt_query_check returns PXT_OK for a well-formed query, else the first builder
+ * mistake (PXT_EINVAL / PXT_ENOTFOUND) with a message naming the query.
+ */
+pxt_err pxt_query_check(pxt_query *q);
+
+/* pxt_query_name and pxt_query_sql (the compiled SQL, NULL until compiled). */
+const char *pxt_query_name(const pxt_query *q);
+const char *pxt_query_sql(pxt_query *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,119 @@
+/*
+ * pxt/router.h - the router plugin ABI and the route registration API.
+ *
+ * A router is a shared object that exports one function, pxt_router_entry, returning a
+ * static pxt_router_module. The dispatcher dlopen()s each router, checks abi and size
+ * against its own (refusing to start, naming the file, when they differ), then calls
+ * init, which registers routes. Fields of pxt_router_module are only ever appended, and
+ * PXT_ROUTER_ABI changes only when an existing field changes meaning.
+ *
+ *	static pxt_err
+ *	data_init(pxt_router *r)
+ *	{
+ *		pxt_table *docs = pxt_get_table(pxt_router_env(r), "app/documents");
+ *
+ *		pxt_router_prefix(r, "/api/data");
+ *		return pxt_add_insert_route(r, "/documents", docs, NULL);
+ *	}
+ *	PXT_ROUTER("data", "1.0", data_init, NULL)
+ *
+ * Build routers with -fvisibility=hidden: PXT_ROUTER exports only the entry symbol.
+ */
+#ifndef PXT_ROUTER_H
+#define PXT_ROUTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pxt/catalog.h"
+#include "pxt/http.h"
+#include "pxt/query.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PXT_ROUTER_ABI 1
+
+typedef struct pxt_router pxt_router;
+
+typedef struct pxt_router_module {
+	uint32_t abi;		/* PXT_ROUTER_ABI the router was built with */
+	uint32_t size;		/* sizeof(pxt_router_module) at build time */
+	const char *name;
+	const char *version;
+	pxt_err (*init)(pxt_router *r);
+	void (*fini)(pxt_router *r);	/* may be NULL */
+} pxt_router_module;
+
+#define PXT_ROUTER_ENTRY "pxt_router_entry"
+
+#define PXT_ROUTER(NAME, VERSION, INIT, FINI)                                  \
+	__attribute__((visibility("default"))) const pxt_router_module *       \
+	pxt_router_entry(void);                                                \
+	__attribute__((visibility("default"))) const pxt_router_module *       \
+	pxt_router_entry(void)                                                 \
+	{                                                                      \
+		static const pxt_router_module pxt_module_ = {PXT_ROUTER_ABI,  \
+		    sizeof(pxt_router_module), NAME, VERSION, INIT, FINI};     \
+		return &pxt_module_;                                           \
+	}
+
+/* pxt_router_env returns the environment (catalog and database) routes work in. */
+pxt_env *pxt_router_env(pxt_router *r);
+
+/*
+ * pxt_router_prefix sets the path prefix of the routes this router registers next
+ * ("/api/data"). The prefix is copied.
+ */
+void pxt_router_prefix(pxt_router *r, const char *prefix);
+
+/*
+ * pxt_add_route registers a hand-written handler for methods (PXT_GET | ...) and a path
+ * under the prefix; {name} segments match one path segment and are read with
+ * pxt_req_param. Fails with PXT_EEXISTS when the same method and path are already taken
+ * (by any router), PXT_EINVAL for a malformed path.
+ */
+pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
+    pxt_handler_fn fn, void *ud);
+
+/*
+ * Options of the table routes; NULL lists mean the defaults. Lists end with NULL.
+ *   inputs:        columns a request may set (default: every column but a default key)
+ *   outputs:       columns of the response (default: all)
+ *   match_columns: columns a delete matches on (default: the primary key)
+ *   now_columns:   Timestamp columns set to the current time when the request omits
+ *                  them (insert only)
+ */
+typedef struct pxt_route_opts {
+	const char *const *inputs;
+	const char *const *outputs;
+	const char *const *match_columns;
+	const char *const *now_columns;
+} pxt_route_opts;
+
+/*
+ * Generic table routes (POST): insert a row from a JSON object and answer the row as
+ * stored; update a row by primary key (404 when missing); delete the rows matching the
+ * match columns and answer {"num_rows": n}. Values are validated against the column
+ * types (422 naming the column).
+ */
+pxt_err pxt_add_insert_route(pxt_router *r, const char *path, pxt_table *t,
+    const pxt_route_opts *opts);
+pxt_err pxt_add_update_route(pxt_router *r, const char *path, pxt_table *t,
+    const pxt_route_opts *opts);
+pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
+    const pxt_route_opts *opts);
+
+/*
+ * pxt_add_query_route serves a named query at path for methods (GET reads parameters
+ * from the query string, POST from a JSON body) and answers {"rows": [...]}; with
+ * one_row, the single row itself, 404 for none and 409 for several.
+ */
+pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
+    unsigned methods, bool one_row);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+/*
+ * http_value.h - column values between JSON requests, SQL parameters and JSON rows
+ * (internal to libpxt).
+ */
+#ifndef PXT_HTTP_VALUE_H
+#define PXT_HTTP_VALUE_H
+
+#include <libpq-fe.h>
+
+#include "pxt/catalog.h"
+#include "pxt/http.h"
+#include "pxt/ident.h"
+#include "pxt/json.h"
+#include "http_int.h"
+
+/*
+ * pxt_value_param validates v against column c and sets *out to the text parameter
+ * (NULL for SQL NULL), in the request's pool. Local media paths must exist, be readable
+ * and lie inside one of roots. PXT_EINVAL (422) with the column named otherwise.
+ */
+pxt_err pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
+    char *const *roots, int nroots, char **out);
+
+/* Append the SQL of parameter $n cast to c's type. */
+void pxt_value_sql_param(pxt_buf *b, const pxt_column *c, int n);
+
+/* Append the select-list expression of column c (storage name) for JSON output. */
+void pxt_value_sql_out(pxt_buf *b, const pxt_column *c, const char *storage);
+
+/* Write the value at (row, col) of res as JSON of c's type. */
+void pxt_value_write(pxt_jw *w, const pxt_column *c, const PGresult *res, int row,
+    int col);
+
+bool pxt_is_timestamp(const char *s);
+bool pxt_is_uuid(const char *s);
+
+#endif
