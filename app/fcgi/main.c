@@ -30,6 +30,30 @@ pxt_on_term(int sig)
 }
 
 static const char *
+pxt_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
+	default: return "";
+	}
+}
+
+static const char *
 pxt_fcgi_param(void *ctx, const char *name)
 {
 	const char *v = FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
@@ -95,9 +119,10 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 	pxt_app_handle(app, req);
 	out = pxt_res_get_body(req, &outlen);
 	/* libfcgi's own printf lacks %zu: format the head with snprintf */
-	head = pxt_psprintf(pool, "Status: %d\r\nContent-Type: %s\r\nContent-Length: "
-	    "%zu\r\n%s\r\n", pxt_res_get_status(req), pxt_res_get_content_type(req),
-	    outlen, pxt_res_get_headers(req));
+	head = pxt_psprintf(pool, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n%s\r\n", pxt_res_get_status(req),
+	    pxt_reason(pxt_res_get_status(req)), pxt_res_get_content_type(req), outlen,
+	    pxt_res_get_headers(req));
 	if (head != NULL)
 		FCGX_PutStr(head, (int)strlen(head), r->out);
 	FCGX_PutStr(out, (int)outlen, r->out);

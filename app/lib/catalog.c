@@ -84,8 +84,17 @@ static const char pxt_catalog_ddl[] =
     "  b := set_byte(b, 6, (get_byte(b, 6) & 15) | 112);"
     "  RETURN encode(b, 'hex')::uuid;"
     "END $f$;"
-    "INSERT INTO pxt_catalog.state (format, version) VALUES (1, 0)"
-    "  ON CONFLICT (singleton) DO NOTHING;";
+    /* format 2: responses of insert requests that carried an Idempotency-Key */
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.idempotency ("
+    "  route text NOT NULL,"
+    "  key text NOT NULL,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  status integer,"
+    "  body text,"
+    "  PRIMARY KEY (route, key));"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (2, 0)"
+    "  ON CONFLICT (singleton) DO NOTHING;"
+    "UPDATE pxt_catalog.state SET format = 2 WHERE format < 2;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)

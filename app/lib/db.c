@@ -149,7 +149,8 @@ pxt_db_reconnect(pxt_db *db)
 	db->broken = false;
 	for (;;) {
 		if (db->hook != NULL && (rc = db->hook(db->hook_ud)) != PXT_OK)
-			return rc;
+			return pxt_seterr(PXT_EUNAVAIL, "the database is unreachable: %s",
+			    pxt_errmsg());
 		PQreset(db->conn);
 		if (PQstatus(db->conn) == CONNECTION_OK) {
 			db->reconnects++;

@@ -17,7 +17,7 @@ pxt_env_restart_hook(void *ud)
 {
 	pxt_env *env = ud;
 
-	return pxt_embedded_start(env->cfg, NULL);
+	return pxt_embedded_restart(env->cfg);
 }
 
 static pxt_err

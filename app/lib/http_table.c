@@ -110,22 +110,96 @@ pxt_body_object(pxt_req *req, const pxt_table *t, const pxt_json **obj)
 	return PXT_OK;
 }
 
+#define PXT_IDEMPOTENCY_KEY_MAX 255
+
+/*
+ * Claim key for this route in the open transaction. *replayed is true when an earlier
+ * request with the same key (within a day) already answered: its response is copied.
+ */
+static pxt_err
+pxt_idem_claim(pxt_req *req, pxt_db *db, const char *key, bool *replayed)
+{
+	const char *params[2] = {pxt_req_path(req), key};
+	PGresult *res;
+	pxt_err rc;
+
+	*replayed = false;
+	for (const char *c = key; *c; c++)
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+			return pxt_req_fail(req, PXT_EINVAL, "Idempotency-Key", "the "
+			    "Idempotency-Key header must be printable ASCII without spaces");
+	if (*key == '\0' || strlen(key) > PXT_IDEMPOTENCY_KEY_MAX)
+		return pxt_req_fail(req, PXT_EINVAL, "Idempotency-Key", "the "
+		    "Idempotency-Key header must have 1 to %d characters",
+		    PXT_IDEMPOTENCY_KEY_MAX);
+	rc = pxt_db_exec(db, "DELETE FROM pxt_catalog.idempotency WHERE route = $1 AND"
+	    " key = $2 AND created_at < now() - interval '1 day'", 2, params, NULL);
+	/* waits for a concurrent request with the same key to commit or roll back */
+	if (rc == PXT_OK)
+		rc = pxt_db_exec(db, "INSERT INTO pxt_catalog.idempotency (route, key)"
+		    " VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, params, &res);
+	if (rc != PXT_OK)
+		return rc;
+	*replayed = strcmp(PQcmdTuples(res), "0") == 0;
+	PQclear(res);
+	if (!*replayed)
+		return PXT_OK;
+	rc = pxt_db_exec(db, "SELECT status, body FROM pxt_catalog.idempotency"
+	    " WHERE route = $1 AND key = $2", 2, params, &res);
+	if (rc != PXT_OK)
+		return rc;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
+		pxt_res_json(req, atoi(PQgetvalue(res, 0, 0)));
+		pxt_buf_adds(pxt_res_body(req), PQgetvalue(res, 0, 1));
+		pxt_res_header(req, "Idempotent-Replayed", "true");
+	}
+	PQclear(res);
+	return PXT_OK;
+}
+
+/* Store the response under the claimed key and commit. */
+static pxt_err
+pxt_idem_finish(pxt_req *req, pxt_db *db, const char *key)
+{
+	const char *params[3] = {pxt_req_path(req), key, pxt_buf_str(pxt_res_body(req))};
+	pxt_err rc;
+
+	rc = pxt_db_exec(db, "UPDATE pxt_catalog.idempotency SET status = 200, body = $3"
+	    " WHERE route = $1 AND key = $2", 3, params, NULL);
+	if (rc == PXT_OK)
+		rc = pxt_db_commit(db);
+	return rc;
+}
+
 /* Run the statement and answer with the returned row (one_row) or num_rows. */
 static pxt_err
 pxt_table_exec(pxt_req *req, const struct pxt_table_route *tr, pxt_buf *sql,
     int n, const char **params)
 {
 	pxt_db *db = pxt_env_db(pxt_req_env(req));
+	const char *key = tr->kind == PXT_ROUTE_INSERT ?
+	    pxt_req_header(req, "Idempotency-Key") : NULL;
+	bool replayed = false;
 	PGresult *res;
 	pxt_err rc;
 	pxt_jw *w;
 
 	if (sql->failed)
 		return PXT_ENOMEM;
+	if (key != NULL) {
+		if ((rc = pxt_db_begin(db)) != PXT_OK ||
+		    (rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
+			return pxt_req_fail(req, rc, req->cause, "%s", pxt_errmsg());
+		if (replayed) {
+			pxt_db_rollback(db);
+			return PXT_OK;
+		}
+	}
 	rc = pxt_db_exec(db, pxt_buf_str(sql), n, params, &res);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
-	pxt_req_committed(req);	/* autocommit: the statement is its transaction */
+	if (key == NULL)
+		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
 	if (tr->kind == PXT_ROUTE_DELETE) {
 		w = pxt_res_json(req, 200);
 		pxt_jw_obj_begin(w);
@@ -140,6 +214,11 @@ pxt_table_exec(pxt_req *req, const struct pxt_table_route *tr, pxt_buf *sql,
 		pxt_write_row(pxt_res_json(req, 200), tr, res, 0);
 	}
 	PQclear(res);
+	if (key != NULL) {
+		if ((rc = pxt_idem_finish(req, db, key)) != PXT_OK)
+			return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+		pxt_req_committed(req);
+	}
 	return PXT_OK;
 }
 

@@ -186,17 +186,17 @@ pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
 	switch (c->type) {
 	case PXT_INT:
 		if (v->type != PXT_JSON_INT)
-			break;
+			goto wrong_type;
 		*out = pxt_pstrdup(req->pool, v->num);
 		return PXT_OK;
 	case PXT_FLOAT:
 		if (v->type != PXT_JSON_INT && v->type != PXT_JSON_DOUBLE)
-			break;
+			goto wrong_type;
 		*out = pxt_pstrdup(req->pool, v->num);
 		return PXT_OK;
 	case PXT_BOOL:
 		if (v->type != PXT_JSON_BOOL)
-			break;
+			goto wrong_type;
 		*out = v->u.b ? "true" : "false";
 		return PXT_OK;
 	case PXT_JSON: {
@@ -214,9 +214,11 @@ pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
 	default:
 		break;
 	}
-	if (s == NULL)
+	if (s == NULL) {
+wrong_type:
 		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' is %s, got %s",
 		    c->name, pxt_type_name(c->type), pxt_jtype(v));
+	}
 	switch (c->type) {
 	case PXT_TIMESTAMP:
 		if (!pxt_is_timestamp(s))

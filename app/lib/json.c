@@ -201,49 +201,34 @@ pxt_hex4(const char *s, size_t n)
 {
 	long v = 0;
 	size_t i;
+	int c;
 
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		char ch = s[i];
-
-		v <<= 4;
-		if (ch >= '0' && ch <= '9')
-			v |= ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			v |= ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			v |= ch - 'A' + 10;
+		c = (unsigned char)s[i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
 		else
 			return -1;
+		v = v << 4 | c;
 	}
 	return v;
 }
 
-/* pxt_put_utf8 encodes code point cp at d and returns the bytes written. */
+/* pxt_put_utf8 encodes code point cp (at most U+10FFFF) at d; returns the bytes. */
 static size_t
 pxt_put_utf8(char *d, unsigned long cp)
 {
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xC0 | (cp >> 6));
-		d[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xE0 | (cp >> 12));
-		d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		d[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	d[0] = (char)(0xF0 | (cp >> 18));
-	d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	d[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, i;
+	static const unsigned char lead[] = {0, 0x00, 0xC0, 0xE0, 0xF0};
+
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		d[i] = (char)(0x80 | (cp & 0x3F));
+	d[0] = (char)(lead[n] | cp);
+	return n;
 }
 
 /*
@@ -587,21 +572,8 @@ pxt_json_get(const pxt_json *obj, const char *key)
 const char *
 pxt_json_type_name(pxt_json_type t)
 {
-	switch (t) {
-	case PXT_JSON_NULL:
-		return "null";
-	case PXT_JSON_BOOL:
-		return "boolean";
-	case PXT_JSON_INT:
-		return "integer";
-	case PXT_JSON_DOUBLE:
-		return "number";
-	case PXT_JSON_STRING:
-		return "string";
-	case PXT_JSON_ARRAY:
-		return "array";
-	case PXT_JSON_OBJECT:
-		return "object";
-	}
-	return "unknown";
+	static const char *const names[] = {"null", "boolean", "integer", "number",
+	    "string", "array", "object"};
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }

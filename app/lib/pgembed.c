@@ -423,8 +423,22 @@ pxt_pg_create_db(const pxt_config *cfg)
 	return rc;
 }
 
+static pxt_err pxt_embedded_up(const pxt_config *cfg, char **conninfo, bool init);
+
 pxt_err
 pxt_embedded_start(const pxt_config *cfg, char **conninfo)
+{
+	return pxt_embedded_up(cfg, conninfo, true);
+}
+
+pxt_err
+pxt_embedded_restart(const pxt_config *cfg)
+{
+	return pxt_embedded_up(cfg, NULL, false);
+}
+
+static pxt_err
+pxt_embedded_up(const pxt_config *cfg, char **conninfo, bool init)
 {
 	int timeout = (int)pxt_config_int(cfg, "pixeltable", "db_start_timeout_s");
 	long long deadline = pxt_now_ms() + timeout * 1000LL;
@@ -443,6 +457,15 @@ pxt_embedded_start(const pxt_config *cfg, char **conninfo)
 	if ((rc = pxt_home_prepare(&p, uid, gid)) != PXT_OK)
 		return rc;
 	/* one starter at a time: the first initializes and starts, the others find it up */
+	if (!init) {
+		char version[600];
+
+		snprintf(version, sizeof(version), "%s/PG_VERSION", p.pgdata);
+		if (access(version, F_OK) != 0)
+			return pxt_seterr(PXT_EUNAVAIL, "the embedded PostgreSQL cluster %s "
+			    "is missing: not creating an empty one behind the running "
+			    "workers", p.pgdata);
+	}
 	if ((lock = pxt_pg_lock(&p, timeout, uid, gid)) < 0)
 		return pxt_errcode();
 	rc = pxt_pg_initdb(&p, uid, gid);

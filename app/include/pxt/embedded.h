@@ -37,6 +37,13 @@ extern "C" {
 pxt_err pxt_embedded_start(const pxt_config *cfg, char **conninfo);
 
 /*
+ * pxt_embedded_restart is pxt_embedded_start for a server that ran before (the
+ * reconnect path of a running process): it never initializes a cluster, so a missing
+ * pgdata is PXT_EUNAVAIL instead of a new, empty database.
+ */
+pxt_err pxt_embedded_restart(const pxt_config *cfg);
+
+/*
  * pxt_embedded_stop asks the server to shut down (fast mode: open transactions roll
  * back) and waits up to timeout_s for it to exit, then stops it immediately. Returns
  * PXT_OK when it is stopped, also when it was not running.

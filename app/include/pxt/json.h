@@ -60,10 +60,18 @@ struct pxt_json {
 
 /*
  * pxt_json_parse parses len bytes of text as one JSON value (surrounding whitespace
- * allowed, nothing else). Strings must be valid UTF-8. Nesting deeper than max_depth
- * (arrays and objects) is refused. On success *out is the root, allocated in pool.
- * Failures: PXT_EBADREQUEST with "malformed JSON at line L, column C (byte B): what",
- * or "JSON nested deeper than N levels"; PXT_ENOMEM.
+ * allowed, nothing else: no comments, no trailing commas). Strings must be well-formed
+ * UTF-8 (no overlong forms or encoded surrogates) and \u escapes of surrogates must
+ * form pairs; \u0000 is kept as a NUL byte counted in str.len. Numbers keep their
+ * text in num; integers that fit int64_t are INT, other numbers DOUBLE, numbers beyond
+ * the range of a double are refused. Nesting deeper than max_depth (arrays and
+ * objects; 0 allows only scalars) is refused. On success *out is the root, allocated
+ * in pool. Failures: PXT_EBADREQUEST with "empty JSON body" (nothing but whitespace),
+ * "malformed JSON at line L, column C (byte B): what" (lines and columns count from 1,
+ * columns in characters; B is where the parser stopped, usually just after the
+ * offending token), or "JSON nested deeper than N levels at line L, column C
+ * (byte B)" (B is the bracket); PXT_ENOMEM. Numbers are read with strtod, so
+ * LC_NUMERIC must be "C" (the default).
  */
 pxt_err pxt_json_parse(pxt_pool *pool, const char *text, size_t len, int max_depth,
     pxt_json **out);
@@ -77,7 +85,13 @@ const pxt_json *pxt_json_get(const pxt_json *obj, const char *key);
 /* pxt_json_type_name: "null", "boolean", "integer", "number", "string", ... (static). */
 const char *pxt_json_type_name(pxt_json_type t);
 
-/* The JSON writer. Initialize with pxt_jw_init; the buffer is the caller's. */
+/*
+ * The JSON writer. Initialize with pxt_jw_init; the buffer is the caller's. Output is
+ * compact; commas are inserted by the writer. Callers must stay within
+ * PXT_JW_MAX_DEPTH nested arrays/objects: past it the buffer is marked failed
+ * (b->failed, PXT_EINTERNAL recorded) and its content must not be used. Likewise check
+ * b->failed (out of memory) once at the end.
+ */
 #define PXT_JW_MAX_DEPTH 64
 typedef struct pxt_jw {
 	pxt_buf *b;
@@ -93,16 +107,24 @@ void pxt_jw_arr_begin(pxt_jw *w);
 void pxt_jw_arr_end(pxt_jw *w);
 /* pxt_jw_key writes an object key (escaped); the next call writes its value. */
 void pxt_jw_key(pxt_jw *w, const char *key);
-/* Strings are escaped; invalid UTF-8 bytes are written as U+FFFD. */
+/*
+ * Strings are escaped per RFC 8259 (control characters, '"' and '\\'; also U+2028
+ * and U+2029; '/' is not); each invalid UTF-8 byte is written as U+FFFD. NULL s writes
+ * null.
+ */
 void pxt_jw_str(pxt_jw *w, const char *s, size_t len);
 void pxt_jw_cstr(pxt_jw *w, const char *s);	/* NULL writes null */
 void pxt_jw_int(pxt_jw *w, int64_t v);
-void pxt_jw_double(pxt_jw *w, double v);	/* non-finite values write null */
+/* Shortest text that reads back the same; -0.0 as "-0.0"; non-finite: null. */
+void pxt_jw_double(pxt_jw *w, double v);
 void pxt_jw_bool(pxt_jw *w, bool v);
 void pxt_jw_null(pxt_jw *w);
-/* pxt_jw_raw inserts text that is already valid JSON (a jsonb column's value). */
+/*
+ * pxt_jw_raw inserts text that is already one valid JSON value (a jsonb column's
+ * value) as is; it is not checked. NULL writes null.
+ */
 void pxt_jw_raw(pxt_jw *w, const char *json, size_t len);
-/* pxt_jw_value writes a parsed value. */
+/* pxt_jw_value writes a parsed value (numbers as their original text); NULL: null. */
 void pxt_jw_value(pxt_jw *w, const pxt_json *v);
 
 #ifdef __cplusplus

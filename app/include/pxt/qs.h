@@ -21,9 +21,12 @@ typedef struct pxt_kv {
 
 /*
  * pxt_qs_parse splits "a=1&b=x%20y" into decoded pairs (in order, '+' is a space,
- * empty segments skipped), allocated in pool. *out is NULL-key terminated. Refused with
- * PXT_EBADREQUEST: a bad percent-escape, an encoded NUL (%00), invalid UTF-8 after
- * decoding, more than max_pairs pairs; the message names the position.
+ * empty segments skipped; the first '=' splits key and value), allocated in pool.
+ * qs may be NULL (no pairs). *out is NULL-key terminated, *n its length. Refused with
+ * PXT_EBADREQUEST, *out NULL and *n 0: "malformed query string: " followed by
+ * "bad percent-escape at byte N", "encoded NUL byte at byte N", "invalid UTF-8 at
+ * byte N" (N counts from 0 in qs) or "more than N parameters" (more than max_pairs
+ * non-empty segments; checked before decoding). PXT_ENOMEM.
  */
 pxt_err pxt_qs_parse(pxt_pool *pool, const char *qs, size_t max_pairs, pxt_kv **out,
     size_t *n);
@@ -33,7 +36,8 @@ const char *pxt_qs_get(const pxt_kv *kv, size_t n, const char *key);
 
 /*
  * pxt_url_decode percent-decodes len bytes of s (and '+' to space when plus_space) into
- * pool memory, with the same refusals as pxt_qs_parse (PXT_EBADREQUEST).
+ * NUL-terminated pool memory, with the same refusals as pxt_qs_parse (PXT_EBADREQUEST,
+ * byte offsets within s; a raw NUL byte is refused too); *out is NULL on failure.
  */
 pxt_err pxt_url_decode(pxt_pool *pool, const char *s, size_t len, bool plus_space,
     char **out);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The worker's start-up checks: the reference routers load; a router built for another
+# ABI, or one registering a route that is taken, stops the worker with the file named.
+# Then the request path in process (test_http: routing, table routes, queries, errors).
+source "$(dirname "$0")/lib.sh"
+: "${PXTC_WORKER:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_ROUTERS:?}" "${PXT_TEST_HTTP:?}"
+
+expect_exit 0 "$PXTC_SETUP"
+SERVER_ROUTERS_DIR="$PXT_ROUTERS" expect_exit 0 "$PXTC_WORKER" --check
+grep -q "ok: 9 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
+
+SERVER_ROUTERS="$PXT_TEST_ROUTERS/bad_abi.so" expect_exit 1 "$PXTC_WORKER" --check
+grep -q "router $PXT_TEST_ROUTERS/bad_abi.so: built for router ABI 42" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "ABI message"; }
+grep -q "this pxtc has ABI 1" "$IT_WORK/out" || fail "expected ABI not named"
+
+SERVER_ROUTERS="$PXT_ROUTERS/data.so,$PXT_TEST_ROUTERS/dup_route.so" expect_exit 1 "$PXTC_WORKER" --check
+grep -q "duplicate route /api/data/documents" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "duplicate message"; }
+
+SERVER_ROUTERS_DIR=/nonexistent expect_exit 1 "$PXTC_WORKER" --check
+grep -q "routers_dir '/nonexistent' cannot be read" "$IT_WORK/out" || fail "missing dir"
+
+PIXELTABLE_DB_START_TIMEOUT_S=20 "$PXT_TEST_HTTP"
