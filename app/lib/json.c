@@ -98,37 +98,39 @@ pxt_jctx_oom(pxt_jctx *c)
 }
 
 /*
- * pxt_json_grow makes room for one more element in *arr (n used, *cap allocated,
- * elements of size sz) by copying it into a pool block twice as large.
+ * pxt_json_grow returns arr (n elements of size sz used, cap allocated) with room for
+ * one more: arr itself, or a copy in a pool block twice as large (then *newcap is
+ * the new capacity). NULL when out of memory.
  */
-static int
-pxt_json_grow(pxt_pool *pool, void **arr, size_t n, size_t *cap, size_t sz)
+static void *
+pxt_json_grow(pxt_pool *pool, void *arr, size_t n, size_t cap, size_t sz,
+    size_t *newcap)
 {
-	size_t ncap;
 	void *na;
 
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	if (ncap > ((size_t)-1) / 2 / sz)
-		return -1;
-	if ((na = pxt_palloc(pool, ncap * sz)) == NULL)
-		return -1;
+	*newcap = cap;
+	if (n < cap)
+		return arr;
+	*newcap = cap ? cap * 2 : 4;
+	if (*newcap > ((size_t)-1) / 2 / sz ||
+	    (na = pxt_palloc(pool, *newcap * sz)) == NULL)
+		return NULL;
 	if (n > 0)
-		memcpy(na, *arr, n * sz);
-	*arr = na;
-	*cap = ncap;
-	return 0;
+		memcpy(na, arr, n * sz);
+	return na;
 }
 
 /*
  * pxt_jctx_add attaches a new value of type t to the open container (or makes it the
- * root) and returns it, or NULL when out of memory (c->err is then set).
+ * root) and returns it, or NULL when out of memory (c->err is then set). An object's
+ * keys, key lengths and values grow together, sharing the frame's capacity.
  */
 static pxt_json *
 pxt_jctx_add(pxt_jctx *c, pxt_json_type t)
 {
-	pxt_json *v, *p;
+	pxt_json *v, *p, **items, **vals;
+	const char **keys;
+	size_t *lens, cap;
 	pxt_jframe *f;
 
 	if ((v = pxt_pcalloc(c->pool, sizeof(*v))) == NULL)
@@ -141,26 +143,30 @@ pxt_jctx_add(pxt_jctx *c, pxt_json_type t)
 	f = &c->stack[c->depth - 1];
 	p = f->v;
 	if (p->type == PXT_JSON_ARRAY) {
-		if (pxt_json_grow(c->pool, (void **)&p->u.arr.items, p->u.arr.n, &f->cap,
-		    sizeof(pxt_json *)) != 0)
+		items = pxt_json_grow(c->pool, p->u.arr.items, p->u.arr.n, f->cap,
+		    sizeof(*items), &cap);
+		if (items == NULL)
 			goto oom;
-		p->u.arr.items[p->u.arr.n++] = v;
+		p->u.arr.items = items;
+		f->cap = cap;
+		items[p->u.arr.n++] = v;
 		return v;
 	}
-	/* an object: keys, lengths and values grow together, with one capacity */
-	if (p->u.obj.n == f->cap) {
-		size_t kc = f->cap, lc = f->cap;
-
-		if (pxt_json_grow(c->pool, (void **)&p->u.obj.keys, p->u.obj.n, &kc,
-		    sizeof(char *)) != 0 || pxt_json_grow(c->pool,
-		    (void **)&p->u.obj.keylens, p->u.obj.n, &lc, sizeof(size_t)) != 0 ||
-		    pxt_json_grow(c->pool, (void **)&p->u.obj.vals, p->u.obj.n, &f->cap,
-		    sizeof(pxt_json *)) != 0)
-			goto oom;
-	}
-	p->u.obj.keys[p->u.obj.n] = c->key;
-	p->u.obj.keylens[p->u.obj.n] = c->keylen;
-	p->u.obj.vals[p->u.obj.n++] = v;
+	keys = pxt_json_grow(c->pool, p->u.obj.keys, p->u.obj.n, f->cap, sizeof(*keys),
+	    &cap);
+	lens = pxt_json_grow(c->pool, p->u.obj.keylens, p->u.obj.n, f->cap,
+	    sizeof(*lens), &cap);
+	vals = pxt_json_grow(c->pool, p->u.obj.vals, p->u.obj.n, f->cap, sizeof(*vals),
+	    &cap);
+	if (keys == NULL || lens == NULL || vals == NULL)
+		goto oom;
+	p->u.obj.keys = keys;
+	p->u.obj.keylens = lens;
+	p->u.obj.vals = vals;
+	f->cap = cap;
+	keys[p->u.obj.n] = c->key;
+	lens[p->u.obj.n] = c->keylen;
+	vals[p->u.obj.n++] = v;
 	return v;
 oom:
 	pxt_jctx_oom(c);
@@ -427,6 +433,7 @@ pxt_cb_key(void *ctx, const unsigned char *s, size_t n)
 static int
 pxt_jctx_open(pxt_jctx *c, pxt_json_type t)
 {
+	pxt_jframe *stack;
 	pxt_json *v;
 
 	if (c->depth >= (size_t)(c->max_depth < 0 ? 0 : c->max_depth)) {
@@ -441,9 +448,11 @@ pxt_jctx_open(pxt_jctx *c, pxt_json_type t)
 	}
 	if ((v = pxt_jctx_add(c, t)) == NULL)
 		return 0;
-	if (pxt_json_grow(c->pool, (void **)&c->stack, c->depth, &c->stack_cap,
-	    sizeof(pxt_jframe)) != 0)
+	stack = pxt_json_grow(c->pool, c->stack, c->depth, c->stack_cap,
+	    sizeof(*stack), &c->stack_cap);
+	if (stack == NULL)
 		return pxt_jctx_oom(c);
+	c->stack = stack;
 	c->stack[c->depth].v = v;
 	c->stack[c->depth].cap = 0;
 	c->depth++;
