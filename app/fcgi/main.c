@@ -159,6 +159,17 @@ pxt_serve(pxt_app *app)
 	return 0;
 }
 
+/* A statement past [server] request_timeout_s is cancelled by PostgreSQL: a 504. */
+static pxt_err
+pxt_statement_timeout(pxt_env *env)
+{
+	char ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", (long long)pxt_config_int(pxt_env_config(env),
+	    "server", "request_timeout_s") * 1000);
+	return pxt_db_session(pxt_env_db(env), "statement_timeout", ms);
+}
+
 static void
 pxt_signals(void)
 {
@@ -185,6 +196,7 @@ main(int argc, char **argv)
 	}
 	pxt_signals();
 	if ((env = pxt_open(NULL)) == NULL ||
+	    pxt_statement_timeout(env) != PXT_OK ||
 	    (app = pxt_app_new(env)) == NULL ||
 	    pxt_load_routers(app, pxt_env_config(env)) != PXT_OK) {
 		pxt_log(PXT_LOG_ERROR, "pxtc-worker cannot start: %s", pxt_errmsg());

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pxt/buf.h"
 #include "pxt/db.h"
 #include "pxt/log.h"
 #include "pxt/os.h"
@@ -32,6 +33,7 @@ struct pxt_db {
 	struct pxt_stmt cache[PXT_DB_CACHE * 2];
 	pxt_db_hook hook;
 	void *hook_ud;
+	char *session_sql;	/* settings re-applied after every reconnect */
 };
 
 static uint64_t
@@ -125,8 +127,32 @@ pxt_db_close(pxt_db *db)
 	pxt_db_cache_clear(db);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	free(db->session_sql);
 	free(db->conninfo);
 	free(db);
+}
+
+pxt_err
+pxt_db_session(pxt_db *db, const char *name, const char *value)
+{
+	const char *params[2] = {name, value};
+	pxt_buf b = PXT_BUF_INIT;
+	PGresult *res;
+	pxt_err rc;
+
+	/* apply now (validates the value), then remember the literal for reconnects */
+	rc = pxt_db_exec_once(db, "SELECT set_config($1, $2, false),"
+	    " format('SET %I = %L;', $1::text, $2::text)", 2, params, &res);
+	if (rc != PXT_OK)
+		return rc;
+	pxt_buf_adds(&b, db->session_sql ? db->session_sql : "");
+	pxt_buf_adds(&b, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (b.failed)
+		return PXT_ENOMEM;
+	free(db->session_sql);
+	db->session_sql = pxt_buf_steal(&b);
+	return PXT_OK;
 }
 
 void
@@ -153,6 +179,8 @@ pxt_db_reconnect(pxt_db *db)
 			    pxt_errmsg());
 		PQreset(db->conn);
 		if (PQstatus(db->conn) == CONNECTION_OK) {
+			if (db->session_sql != NULL)
+				PQclear(PQexec(db->conn, db->session_sql));
 			db->reconnects++;
 			pxt_log(PXT_LOG_INFO, "reconnected to PostgreSQL");
 			return PXT_OK;

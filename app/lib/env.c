@@ -41,8 +41,7 @@ pxt_env_connect(pxt_env *env)
 	}
 	if (rc != PXT_OK)
 		return rc;
-	rc = pxt_db_exec_once(env->db, "SELECT set_config('TimeZone', $1, false)", 1,
-	    params, NULL);
+	rc = pxt_db_session(env->db, "TimeZone", params[0]);
 	if (rc != PXT_OK)
 		return pxt_seterr(PXT_ECONFIG, "[pixeltable] time_zone '%s': %s", params[0],
 		    pxt_errmsg());

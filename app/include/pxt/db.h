@@ -38,6 +38,12 @@ pxt_err pxt_db_connect(const char *conninfo, pxt_db **out);
 /* pxt_db_close closes the connection and frees the handle; NULL is allowed. */
 void pxt_db_close(pxt_db *db);
 
+/*
+ * pxt_db_session sets a session setting (set_config(name, value)) now and again after
+ * every reconnect. PXT_EDB (or another mapped code) when the server refuses the value.
+ */
+pxt_err pxt_db_session(pxt_db *db, const char *name, const char *value);
+
 /* pxt_db_set_hook sets the reconnect hook (NULL to clear). */
 void pxt_db_set_hook(pxt_db *db, pxt_db_hook fn, void *ud);
 
