@@ -49,8 +49,10 @@ pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 }
 
 static bool
-pxt_is_output(const struct pxt_table_route *tr, const pxt_column *c)
+pxt_is_output(const void *ud, const pxt_column *c)
 {
+	const struct pxt_table_route *tr = ud;
+
 	return tr->outputs == NULL || pxt_in_list(tr->outputs, c->name);
 }
 
@@ -58,35 +60,8 @@ pxt_is_output(const struct pxt_table_route *tr, const pxt_column *c)
 static void
 pxt_returning(pxt_buf *b, const struct pxt_table_route *tr)
 {
-	const pxt_table *t = tr->t;
-	bool first = true;
-
 	pxt_buf_adds(b, " RETURNING ");
-	for (int i = 0; i < t->ncols; i++) {
-		if (!pxt_is_output(tr, &t->cols[i]))
-			continue;
-		if (!first)
-			pxt_buf_adds(b, ", ");
-		pxt_value_sql_out(b, &t->cols[i], t->col_storage[i]);
-		first = false;
-	}
-}
-
-/* Write one result row as a flat object of the route's outputs. */
-static void
-pxt_write_row(pxt_jw *w, const struct pxt_table_route *tr, const PGresult *res, int row)
-{
-	const pxt_table *t = tr->t;
-	int col = 0;
-
-	pxt_jw_obj_begin(w);
-	for (int i = 0; i < t->ncols; i++) {
-		if (!pxt_is_output(tr, &t->cols[i]))
-			continue;
-		pxt_jw_key(w, t->cols[i].name);
-		pxt_value_write(w, &t->cols[i], res, row, col++);
-	}
-	pxt_jw_obj_end(w);
+	pxt_value_sql_outlist(b, tr->t, pxt_is_output, tr);
 }
 
 /* The request body as an object whose keys are all known columns. */
@@ -211,7 +186,8 @@ pxt_table_exec(pxt_req *req, const struct pxt_table_route *tr, pxt_buf *sql,
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no row of '%s' matches the "
 		    "primary key", tr->t->path);
 	} else {
-		pxt_write_row(pxt_res_json(req, 200), tr, res, 0);
+		pxt_value_write_row(pxt_res_json(req, 200), tr->t, pxt_is_output, tr, res,
+		    0);
 	}
 	PQclear(res);
 	if (key != NULL) {

@@ -316,3 +316,34 @@ pxt_value_write(pxt_jw *w, const pxt_column *c, const PGresult *res, int row, in
 		break;
 	}
 }
+
+void
+pxt_value_sql_outlist(pxt_buf *b, const pxt_table *t, pxt_col_filter keep,
+    const void *ud)
+{
+	int n = 0;
+
+	for (int i = 0; i < t->ncols; i++) {
+		if (!keep(ud, &t->cols[i]))
+			continue;
+		if (n++ > 0)
+			pxt_buf_adds(b, ", ");
+		pxt_value_sql_out(b, &t->cols[i], t->col_storage[i]);
+	}
+}
+
+void
+pxt_value_write_row(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row)
+{
+	int col = 0;
+
+	pxt_jw_obj_begin(w);
+	for (int i = 0; i < t->ncols; i++) {
+		if (!keep(ud, &t->cols[i]))
+			continue;
+		pxt_jw_key(w, t->cols[i].name);
+		pxt_value_write(w, &t->cols[i], res, row, col++);
+	}
+	pxt_jw_obj_end(w);
+}

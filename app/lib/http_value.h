@@ -11,6 +11,7 @@
 #include "pxt/http.h"
 #include "pxt/ident.h"
 #include "pxt/json.h"
+#include "catalog_int.h"
 #include "http_int.h"
 
 /*
@@ -30,6 +31,17 @@ void pxt_value_sql_out(pxt_buf *b, const pxt_column *c, const char *storage);
 /* Write the value at (row, col) of res as JSON of c's type. */
 void pxt_value_write(pxt_jw *w, const pxt_column *c, const PGresult *res, int row,
     int col);
+
+/* Which columns of a table a statement returns (in table order). */
+typedef bool (*pxt_col_filter)(const void *ud, const pxt_column *c);
+
+/* Append the select list of the kept columns of t. */
+void pxt_value_sql_outlist(pxt_buf *b, const pxt_table *t, pxt_col_filter keep,
+    const void *ud);
+
+/* Write row `row` of res, selected with the same filter, as a flat JSON object. */
+void pxt_value_write_row(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row);
 
 bool pxt_is_timestamp(const char *s);
 bool pxt_is_uuid(const char *s);

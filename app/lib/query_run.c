@@ -16,8 +16,10 @@ struct pxt_query_route {
 };
 
 static bool
-pxt_q_selected(const pxt_query *q, const pxt_column *c)
+pxt_q_selected(const void *ud, const pxt_column *c)
 {
+	const pxt_query *q = ud;
+
 	if (q->select == NULL)
 		return true;
 	for (char **s = q->select; *s != NULL; s++)
@@ -58,16 +60,9 @@ pxt_q_compile(pxt_query *q)
 {
 	const pxt_table *t = q->t;
 	pxt_buf b = PXT_BUF_INIT;
-	int n = 0;
 
 	pxt_buf_adds(&b, "SELECT ");
-	for (int i = 0; i < t->ncols; i++) {
-		if (!pxt_q_selected(q, &t->cols[i]))
-			continue;
-		if (n++ > 0)
-			pxt_buf_adds(&b, ", ");
-		pxt_value_sql_out(&b, &t->cols[i], t->col_storage[i]);
-	}
+	pxt_value_sql_outlist(&b, t, pxt_q_selected, q);
 	pxt_buf_addf(&b, " FROM %s", t->storage_sql);
 	if (q->where != NULL) {
 		pxt_buf_adds(&b, " WHERE ");
@@ -257,22 +252,6 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 	return PXT_OK;
 }
 
-static void
-pxt_q_write_row(pxt_jw *w, const pxt_query *q, const PGresult *res, int row)
-{
-	const pxt_table *t = q->t;
-	int col = 0;
-
-	pxt_jw_obj_begin(w);
-	for (int i = 0; i < t->ncols; i++) {
-		if (!pxt_q_selected(q, &t->cols[i]))
-			continue;
-		pxt_jw_key(w, t->cols[i].name);
-		pxt_value_write(w, &t->cols[i], res, row, col++);
-	}
-	pxt_jw_obj_end(w);
-}
-
 static pxt_err
 pxt_query_handler(pxt_req *req, void *ud)
 {
@@ -303,13 +282,13 @@ pxt_query_handler(pxt_req *req, void *ud)
 	}
 	w = pxt_res_json(req, 200);
 	if (qr->one_row) {
-		pxt_q_write_row(w, q, res, 0);
+		pxt_value_write_row(w, q->t, pxt_q_selected, q, res, 0);
 	} else {
 		pxt_jw_obj_begin(w);
 		pxt_jw_key(w, "rows");
 		pxt_jw_arr_begin(w);
 		for (int i = 0; i < PQntuples(res); i++)
-			pxt_q_write_row(w, q, res, i);
+			pxt_value_write_row(w, q->t, pxt_q_selected, q, res, i);
 		pxt_jw_arr_end(w);
 		pxt_jw_obj_end(w);
 	}
