@@ -452,11 +452,7 @@ pxt_embedded_up(const pxt_config *cfg, char **conninfo, bool init)
 		*conninfo = NULL;
 	if ((rc = pxt_pgpaths(cfg, &p)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_service_user(&uid, &gid)) != PXT_OK)
-		return rc;
-	if ((rc = pxt_home_prepare(&p, uid, gid)) != PXT_OK)
-		return rc;
-	/* one starter at a time: the first initializes and starts, the others find it up */
+	/* checked before the home's folders are made: pgdata would be created empty */
 	if (!init) {
 		char version[600];
 
@@ -466,6 +462,11 @@ pxt_embedded_up(const pxt_config *cfg, char **conninfo, bool init)
 			    "is missing: not creating an empty one behind the running "
 			    "workers", p.pgdata);
 	}
+	if ((rc = pxt_service_user(&uid, &gid)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_home_prepare(&p, uid, gid)) != PXT_OK)
+		return rc;
+	/* one starter at a time: the first initializes and starts, the others find it up */
 	if ((lock = pxt_pg_lock(&p, timeout, uid, gid)) < 0)
 		return pxt_errcode();
 	rc = pxt_pg_initdb(&p, uid, gid);

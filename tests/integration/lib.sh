@@ -12,6 +12,8 @@ cd "$IT_WORK"	# no stray .env from the caller's folder
 
 it_cleanup() {
 	local rc=$?
+	# a script's own clean-up first (it_extra_cleanup, when the script defines it)
+	if declare -F it_extra_cleanup >/dev/null; then it_extra_cleanup || true; fi
 	"$PXTC" db stop >/dev/null 2>&1 || true
 	# anything still running from this home (a postmaster left by a failed step)
 	local pids

@@ -239,6 +239,10 @@ test_query_update_delete(void)
 	EXPECT(404, "found no row");
 	call("GET", "/api/t/docs/one", NULL, NULL, NULL, NULL);
 	EXPECT(422, "missing parameter 'title'");
+	call("POST", "/api/t/docs", NULL, "{\"title\": \"twin\"}", NULL, NULL);
+	call("POST", "/api/t/docs", NULL, "{\"title\": \"twin\"}", NULL, NULL);
+	call("GET", "/api/t/docs/one", "title=twin", NULL, NULL, NULL);
+	EXPECT(409, "found 2 rows where one was expected");
 
 	call("GET", "/api/t/docs/one", "title=first", NULL, NULL, NULL);
 	if ((p = strstr(body, "\"id\":\"")) != NULL)

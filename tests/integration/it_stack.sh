@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The real stack over HTTP: embedded PostgreSQL, spawn-fcgi + multiwatch workers and nginx
+# on a free loopback port (deploy/local/pxtc-stack). Every route of the data router, the
+# JSON error body of 400, 404, 405, 409, 413, 415, 422 and 503, a worker killed and
+# respawned, the database restarted under traffic, and nothing left running after stop.
+source "$(dirname "$0")/lib.sh"
+: "${PXT_BUILD_DIR:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_SOURCE_DIR:?}"
+
+STACK="$PXT_SOURCE_DIR/deploy/local/pxtc-stack"
+# the workers run as the service user: give them an installed copy they can reach
+prefix="$IT_WORK/prefix"
+cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
+cp "$PXT_TEST_ROUTERS/probe.so" "$prefix/lib/pxtc/routers/"
+chmod -R a+rX "$IT_WORK"
+chmod a+x "$IT_WORK"
+export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
+export SERVER_WORKERS=2 SERVER_MAX_JSON_BODY_MB=0.01 SERVER_MAX_UPLOAD_MB=1
+export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,probe.so"
+
+# a free loopback port: nothing answers a connection on it
+for port in $(shuf -i 20000-40000 -n 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
+export SERVER_PORT=$port
+URL="http://127.0.0.1:$port"
+
+it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
+
+"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+
+# req METHOD PATH [BODY [CONTENT-TYPE]] - sets $code and $body
+req() {
+	local ct=${4:-application/json}
+	if [ -n "${3:-}" ]; then
+		code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -X "$1" -H "Content-Type: $ct" --data-binary "$3" "$URL$2")
+	else
+		code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -X "$1" "$URL$2")
+	fi
+	body=$(cat "$IT_WORK/body")
+}
+# expect CODE ERROR_CODE - the status and, for errors, the JSON body's error_code
+expect() {
+	[ "$code" = "$1" ] || fail "got $code, expected $1: $body"
+	if [ -n "${2:-}" ]; then
+		echo "$body" | grep -Eq "\"error_code\": ?\"$2\"" || fail "error_code $2 missing: $body"
+		echo "$body" | grep -Eq '"retryable": ?(true|false)' || fail "no retryable: $body"
+	fi
+}
+
+media="$PIXELTABLE_HOME/media"
+printf 'hello\n' >"$media/a.txt"
+printf 'png\n' >"$media/a.png"
+[ "$(id -u)" = 0 ] && chown pxtc: "$media/a.txt" "$media/a.png"
+
+req GET /api/health; expect 200
+req GET /api/data/documents; expect 200
+[ "$body" = '{"rows":[]}' ] || fail "empty list: $body"
+
+req POST /api/data/documents "{\"document\": \"$media/a.txt\", \"metadata\": {\"title\": \"A\"}}"; expect 200
+id=$(echo "$body" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+[ -n "$id" ] || fail "no id: $body"
+echo "$body" | grep -q '"timestamp":"20' || fail "timestamp not set: $body"
+req POST /api/data/documents "{\"document\": \"https://example.com/b.pdf\"}"; expect 200
+req GET '/api/data/documents?limit=1'; expect 200
+echo "$body" | grep -q 'example.com/b.pdf' || fail "newest first: $body"
+req POST /api/data/documents/update "{\"id\": \"$id\", \"metadata\": {\"title\": \"B\"}}"; expect 200
+echo "$body" | grep -q '"metadata":{"title": "B"}' || fail "update: $body"
+req POST /api/data/images "{\"image\": \"$media/a.png\", \"metadata\": {}}"; expect 200
+req GET /api/data/images; expect 200
+echo "$body" | grep -q 'a.png' || fail "images list"
+
+# the error statuses, each as the JSON error body
+req POST /api/data/documents '{"document": '; expect 400 bad_request
+req POST /api/data/documents/update '{"id": "01a20a39-72ce-775b-9c34-323b32816341", "metadata": {}}'; expect 404 not_found
+req GET /api/no/such/route; expect 404 not_found
+req PUT /api/data/documents '{}'; expect 405 method_not_allowed
+curl -sI -X PUT "$URL/api/data/documents" | grep -qi '^Allow: GET, POST' || fail "no Allow header"
+req GET "/api/probe/by_document?document=$media/a.txt"; expect 200
+req POST /api/data/documents "{\"document\": \"$media/a.txt\"}"; expect 200
+req GET "/api/probe/by_document?document=$media/a.txt"; expect 409 conflict
+big=$(head -c 20000 /dev/zero | tr '\0' 'x')
+req POST /api/data/documents "{\"document\": \"$big\"}"; expect 413 payload_too_large
+head -c 2000000 /dev/zero >"$IT_WORK/huge"
+code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$IT_WORK/huge" "$URL/api/data/documents")
+body=$(cat "$IT_WORK/body"); expect 413 payload_too_large	# nginx's own, as JSON
+req POST /api/data/documents '{"document": "x"}' text/plain; expect 415 unsupported_media_type
+req POST /api/data/documents '{"documnt": "x"}'; expect 422 validation_error
+req POST /api/data/documents '{"document": "/etc/passwd"}'; expect 422 validation_error
+req POST /api/data/documents "{\"document\": \"$media/../../../../etc/passwd\"}"; expect 422 validation_error
+req GET '/api/data/documents?limit=1001'; expect 422 validation_error
+req GET /.env; expect 404
+
+# idempotency over the wire
+k=$(date +%s%N)
+c1=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"document": "https://example.com/i.pdf"}' "$URL/api/data/documents")
+c2=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"document": "https://example.com/i.pdf"}' "$URL/api/data/documents")
+[ "$c1" = "$c2" ] || fail "idempotent replay differs"
+
+req POST /api/data/documents/delete "{\"id\": \"$id\"}"; expect 200
+[ "$body" = '{"num_rows":1}' ] || fail "delete: $body"
+
+# a killed worker is respawned and the requests around it keep working
+mw=$(cat "$PIXELTABLE_HOME/run/workers.pid")
+[ -n "$mw" ] || fail "no multiwatch"
+victim=$(pgrep -P "$mw" | head -1)
+kill -9 "$victim"
+for i in $(seq 100); do
+	[ "$(pgrep -P "$mw" | wc -l)" = 2 ] && ! pgrep -P "$mw" | grep -qx "$victim" && break
+	sleep 0.1
+done
+[ "$(pgrep -P "$mw" | wc -l)" = 2 ] || fail "worker not respawned"
+req GET /api/health; expect 200
+
+# 503 while the database is gone, recovery without restarting anything
+"$PXTC" db stop >/dev/null
+mv "$PIXELTABLE_HOME/pgdata" "$PIXELTABLE_HOME/pgdata.away"
+req GET /api/data/documents; expect 503 unavailable
+echo "$body" | grep -q '"retry_after":1' || fail "retry_after: $body"
+req GET /api/health; expect 503
+mv "$PIXELTABLE_HOME/pgdata.away" "$PIXELTABLE_HOME/pgdata"
+req GET /api/data/documents; expect 200
+
+# a database restart under traffic: a few requests may fail, then all succeed
+ok=0 bad=0
+for i in $(seq 60); do
+	c=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/data/documents?limit=5")
+	if [ "$c" = 200 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	[ "$i" = 20 ] && { "$PXTC" db stop >/dev/null; "$PXTC" db start >/dev/null; }
+done
+[ "$bad" -le 4 ] || fail "$bad requests failed around a database restart"
+req GET /api/data/documents; expect 200
+
+"$STACK" stop >/dev/null 2>&1 || fail "stack stop"
+left=$(pgrep -f -- "$PIXELTABLE_HOME" || true)
+[ -z "$left" ] || fail "processes left after stop: $left"
