@@ -14,7 +14,7 @@ PIXELTABLE_HOME ?= /var/lib/pxtc
 export PIXELTABLE_HOME
 endif
 
-.PHONY: all deps build build-asan test test-fast run stop fuzz clean
+.PHONY: all deps build build-asan test test-fast stage run start status stop fuzz clean
 
 all: build
 
@@ -40,14 +40,36 @@ test: build build-asan
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure
 
-# Start what exists today: the embedded PostgreSQL and the reference app's schema.
-run: build
-	$(BUILD)/app/pxtc db start
-	$(BUILD)/schema/pxtc-setup
-	@echo "pxtc: catalog ready in $${PIXELTABLE_HOME:-$$HOME/.pixeltable}"
+# The programs the stack runs. The workers run as the service user, which may not be
+# able to enter this checkout (a clone under /root): as root, stage an installed copy
+# in the home; otherwise run from the build tree.
+ifeq ($(shell id -u),0)
+STAGE   = $(PIXELTABLE_HOME)/opt
+STACK_ENV = PXTC_BIN_DIR=$(STAGE)/bin SERVER_ROUTERS_DIR=$(STAGE)/lib/pxtc/routers
+else
+STACK_ENV =
+endif
 
-stop: build
-	$(BUILD)/app/pxtc db stop
+stage: build
+ifeq ($(shell id -u),0)
+	cmake --install $(BUILD) --prefix $(STAGE) >/dev/null
+	chmod -R a+rX $(STAGE)
+endif
+
+# The whole stack in the foreground: embedded PostgreSQL, schema, workers, nginx on
+# http://127.0.0.1:8080 (SERVER_PORT), demo data on first start. Ctrl-C stops it all.
+run: stage
+	$(STACK_ENV) bash deploy/local/pxtc-stack run
+
+# Detached: start, status, stop (for scripts).
+start: stage
+	$(STACK_ENV) bash deploy/local/pxtc-stack start
+
+status:
+	$(STACK_ENV) bash deploy/local/pxtc-stack status
+
+stop:
+	$(STACK_ENV) bash deploy/local/pxtc-stack stop
 
 # Long fuzzing runs (FUZZ_SECONDS per target), outside ctest.
 fuzz: build

@@ -1,8 +1,8 @@
 /*
  * main.c - pxtc-worker, the FastCGI worker: configuration, database, catalog, router
  * modules, then FCGX_Accept_r forever on the socket spawn-fcgi passes as fd 0. One
- * process is one worker; many run side by side on one socket. SIGTERM (or SIGINT)
- * finishes the request in hand, then exits.
+ * process is one worker; many run side by side on one socket. SIGTERM (or SIGINT, or
+ * SIGUSR1 from multiwatch) finishes the request in hand, then exits.
  *
  *   pxtc-worker           serve (started by spawn-fcgi)
  *   pxtc-worker --check   load everything, print the routes, exit 0 (or 1 on error)
@@ -179,6 +179,8 @@ pxt_signals(void)
 	sa.sa_handler = pxt_on_term;	/* no SA_RESTART: accept() returns */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* multiwatch turns a SIGTERM it receives into SIGUSR1 for its children */
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
