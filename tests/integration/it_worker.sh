@@ -3,7 +3,7 @@
 # ABI, or one registering a route that is taken, stops the worker with the file named.
 # Then the request path in process (test_http: routing, table routes, queries, errors).
 source "$(dirname "$0")/lib.sh"
-: "${PXTC_WORKER:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_ROUTERS:?}" "${PXT_TEST_HTTP:?}"
+: "${PXTC_WORKER:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_ROUTERS:?}" "${PXT_TEST_HTTP:?}" "${PXT_TEST_WIRE:?}"
 
 expect_exit 0 "$PXTC_SETUP"
 SERVER_ROUTERS_DIR="$PXT_ROUTERS" expect_exit 0 "$PXTC_WORKER" --check
@@ -20,3 +20,6 @@ SERVER_ROUTERS_DIR=/nonexistent expect_exit 1 "$PXTC_WORKER" --check
 grep -q "routers_dir '/nonexistent' cannot be read" "$IT_WORK/out" || fail "missing dir"
 
 PIXELTABLE_DB_START_TIMEOUT_S=20 "$PXT_TEST_HTTP"
+
+# the worker binary over the FastCGI wire, without nginx
+SERVER_ROUTERS_DIR="$PXT_ROUTERS" SERVER_MAX_JSON_BODY_MB=0.01 "$PXT_TEST_WIRE"
