@@ -61,6 +61,19 @@ pxt_fcgi_param(void *ctx, const char *name)
 	return v != NULL && strlen(v) <= PXT_MAX_HEADER ? v : NULL;
 }
 
+/* The name of the first parameter (header) over PXT_MAX_HEADER bytes, or NULL. */
+static const char *
+pxt_oversized(FCGX_Request *r)
+{
+	for (char **e = r->envp; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (eq != NULL && strlen(eq + 1) > PXT_MAX_HEADER)
+			return *e;
+	}
+	return NULL;
+}
+
 /* Read the body into *buf (grown as needed); false when it exceeds max. */
 static bool
 pxt_read_body(FCGX_Request *r, char **buf, size_t *cap, size_t max, size_t *len)
@@ -94,7 +107,7 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
 	const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
 	const char *qs = FCGX_GetParam("QUERY_STRING", r->envp);
-	const char *out, *path;
+	const char *out, *path, *big;
 	char *head;
 	size_t len = 0, outlen;
 	bool fits;
@@ -116,7 +129,11 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 		    "null}}");
 		return;
 	}
-	pxt_app_handle(app, req);
+	if ((big = pxt_oversized(r)) != NULL)
+		pxt_app_reject(req, PXT_EBADREQUEST, pxt_psprintf(pool, "request header "
+		    "%.40s is longer than %d bytes", big, PXT_MAX_HEADER));
+	else
+		pxt_app_handle(app, req);
 	out = pxt_res_get_body(req, &outlen);
 	/* libfcgi's own printf lacks %zu: format the head with snprintf */
 	head = pxt_psprintf(pool, "Status: %d %s\r\nContent-Type: %s\r\n"

@@ -306,6 +306,12 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
 }
 
+void
+pxt_app_reject(pxt_req *req, pxt_err code, const char *message)
+{
+	pxt_http_error(req, code, message);
+}
+
 pxt_err
 pxt_http_health(pxt_req *req, void *ud)
 {

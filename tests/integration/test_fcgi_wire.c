@@ -212,6 +212,20 @@ main(void)
 	PXT_CHECK(out && strncmp(out, "Status: 200", 11) == 0);
 	free(out);
 
+	/* a header over 8 KiB: 400 */
+	{
+		static char hdr[9000 + 32];
+		const char *p[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/api/health", hdr,
+		    NULL};
+
+		snprintf(hdr, 20, "HTTP_X_BIG=");
+		memset(hdr + strlen(hdr), 'y', 9000);
+		out = request(p, NULL, 1);
+		PXT_CHECK(out && strncmp(out, "Status: 400", 11) == 0);
+		PXT_CHECK(out && strstr(out, "longer than 8192 bytes"));
+		free(out);
+	}
+
 	/* SIGTERM: the worker finishes and exits cleanly */
 	kill(pid, SIGTERM);
 	PXT_CHECK(waitpid(pid, &status, 0) == pid);

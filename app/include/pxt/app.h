@@ -63,6 +63,12 @@ pxt_req *pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method,
  */
 void pxt_app_handle(pxt_app *app, pxt_req *req);
 
+/*
+ * pxt_app_reject answers req with the JSON error of code without routing it (a request
+ * the dispatcher refuses before any handler: headers over the limits).
+ */
+void pxt_app_reject(pxt_req *req, pxt_err code, const char *message);
+
 /* The response: status, extra header lines ("Name: value\r\n"...), body. */
 int pxt_res_get_status(const pxt_req *req);
 const char *pxt_res_get_content_type(const pxt_req *req);
