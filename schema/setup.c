@@ -42,26 +42,34 @@ static pxt_err
 setup_schema(pxt_env *env, const char *ns)
 {
 	char path[PXT_PATH_MAX + 1];
+	pxt_table *docs, *images;
 	pxt_err rc;
 
 	if ((rc = pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE)) != PXT_OK)
 		return rc;
 
 	snprintf(path, sizeof(path), "%s/documents", ns);
-	if (pxt_create_table(env, path, (pxt_coldef[]){
+	docs = pxt_create_table(env, path, (pxt_coldef[]){
 	    {"document", PXT_DOCUMENT, 0, 0},
 	    {"metadata", PXT_JSON, 0, 0},
 	    {"timestamp", PXT_TIMESTAMP, 0, 0},
-	    {0}}, PXT_IF_EXISTS_IGNORE) == NULL)
+	    {0}}, PXT_IF_EXISTS_IGNORE);
+	if (docs == NULL)
 		return pxt_errcode();
+	/* the data router lists newest first: read 20 rows, not the table */
+	if ((rc = pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
 
 	snprintf(path, sizeof(path), "%s/images", ns);
-	if (pxt_create_table(env, path, (pxt_coldef[]){
+	images = pxt_create_table(env, path, (pxt_coldef[]){
 	    {"image", PXT_IMAGE, 0, 0},
 	    {"metadata", PXT_JSON, 0, 0},
 	    {"timestamp", PXT_TIMESTAMP, 0, 0},
-	    {0}}, PXT_IF_EXISTS_IGNORE) == NULL)
+	    {0}}, PXT_IF_EXISTS_IGNORE);
+	if (images == NULL)
 		return pxt_errcode();
+	if ((rc = pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
 
 	return pxt_sync_finish(env);
 }

@@ -47,6 +47,7 @@ pxt_app_free(pxt_app *app)
 		if (r->fini != NULL)
 			r->fini(r);
 	free(app->routes);
+	pxt_buf_free(&app->spare);
 	pxt_pool_free(app->pool);
 	free(app);
 }

@@ -36,6 +36,7 @@ struct pxt_app {
 	unsigned reconnects;	/* pxt_db_reconnects seen at the last sync */
 	bool listening;
 	unsigned long requests;
+	pxt_buf spare;		/* a response buffer kept between requests */
 	char **media_roots;	/* [pixeltable] media_roots */
 	int nmedia_roots;
 };

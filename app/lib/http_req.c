@@ -45,6 +45,10 @@ pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method, const char *path,
 	req->request_id = param ? param(ctx, "REQUEST_ID") : NULL;
 	req->status = 200;
 	req->content_type = "application/json";
+	/* reuse the last response's memory instead of growing a buffer from nothing */
+	req->body_out = app->spare;
+	memset(&app->spare, 0, sizeof(app->spare));
+	pxt_buf_reset(&req->body_out);
 	pxt_jw_init(&req->jw, &req->body_out);
 	return req;
 }
@@ -55,6 +59,11 @@ pxt_req_free(pxt_req *req)
 	if (req == NULL)
 		return;
 	pxt_buf_free(&req->headers);
+	/* keep a buffer of up to 1 MiB for the next request; free larger ones */
+	if (req->body_out.cap <= 1024 * 1024 && req->app->spare.data == NULL) {
+		req->app->spare = req->body_out;
+		memset(&req->body_out, 0, sizeof(req->body_out));
+	}
 	pxt_buf_free(&req->body_out);
 }
 

@@ -54,47 +54,69 @@ pxt_q_expr_sql(pxt_buf *b, const pxt_qexpr *e)
 	}
 }
 
-/* Build q->sql for the current shape of the table. */
+/* Append " ORDER BY ..." (with the insertion order as the tie-breaker). */
+static pxt_err
+pxt_q_order_sql(pxt_buf *b, const pxt_query *q)
+{
+	const pxt_table *t = q->t;
+
+	for (int i = 0; i < q->norder; i++) {
+		const pxt_column *c = pxt_table_find_col(t, q->order[i].col);
+
+		if (c == NULL)
+			return pxt_seterr(PXT_ENOTFOUND, "query '%s': column '%s' no longer "
+			    "exists", q->name, q->order[i].col);
+		pxt_buf_adds(b, i == 0 ? " ORDER BY " : ", ");
+		pxt_quote_ident(b, t->col_storage[c - t->cols]);
+		pxt_buf_adds(b, q->order[i].desc ? " DESC" : " ASC");
+	}
+	/* a stable order for paging: the insertion order breaks ties */
+	if (q->norder > 0)
+		pxt_buf_adds(b, ", \"_pxt_rowid\" DESC");
+	return PXT_OK;
+}
+
+/*
+ * Build q->sql for the current shape of the table. The rows are chosen (filter, order,
+ * limit) in an inner query and formatted for JSON outside it, so the output functions
+ * run on the rows answered, never on every row a sort has to look at.
+ */
 static pxt_err
 pxt_q_compile(pxt_query *q)
 {
 	const pxt_table *t = q->t;
 	pxt_buf b = PXT_BUF_INIT;
+	pxt_err rc;
 
 	pxt_buf_adds(&b, "SELECT ");
 	pxt_value_sql_outlist(&b, t, pxt_q_selected, q);
-	pxt_buf_addf(&b, " FROM %s", t->storage_sql);
+	pxt_buf_addf(&b, " FROM (SELECT * FROM %s", t->storage_sql);
 	if (q->where != NULL) {
 		pxt_buf_adds(&b, " WHERE ");
 		pxt_q_expr_sql(&b, q->where);
 	}
-	for (int i = 0; i < q->norder; i++) {
-		const pxt_column *c = pxt_table_find_col(t, q->order[i].col);
-
-		pxt_buf_adds(&b, i == 0 ? " ORDER BY " : ", ");
-		if (c == NULL) {
-			pxt_buf_free(&b);
-			return pxt_seterr(PXT_ENOTFOUND, "query '%s': column '%s' no longer "
-			    "exists", q->name, q->order[i].col);
-		}
-		pxt_quote_ident(&b, t->col_storage[c - t->cols]);
-		pxt_buf_adds(&b, q->order[i].desc ? " DESC" : " ASC");
-	}
-	/* a stable order for paging: the insertion order breaks ties */
-	if (q->norder > 0)
-		pxt_buf_adds(&b, ", \"_pxt_rowid\" DESC");
+	if ((rc = pxt_q_order_sql(&b, q)) != PXT_OK)
+		goto out;
 	for (int i = 0; i < q->nparams; i++) {
 		if (q->params[i].is_limit)
 			pxt_buf_addf(&b, " LIMIT $%d::bigint", i + 1);
 		else if (q->params[i].is_offset)
 			pxt_buf_addf(&b, " OFFSET $%d::bigint", i + 1);
 	}
-	if (b.failed)
-		return PXT_ENOMEM;
+	pxt_buf_adds(&b, ") AS r");
+	/* SQL keeps no order across a subquery: say it again on the few rows left */
+	if ((rc = pxt_q_order_sql(&b, q)) != PXT_OK)
+		goto out;
+	if (b.failed) {
+		rc = PXT_ENOMEM;
+		goto out;
+	}
 	q->sql = pxt_pstrdup(q->pool, b.data);
 	q->generation = t->env->generation;
+	rc = q->sql ? PXT_OK : PXT_ENOMEM;
+out:
 	pxt_buf_free(&b);
-	return q->sql ? PXT_OK : PXT_ENOMEM;
+	return rc;
 }
 
 pxt_err

@@ -117,6 +117,26 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_IGNORE), PXT_OK);
 	PXT_CHECK_INT(pxt_drop_column(t, "id", 0), PXT_EINVAL);
 	PXT_CHECK(HAS("primary key"));
+	/* B-tree indexes */
+	v0 = pxt_catalog_version(env);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_ERROR), PXT_OK);
+	PXT_CHECK(pxt_catalog_version(env) > v0);
+	v0 = pxt_catalog_version(env);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_IGNORE), PXT_OK);
+	PXT_CHECK_INT(pxt_catalog_version(env), v0);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_REPLACE), PXT_OK);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "metadata", 0), PXT_EINVAL);
+	PXT_CHECK_INT(pxt_add_btree_index(t, "nope", 0), PXT_ENOTFOUND);
+	{
+		PGresult *res;
+
+		PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "SELECT count(*) FROM pg_indexes"
+		    " WHERE schemaname = 'pxt_data' AND tablename = 't1/docs' AND"
+		    " indexdef LIKE '%(\"timestamp\", _pxt_rowid)%'", 0, NULL, &res), PXT_OK);
+		PXT_CHECK_STR(PQgetvalue(res, 0, 0), "1");
+		PQclear(res);
+	}
 	text = pxt_describe(t, pool);
 	PXT_CHECK(text && strstr(text, "Array(Float)") && strstr(text, "document"));
 

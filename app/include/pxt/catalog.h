@@ -144,6 +144,14 @@ pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exi
 pxt_err pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing);
 pxt_err pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name);
 
+/*
+ * pxt_add_btree_index indexes column col of t (with the row order as a tie-breaker), so
+ * that queries ordering or filtering by it do not scan the table: a list route ordered
+ * by a timestamp reads 20 rows, not all of them. IGNORE keeps an existing index, ERROR
+ * fails with PXT_EEXISTS, REPLACE builds it again. The index is dropped with its column.
+ */
+pxt_err pxt_add_btree_index(pxt_table *t, const char *col, pxt_if_exists if_exists);
+
 /* Handle accessors; strings are owned by the handle. */
 const char *pxt_table_path(const pxt_table *t);
 const char *pxt_table_storage(const pxt_table *t);	/* "pxt_data"."app/docs" */
