@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config   # toolchain (CMake >= 3.25)
   libpq-dev                          # libpq >= 15
   libyajl-dev libfcgi-dev            # JSON (yajl >= 2.1), FastCGI (libfcgi >= 2.4)
+  libssl-dev                         # libcrypto >= 3.0: signed media URLs
   nginx-light spawn-fcgi multiwatch curl  # the local stack; curl for tests and demo data
   postgresql-15 postgresql-client-15 # the embedded server's binaries, psql for tests
   clang libclang-rt-14-dev           # libFuzzer targets

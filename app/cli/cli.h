@@ -15,6 +15,7 @@ int pxt_cli_db(int argc, char **argv);
 int pxt_cli_config(int argc, char **argv);
 int pxt_cli_ls(int argc, char **argv);
 int pxt_cli_describe(int argc, char **argv);
+int pxt_cli_media_url(int argc, char **argv);
 
 /* Print "pxtc: <message>" for the last libpxt error and return PXT_EXIT_ERROR. */
 int pxt_cli_fail(const char *what);

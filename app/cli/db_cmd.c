@@ -1,9 +1,10 @@
 /*
- * db_cmd.c - `pxtc db start|stop|status` and `pxtc config`.
+ * db_cmd.c - `pxtc db start|stop|status`, `pxtc config` and `pxtc media-url`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pxt/pxt.h"
 #include "cli.h"
@@ -108,4 +109,35 @@ pxt_cli_config(int argc, char **argv)
 	pxt_config_each(cfg, pxt_cli_config_line, cfg);
 	pxt_config_free(cfg);
 	return PXT_EXIT_OK;
+}
+
+int
+pxt_cli_media_url(int argc, char **argv)
+{
+	long ttl;
+	pxt_config *cfg;
+	pxt_pool *pool;
+	char *secret, *url = NULL, *end = NULL;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: pxtc media-url PATH [TTL_SECONDS]\n");
+		return PXT_EXIT_USAGE;
+	}
+	if (pxt_config_load(NULL, &cfg) != PXT_OK)
+		return pxt_cli_fail(NULL);
+	ttl = argc == 3 ? strtol(argv[2], &end, 10) :
+	    (long)pxt_config_int(cfg, "server", "media_url_ttl_s");
+	if (argc == 3 && (*end != '\0' || ttl <= 0)) {
+		pxt_config_free(cfg);
+		fprintf(stderr, "pxtc: TTL must be a positive number of seconds\n");
+		return PXT_EXIT_USAGE;
+	}
+	if ((pool = pxt_pool_new(0)) != NULL &&
+	    (secret = pxt_media_secret(cfg, pool)) != NULL)
+		url = pxt_media_url(pool, argv[1], secret, ttl, time(NULL));
+	if (url != NULL)
+		printf("%s\n", url);
+	pxt_pool_free(pool);
+	pxt_config_free(cfg);
+	return url != NULL ? PXT_EXIT_OK : pxt_cli_fail("media-url");
 }

@@ -18,6 +18,7 @@ pxt_cli_usage(FILE *out)
 	    "  config           print every configuration key, its value and source\n"
 	    "  ls [DIR] [-r]    list directories and tables (recursively with -r)\n"
 	    "  describe TABLE   show a table's columns and storage\n"
+	    "  media-url PATH [TTL]  a signed /media/ URL for a file of the media store\n"
 	    "  version          print the version\n"
 	    "\n"
 	    "Configuration: environment > .env > $PIXELTABLE_HOME/config.toml > defaults.\n",
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 		return pxt_cli_ls(argc - 1, argv + 1);
 	if (strcmp(cmd, "describe") == 0)
 		return pxt_cli_describe(argc - 1, argv + 1);
+	if (strcmp(cmd, "media-url") == 0)
+		return pxt_cli_media_url(argc - 1, argv + 1);
 	fprintf(stderr, "pxtc: unknown command '%s'\n", cmd);
 	pxt_cli_usage(stderr);
 	return PXT_EXIT_USAGE;

@@ -90,6 +90,13 @@ req POST /api/data/documents "{\"document\": \"$media/../../../../etc/passwd\"}"
 req GET '/api/data/documents?limit=1001'; expect 422 validation_error
 req GET /.env; expect 404
 
+# signed media URLs: made by pxtc, checked and served by nginx
+url=$("$PXTC" media-url a.png 60) || fail "media-url"
+curl -s -o "$IT_WORK/got.png" "$URL$url"
+cmp -s "$IT_WORK/got.png" "$media/a.png" || fail "signed media URL not served: $url"
+req GET "${url%sig=*}sig=AAAAAAAAAAAAAAAAAAAAAA"; expect 403 forbidden
+req GET "$("$PXTC" media-url ../etc/passwd 60 2>/dev/null || echo /media/x)"; [ "$code" != 200 ] || fail "traversal"
+
 # idempotency over the wire
 k=$(date +%s%N)
 c1=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"document": "https://example.com/i.pdf"}' "$URL/api/data/documents")

@@ -12,6 +12,7 @@
 #include "pxt/error.h"
 #include "pxt/ident.h"
 #include "pxt/log.h"
+#include "pxt/media.h"
 #include "pxt/pool.h"
 #include "pxt/types.h"
 

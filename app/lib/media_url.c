@@ -1,0 +1,123 @@
+/*
+ * media_url.c - signing /media/ URLs the way nginx's secure_link_md5 checks them
+ * (see pxt/media.h). MD5 comes from OpenSSL's libcrypto.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "pxt/buf.h"
+#include "pxt/media.h"
+#include "pxt/os.h"
+
+#define PXT_SECRET_MIN 16
+
+static bool
+pxt_secret_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._~+/=-", *s)))
+			return false;
+	return true;
+}
+
+char *
+pxt_media_secret(const pxt_config *cfg, pxt_pool *pool)
+{
+	const char *s = pxt_config_str(cfg, "server", "media_url_secret");
+	char path[1024], *text = NULL, *out;
+	size_t len;
+
+	if (s == NULL) {
+		snprintf(path, sizeof(path), "%s/run/media_url_secret", pxt_config_home(cfg));
+		if (pxt_file_read(path, 4096, &text, &len) != PXT_OK) {
+			pxt_seterr(PXT_ENOTFOUND, "no media URL secret: set [server] "
+			    "media_url_secret, or start the stack once to generate one");
+			return NULL;
+		}
+		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		s = text;
+	}
+	if (strlen(s) < PXT_SECRET_MIN || !pxt_secret_ok(s)) {
+		free(text);
+		pxt_seterr(PXT_ECONFIG, "the media URL secret must have at least %d "
+		    "characters among letters, digits and ._~+/=-", PXT_SECRET_MIN);
+		return NULL;
+	}
+	out = pxt_pstrdup(pool, s);
+	free(text);
+	return out;
+}
+
+/* Percent-encode a path for a URL, keeping '/' and unreserved characters. */
+static void
+pxt_path_encode(pxt_buf *b, const char *p)
+{
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("/-._~", c))
+			pxt_buf_addc(b, (char)c);
+		else
+			pxt_buf_addf(b, "%%%02X", c);
+	}
+}
+
+static bool
+pxt_relpath_ok(const char *p)
+{
+	if (*p == '\0' || *p == '/' || strstr(p, "//") != NULL)
+		return false;
+	for (const char *seg = p; seg != NULL; seg = strchr(seg, '/') ? strchr(seg, '/')
+	    + 1 : NULL)
+		if (strncmp(seg, "..", 2) == 0 && (seg[2] == '/' || seg[2] == '\0'))
+			return false;
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+char *
+pxt_media_url(pxt_pool *pool, const char *relpath, const char *secret, long ttl_s,
+    time_t now)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
+	unsigned int mdlen = 0;
+	long long exp = (long long)now + ttl_s;
+	pxt_buf in = PXT_BUF_INIT, url = PXT_BUF_INIT;
+	char *out = NULL;
+	int n;
+
+	if (relpath == NULL || !pxt_relpath_ok(relpath) || secret == NULL) {
+		pxt_seterr(PXT_EINVAL, "'%.200s' is not a path inside the media store",
+		    relpath ? relpath : "");
+		return NULL;
+	}
+	pxt_buf_addf(&in, "%lld/media/%s %s", exp, relpath, secret);
+	if (in.failed || EVP_Digest(in.data, in.len, md, &mdlen, EVP_md5(), NULL) != 1)
+		goto out;
+	n = EVP_EncodeBlock(b64, md, (int)mdlen);
+	/* base64url without padding, as nginx's secure_link expects */
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	for (int i = 0; i < n; i++)
+		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+	b64[n] = '\0';
+	pxt_buf_adds(&url, "/media/");
+	pxt_path_encode(&url, relpath);
+	pxt_buf_addf(&url, "?exp=%lld&sig=%s", exp, (char *)b64);
+	if (!url.failed)
+		out = pxt_pstrdup(pool, url.data);
+out:
+	pxt_buf_free(&in);
+	pxt_buf_free(&url);
+	if (out == NULL && pxt_errcode() == PXT_OK)
+		pxt_seterr(PXT_ENOMEM, "out of memory signing a media URL");
+	return out;
+}
