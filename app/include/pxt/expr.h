@@ -1,0 +1,125 @@
+/*
+ * pxt/expr.h - expressions over a table's columns, and the UDF registry they call.
+ *
+ * An expression is a column (optionally a path into a Json column: "metadata.author"),
+ * a literal, arithmetic (+ - * /), a comparison (= != < <= > >=), or a call of a
+ * registered function. Expressions are type-checked against a table before they are
+ * used (pxt_expr_check), serialized as JSON for the catalog (readable with psql), parsed
+ * back at worker start, and evaluated in C over one row.
+ *
+ *	pxt_expr *e = pxt_call("lower", pxt_col("metadata.title"), NULL);
+ *
+ * This is the first part of computed columns: the catalog and the insert path use it in
+ * the next step.
+ */
+#ifndef PXT_EXPR_H
+#define PXT_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pxt/buf.h"
+#include "pxt/catalog.h"
+#include "pxt/error.h"
+#include "pxt/json.h"
+#include "pxt/pool.h"
+#include "pxt/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A value during evaluation. Strings and Json point into a pool or the row. */
+typedef struct pxt_value {
+	pxt_type type;
+	bool null;
+	union {
+		int64_t i;
+		double f;
+		bool b;
+		struct {
+			const char *s;
+			size_t len;
+		} str;
+		const pxt_json *json;
+	} u;
+} pxt_value;
+
+/* The UDF registry (process-wide). */
+#define PXT_UDF_MAX_ARGS 8
+
+/*
+ * A function: fills *out (allocating in pool) from nargs non-NULL arguments of the
+ * declared types; a NULL argument makes the call NULL without calling fn. Returns an
+ * error code with a message on failure.
+ */
+typedef pxt_err (*pxt_udf_fn)(pxt_pool *pool, const pxt_value *args, int nargs,
+    pxt_value *out);
+
+typedef struct pxt_udf {
+	const char *name;
+	pxt_type ret;
+	int nargs;
+	pxt_type args[PXT_UDF_MAX_ARGS];
+	pxt_udf_fn fn;
+} pxt_udf;
+
+/*
+ * pxt_udf_register adds u (not copied: it must stay valid) to the registry. PXT_EEXISTS
+ * when the name is taken, PXT_EINVAL for a malformed signature. The built-in functions
+ * (length, lower, upper, concat, word_count, json_get) are always registered.
+ */
+pxt_err pxt_udf_register(const pxt_udf *u);
+
+/* pxt_udf_find returns the function called name, or NULL. */
+const pxt_udf *pxt_udf_find(const char *name);
+
+/* pxt_udf_signature writes "lower(String) -> String" into buf. */
+void pxt_udf_signature(const pxt_udf *u, char *buf, size_t len);
+
+typedef struct pxt_expr pxt_expr;
+
+/*
+ * Builders. Each returns a new tree the caller owns (pxt_expr_free) or NULL when out of
+ * memory; a NULL argument makes the result NULL (and frees the other arguments), so
+ * builders nest without checks. pxt_call's argument list ends with NULL.
+ */
+pxt_expr *pxt_col(const char *name);
+pxt_expr *pxt_lit_str(const char *s);
+pxt_expr *pxt_lit_int(int64_t v);
+pxt_expr *pxt_lit_float(double v);
+pxt_expr *pxt_lit_bool(bool v);
+pxt_expr *pxt_op(const char *op, pxt_expr *a, pxt_expr *b);
+pxt_expr *pxt_call(const char *fn, ...);
+
+/* pxt_expr_free frees a tree; NULL is allowed. */
+void pxt_expr_free(pxt_expr *e);
+
+/*
+ * pxt_expr_check type-checks e against table t and sets *type to its result type.
+ * PXT_ENOTFOUND for an unknown column or function, PXT_EINVAL for a type mismatch, with
+ * a message naming the function, the argument and the types.
+ */
+pxt_err pxt_expr_check(const pxt_expr *e, const pxt_table *t, pxt_type *type);
+
+/* pxt_expr_serialize appends e as compact JSON to b. */
+pxt_err pxt_expr_serialize(const pxt_expr *e, pxt_buf *b);
+
+/*
+ * pxt_expr_parse reads a serialized expression back; *out is a new tree (the caller
+ * frees it). PXT_EINVAL for anything that is not one.
+ */
+pxt_err pxt_expr_parse(const char *json, size_t len, pxt_expr **out);
+
+/*
+ * pxt_expr_eval evaluates e (checked against t) over one row: row[i] is the value of
+ * t's column i. The result may point into pool or row.
+ */
+pxt_err pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
+    pxt_pool *pool, pxt_value *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
