@@ -70,17 +70,25 @@ pxt_col(const char *name)
 	return e;
 }
 
+/* A literal of type, its value filled by the caller; NULL when out of memory. */
+static pxt_expr *
+pxt_lit_new(pxt_type type)
+{
+	pxt_expr *e = pxt_expr_new(PXT_EXPR_LIT);
+
+	if (e != NULL)
+		e->type = type;
+	return e;
+}
+
 pxt_expr *
 pxt_lit_str(const char *s)
 {
-	pxt_expr *e = s ? pxt_expr_new(PXT_EXPR_LIT) : NULL;
+	pxt_expr *e = s ? pxt_lit_new(PXT_STRING) : NULL;
 
-	if (e != NULL) {
-		e->type = PXT_STRING;
-		if ((e->s = strdup(s)) == NULL) {
-			pxt_expr_free(e);
-			return NULL;
-		}
+	if (e != NULL && (e->s = strdup(s)) == NULL) {
+		pxt_expr_free(e);
+		return NULL;
 	}
 	return e;
 }
@@ -88,36 +96,30 @@ pxt_lit_str(const char *s)
 pxt_expr *
 pxt_lit_int(int64_t v)
 {
-	pxt_expr *e = pxt_expr_new(PXT_EXPR_LIT);
+	pxt_expr *e = pxt_lit_new(PXT_INT);
 
-	if (e != NULL) {
-		e->type = PXT_INT;
+	if (e != NULL)
 		e->i = v;
-	}
 	return e;
 }
 
 pxt_expr *
 pxt_lit_float(double v)
 {
-	pxt_expr *e = pxt_expr_new(PXT_EXPR_LIT);
+	pxt_expr *e = pxt_lit_new(PXT_FLOAT);
 
-	if (e != NULL) {
-		e->type = PXT_FLOAT;
+	if (e != NULL)
 		e->f = v;
-	}
 	return e;
 }
 
 pxt_expr *
 pxt_lit_bool(bool v)
 {
-	pxt_expr *e = pxt_expr_new(PXT_EXPR_LIT);
+	pxt_expr *e = pxt_lit_new(PXT_BOOL);
 
-	if (e != NULL) {
-		e->type = PXT_BOOL;
+	if (e != NULL)
 		e->b = v;
-	}
 	return e;
 }
 
