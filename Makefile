@@ -45,7 +45,8 @@ test-fast: build
 # in the home; otherwise run from the build tree.
 ifeq ($(shell id -u),0)
 STAGE   = $(PIXELTABLE_HOME)/opt
-STACK_ENV = PXTC_BIN_DIR=$(STAGE)/bin SERVER_ROUTERS_DIR=$(STAGE)/lib/pxtc/routers
+STACK_ENV = PXTC_BIN_DIR=$(STAGE)/bin SERVER_ROUTERS_DIR=$(STAGE)/lib/pxtc/routers \
+    PIXELTABLE_UDF_DIR=$(STAGE)/lib/pxtc/udfs
 else
 STACK_ENV =
 endif

@@ -10,6 +10,8 @@
 
 #define DATA_LIST_DEFAULT 20
 #define DATA_LIST_MAX 1000
+#define DATA_CHUNKS_DEFAULT 1000
+#define DATA_CHUNKS_MAX 10000
 
 /* The four routes of one table: list (newest first), insert, update, delete. */
 static pxt_err
@@ -42,6 +44,27 @@ data_table_routes(pxt_router *r, const char *ns, const char *name)
 	return pxt_add_delete_route(r, route, t, NULL);
 }
 
+/* GET /documents/{id}/chunks: the chunks view's rows of one document, in order. */
+static pxt_err
+data_chunks_route(pxt_router *r, const char *ns)
+{
+	char path[256];
+	pxt_table *docs, *chunks;
+	pxt_query *q;
+
+	snprintf(path, sizeof(path), "%s/documents", ns);
+	docs = pxt_get_table(pxt_router_env(r), path);
+	snprintf(path, sizeof(path), "%s/chunks", ns);
+	if (docs == NULL || (chunks = pxt_get_table(pxt_router_env(r), path)) == NULL)
+		return pxt_seterr(pxt_errcode(), "%s (run pxtc-setup first)", pxt_errmsg());
+	q = pxt_query_new(chunks, "document_chunks");
+	pxt_query_where(q, pxt_q_eq(pxt_q_col(q, "id"), pxt_q_param(q, "id", PXT_UUID)));
+	pxt_query_order_by(q, "pos", false);
+	pxt_query_limit(q, DATA_CHUNKS_DEFAULT, DATA_CHUNKS_MAX);
+	pxt_query_parent(q, docs, "id", "id");
+	return pxt_add_query_route(r, "/documents/{id}/chunks", q, PXT_GET, false);
+}
+
 static pxt_err
 data_init(pxt_router *r)
 {
@@ -50,7 +73,8 @@ data_init(pxt_router *r)
 	pxt_err rc;
 
 	pxt_router_prefix(r, "/api/data");
-	if ((rc = data_table_routes(r, ns, "documents")) != PXT_OK)
+	if ((rc = data_table_routes(r, ns, "documents")) != PXT_OK ||
+	    (rc = data_chunks_route(r, ns)) != PXT_OK)
 		return rc;
 	return data_table_routes(r, ns, "images");
 }

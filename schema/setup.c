@@ -18,6 +18,10 @@
 #include "pxt/pxt.h"
 
 #define EXIT_DRIFT 2
+#define SETUP_SUMMARY_CHARS 200
+#define SETUP_CHUNK_TOKENS 500
+#define SETUP_CHUNK_OVERLAP 50
+#define SETUP_THUMBNAIL_PX 256
 #define EXIT_DESTRUCTIVE 3
 
 struct setup_report {
@@ -59,6 +63,24 @@ setup_schema(pxt_env *env, const char *ns)
 	/* the data router lists newest first: read 20 rows, not the table */
 	if ((rc = pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
 		return rc;
+	/* the pipeline: text and title from the file, then what is derived from them */
+	if ((rc = pxt_add_computed_column(docs, "text", pxt_call("extract_text",
+	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(docs, "title", pxt_call("doc_title",
+	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(docs, "n_words", pxt_call("word_count",
+	    pxt_col("text"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(docs, "summary", pxt_call("snippet",
+	    pxt_col("text"), pxt_lit_int(SETUP_SUMMARY_CHARS), NULL),
+	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "%s/chunks", ns);
+	if (pxt_create_view(env, path, docs, &(pxt_iter_def){
+	    .size = sizeof(pxt_iter_def), .name = "document_splitter",
+	    .input = "document", .separators = "heading,token_limit",
+	    .limit = SETUP_CHUNK_TOKENS, .overlap = SETUP_CHUNK_OVERLAP},
+	    PXT_IF_EXISTS_IGNORE) == NULL)
+		return pxt_errcode();
 
 	snprintf(path, sizeof(path), "%s/images", ns);
 	images = pxt_create_table(env, path, (pxt_coldef[]){
@@ -69,6 +91,17 @@ setup_schema(pxt_env *env, const char *ns)
 	if (images == NULL)
 		return pxt_errcode();
 	if ((rc = pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_add_computed_column(images, "width", pxt_call("image_width",
+	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(images, "height", pxt_call("image_height",
+	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(images, "aspect_ratio", pxt_call(
+	    "aspect_ratio", pxt_col("width"), pxt_col("height"), NULL),
+	    PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_computed_column(images, "thumbnail", pxt_call("thumbnail",
+	    pxt_col("image"), pxt_lit_int(SETUP_THUMBNAIL_PX), NULL),
+	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
 		return rc;
 
 	return pxt_sync_finish(env);

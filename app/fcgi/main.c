@@ -15,6 +15,7 @@
 
 #include <fcgiapp.h>
 
+#include "pxt/compute.h"
 #include "pxt/log.h"
 #include "pxt/pxt.h"
 #include "worker.h"
@@ -187,6 +188,23 @@ pxt_statement_timeout(pxt_env *env)
 	return pxt_db_session(pxt_env_db(env), "statement_timeout", ms);
 }
 
+/*
+ * A UDF ran past [server] udf_timeout_s. Nothing in the process can be trusted to
+ * unwind it, so the worker ends here: its database connection closes (the request's
+ * transaction is rolled back), nginx answers that request with an error, and the
+ * supervisor starts a fresh worker.
+ */
+static void
+pxt_on_alarm(int sig)
+{
+	static const char msg[] = "pxtc-worker: a UDF call exceeded [server] "
+	    "udf_timeout_s; ending this worker (the request is rolled back)\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(3);
+}
+
 static void
 pxt_signals(void)
 {
@@ -199,6 +217,8 @@ pxt_signals(void)
 	/* multiwatch turns a SIGTERM it receives into SIGUSR1 for its children */
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = pxt_on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 }
 
 int
@@ -217,7 +237,8 @@ main(int argc, char **argv)
 	if ((env = pxt_open(NULL)) == NULL ||
 	    pxt_statement_timeout(env) != PXT_OK ||
 	    (app = pxt_app_new(env)) == NULL ||
-	    pxt_load_routers(app, pxt_env_config(env)) != PXT_OK) {
+	    pxt_load_routers(app, pxt_env_config(env)) != PXT_OK ||
+	    pxt_catalog_check(env) != PXT_OK) {
 		pxt_log(PXT_LOG_ERROR, "pxtc-worker cannot start: %s", pxt_errmsg());
 		pxt_app_free(app);
 		pxt_close(env);

@@ -44,7 +44,37 @@ struct pxt_table {
 	char **col_storage;		/* storage column name of each column */
 	int ncols;
 	int64_t schema_version;
+	/* computed columns (computed.c) */
+	struct pxt_expr **exprs;	/* per column: its parsed expression, or NULL */
+	bool *ignore_errors;		/* per column: on_error = ignore */
+	unsigned char *deps;		/* ncols x ncols: [i*ncols+j] = i depends on j */
+	char *expr_err;			/* why the expressions cannot run, or NULL */
+	bool has_computed;
+	/* views (view.c) */
+	bool is_view;
+	char *base_path;		/* a view's base table */
+	struct pxt_iter *iter;		/* a view's iterator */
+	char **views;			/* paths of the views over this table */
+	int nviews;
 };
+
+/* Storage names of the error cells of computed column i (in pool). */
+char *pxt_cat_errtype_col(pxt_pool *pool, const pxt_table *t, int i);
+char *pxt_cat_errmsg_col(pxt_pool *pool, const pxt_table *t, int i);
+/*
+ * After the columns of a fresh handle are filled: parse and check the computed
+ * columns (res holds on_error in column 9), read the view definition and the views
+ * over the table. A broken expression is not a failure here: it is kept in
+ * t->expr_err for pxt_table_check and for writes.
+ */
+pxt_err pxt_cat_load_computed(pxt_table *t, PGresult *res);
+pxt_err pxt_cat_load_views(pxt_table *t);
+/*
+ * Compute column name of t again for every row (errors_only: the rows whose cell has
+ * an error) and the computed columns depending on it; inside the caller's change.
+ */
+pxt_err pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
+    void (*progress)(void *, int64_t, int64_t), void *ud);
 
 /*
  * Open a transaction (inside the caller's: a savepoint) and take the catalog lock.
@@ -73,6 +103,8 @@ pxt_err pxt_cat_dir_id(pxt_env *env, const char *path, int64_t *id, bool *exists
 pxt_err pxt_cat_split(pxt_pool *pool, const char *path, char **parent, char **name);
 /* Load (or reload) the handle of path; NULL with PXT_ENOTFOUND when missing. */
 pxt_table *pxt_cat_load_table(pxt_env *env, const char *path);
+/* The loaded handle of path when there is one, else load it. */
+pxt_table *pxt_cat_table_cached(pxt_env *env, const char *path);
 /* Forget the handle of path, if any (after drop); handles stay allocated until close. */
 void pxt_cat_forget_table(pxt_env *env, const char *path);
 /* Append the column DDL `"name" type [NOT NULL] [DEFAULT ...]` for def. */
@@ -93,6 +125,9 @@ pxt_err pxt_cat_drop_column(pxt_env *env, pxt_table *t, const char *name);
 /* Insert the catalog row of column def of table table_id at position. */
 pxt_err pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
     int position);
+/* Insert the catalog row of a new table; *id and *storage get its id and PG name. */
+pxt_err pxt_cat_insert_table(pxt_env *env, const char *path, pxt_pool *pool,
+    int64_t *id, char **storage);
 /* Validate one column definition (name, type, flags). */
 pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
 /*

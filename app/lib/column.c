@@ -18,6 +18,14 @@ pxt_cat_find_handle(pxt_env *env, const char *path)
 	return NULL;
 }
 
+pxt_table *
+pxt_cat_table_cached(pxt_env *env, const char *path)
+{
+	pxt_table *t = pxt_cat_find_handle(env, path);
+
+	return t != NULL && t->id != 0 ? t : pxt_cat_load_table(env, path);
+}
+
 void
 pxt_cat_forget_table(pxt_env *env, const char *path)
 {
@@ -96,10 +104,12 @@ pxt_cat_load_table(pxt_env *env, const char *path)
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)fresh.id);
 	params[0] = idbuf;
 	rc = pxt_db_exec(env->db, "SELECT name, type, type_params->>'elem',"
-	    " nullable, is_pk, position, computed::text, media_dest, storage_name"
-	    " FROM pxt_catalog.columns WHERE table_id = $1 ORDER BY position",
+	    " nullable, is_pk, position, computed::text, media_dest, storage_name,"
+	    " on_error FROM pxt_catalog.columns WHERE table_id = $1 ORDER BY position",
 	    1, params, &res);
-	if (rc != PXT_OK || pxt_cat_fill_columns(&fresh, res) != PXT_OK)
+	if (rc != PXT_OK || pxt_cat_fill_columns(&fresh, res) != PXT_OK ||
+	    pxt_cat_load_computed(&fresh, res) != PXT_OK ||
+	    pxt_cat_load_views(&fresh) != PXT_OK)
 		goto fail;
 	PQclear(res);
 	pxt_buf_free(&b);

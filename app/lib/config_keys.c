@@ -51,6 +51,10 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	    "seconds to wait for the embedded PostgreSQL to accept connections"},
 	{"pixeltable", "db_max_connections", I, false, 10, 10000, "100",
 	    "max_connections of the embedded PostgreSQL"},
+	{"pixeltable", "udf_dir", S, false, 0, 0, NULL,
+	    "folder of UDF modules (the app's functions.so)"},
+	{"pixeltable", "udf_modules", L, false, 0, 0, NULL,
+	    "UDF modules to load (default: every .so in udf_dir)"},
 	{"server", "port", I, false, 1, 65535, "8080", "nginx listen port"},
 	{"server", "host", S, false, 0, 0, "127.0.0.1", "nginx listen address"},
 	{"server", "workers", I, false, 1, 1024, NULL,
@@ -62,6 +66,9 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"server", "max_json_body_mb", F, false, 0, 0, "8", "JSON body limit (MB)"},
 	{"server", "max_upload_mb", F, false, 0, 0, "512", "upload limit (MB)"},
 	{"server", "request_timeout_s", I, false, 1, 86400, "60", "request time limit"},
+	{"server", "udf_timeout_s", I, false, 0, 86400, "30",
+	    "seconds one UDF call may run in a worker before the worker is replaced "
+	    "(0: no limit)"},
 	{"server", "media_url_secret", S, true, 0, 0, NULL,
 	    "secret signing /media URLs (default: generated into the home)"},
 	{"server", "media_url_ttl_s", I, false, 1, 0, "3600", "signed media URL lifetime"},
@@ -291,5 +298,6 @@ pxt_cfg_compute_defaults(pxt_pool *pool, const char *home, const char **computed
 	computed[pxt_cfg_index("pixeltable", "media_roots")] =
 	    pxt_psprintf(pool, "%s/media,%s/tmp,%s", home, home, cwd);
 	computed[pxt_cfg_index("server", "routers_dir")] = PXT_ROUTERS_DIR_DEFAULT;
+	computed[pxt_cfg_index("pixeltable", "udf_dir")] = PXT_UDF_DIR_DEFAULT;
 	return PXT_OK;
 }

@@ -10,6 +10,8 @@
 #include "pxt/embedded.h"
 #include "pxt/log.h"
 #include "catalog_int.h"
+#include "media_store.h"
+#include "udf_int.h"
 
 /* Reconnect hook of the embedded mode: bring the server back if it went away. */
 static pxt_err
@@ -67,7 +69,14 @@ pxt_open(const pxt_open_opts *opts)
 	}
 	rc = pxt_config_load(dotenv, &env->cfg);
 	if (rc == PXT_OK)
+		rc = pxt_udf_load_configured(env->cfg);
+	if (rc == PXT_OK) {
+		char media[4096];
+
+		snprintf(media, sizeof(media), "%s/media", pxt_config_home(env->cfg));
+		pxt_media_store_set(media);
 		rc = pxt_env_connect(env);
+	}
 	if (rc == PXT_OK)
 		rc = pxt_cat_bootstrap(env);
 	if (rc != PXT_OK) {

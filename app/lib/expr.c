@@ -38,6 +38,32 @@ pxt_expr_free(pxt_expr *e)
 	free(e);
 }
 
+static bool
+pxt_str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool
+pxt_expr_equal(const pxt_expr *a, const pxt_expr *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->kind != b->kind || !pxt_str_eq(a->name, b->name) ||
+	    a->npath != b->npath || a->nargs != b->nargs)
+		return false;
+	for (int i = 0; i < a->npath; i++)
+		if (!pxt_str_eq(a->path[i], b->path[i]))
+			return false;
+	if (a->kind == PXT_EXPR_LIT && (a->type != b->type || !pxt_str_eq(a->s, b->s) ||
+	    a->i != b->i || a->f != b->f || a->b != b->b))
+		return false;
+	for (int i = 0; i < a->nargs; i++)
+		if (!pxt_expr_equal(a->args[i], b->args[i]))
+			return false;
+	return true;
+}
+
 pxt_expr *
 pxt_col(const char *name)
 {

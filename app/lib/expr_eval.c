@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "expr_int.h"
+#include "udf_int.h"
 
 #define PXT_EXPR_MAX_DEPTH 32
 
@@ -251,5 +252,17 @@ pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
 	if (e->kind == PXT_EXPR_OP)
 		return pxt_eval_op(e, &args[0], &args[1], out);
 	out->type = u->ret;
-	return u->fn(pool, args, e->nargs, out);
+	if ((rc = pxt_udf_call(u, pool, args, e->nargs, out)) != PXT_OK) {
+		const char *m = pxt_errmsg();
+		size_t n = strlen(u->name);
+
+		/* name the function once, however deep the call */
+		if (!(strncmp(m, u->name, n) == 0 && (m[n] == ':' || m[n] == '(')))
+			pxt_seterr(rc, "%s: %s", u->name, *m ? m : pxt_strerror(rc));
+		return rc;
+	}
+	if (!out->null && out->type != u->ret)
+		return pxt_seterr(PXT_EINTERNAL, "%s returned %s, its signature says %s",
+		    u->name, pxt_type_name(out->type), pxt_type_name(u->ret));
+	return PXT_OK;
 }

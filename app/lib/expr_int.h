@@ -30,6 +30,9 @@ int pxt_expr_op_index(const char *op);
 /* Write e as JSON (the catalog form) with w. */
 void pxt_expr_write(pxt_jw *w, const pxt_expr *e);
 
+/* Whether a and b are the same expression (recorded signatures not compared). */
+bool pxt_expr_equal(const pxt_expr *a, const pxt_expr *b);
+
 #define PXT_OP_IS_ARITH(i) ((i) >= 0 && (i) <= 3)
 
 #endif

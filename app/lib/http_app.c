@@ -10,6 +10,8 @@
 #include "pxt/log.h"
 #include "catalog_int.h"
 #include "http_int.h"
+#include "media_out.h"
+#include "pxt/media.h"
 
 pxt_app *
 pxt_app_new(pxt_env *env)
@@ -29,6 +31,10 @@ pxt_app_new(pxt_env *env)
 	app->reconnects = pxt_db_reconnects(pxt_env_db(env));
 	app->media_roots = pxt_config_list(pxt_env_config(env), "pixeltable",
 	    "media_roots", app->pool, &app->nmedia_roots);
+	/* generated media leaves as signed /media/ URLs (none without a secret) */
+	pxt_media_sign_set(pxt_media_secret(pxt_env_config(env), app->pool),
+	    (long)pxt_config_int(pxt_env_config(env), "server", "media_url_ttl_s"));
+	pxt_clearerr();
 	pxt_router *core = pxt_app_router(app, "pxtc", NULL);
 	if (core == NULL || pxt_add_route(core, PXT_GET, "/api/health",
 	    pxt_http_health, NULL) != PXT_OK) {

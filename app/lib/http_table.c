@@ -9,6 +9,7 @@
 
 #include "catalog_int.h"
 #include "http_value.h"
+#include "write_int.h"
 
 enum pxt_route_kind { PXT_ROUTE_INSERT, PXT_ROUTE_UPDATE, PXT_ROUTE_DELETE };
 
@@ -146,35 +147,37 @@ pxt_idem_finish(pxt_req *req, pxt_db *db, const char *key)
 	return rc;
 }
 
-/* Run the statement and answer with the returned row (one_row) or num_rows. */
+/* One write of a route inside pxt_table_run: *res the rows, *first their 1st output. */
+typedef pxt_err (*pxt_step_fn)(pxt_req *req, const struct pxt_table_route *tr,
+    void *ud, PGresult **res, int *first);
+
+struct pxt_sql_step {
+	pxt_buf *sql;
+	int n;
+	const char **params;
+};
+
 static pxt_err
-pxt_table_exec(pxt_req *req, const struct pxt_table_route *tr, pxt_buf *sql,
-    int n, const char **params)
+pxt_step_sql(pxt_req *req, const struct pxt_table_route *tr, void *ud,
+    PGresult **res, int *first)
 {
-	pxt_db *db = pxt_env_db(pxt_req_env(req));
-	const char *key = tr->kind == PXT_ROUTE_INSERT ?
-	    pxt_req_header(req, "Idempotency-Key") : NULL;
-	bool replayed = false;
-	PGresult *res;
-	pxt_err rc;
+	struct pxt_sql_step *s = ud;
+
+	*first = 0;
+	if (s->sql->failed)
+		return PXT_ENOMEM;
+	return pxt_db_exec(pxt_env_db(pxt_req_env(req)), pxt_buf_str(s->sql), s->n,
+	    s->params, res);
+	(void)tr;
+}
+
+/* Answer with the returned row (404 when none) or, for a delete, num_rows. */
+static pxt_err
+pxt_table_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
+    int first)
+{
 	pxt_jw *w;
 
-	if (sql->failed)
-		return PXT_ENOMEM;
-	if (key != NULL) {
-		if ((rc = pxt_db_begin(db)) != PXT_OK ||
-		    (rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
-			return pxt_req_fail(req, rc, req->cause, "%s", pxt_errmsg());
-		if (replayed) {
-			pxt_db_rollback(db);
-			return PXT_OK;
-		}
-	}
-	rc = pxt_db_exec(db, pxt_buf_str(sql), n, params, &res);
-	if (rc != PXT_OK)
-		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
-	if (key == NULL)
-		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
 	if (tr->kind == PXT_ROUTE_DELETE) {
 		w = pxt_res_json(req, 200);
 		pxt_jw_obj_begin(w);
@@ -182,73 +185,137 @@ pxt_table_exec(pxt_req *req, const struct pxt_table_route *tr, pxt_buf *sql,
 		pxt_jw_int(w, strtoll(PQcmdTuples(res), NULL, 10));
 		pxt_jw_obj_end(w);
 	} else if (PQntuples(res) == 0) {
-		PQclear(res);
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no row of '%s' matches the "
 		    "primary key", tr->t->path);
 	} else {
-		pxt_value_write_row(pxt_res_json(req, 200), tr->t, pxt_is_output, tr, res,
-		    0);
-	}
-	PQclear(res);
-	if (key != NULL) {
-		if ((rc = pxt_idem_finish(req, db, key)) != PXT_OK)
-			return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
-		pxt_req_committed(req);
+		pxt_value_write_row_at(pxt_res_json(req, 200), tr->t, pxt_is_output, tr,
+		    res, 0, first);
 	}
 	return PXT_OK;
+}
+
+/*
+ * Run step in the route's transaction: its own when it needs several statements
+ * (need_tx) or carries an Idempotency-Key, else the statement's autocommit. Answers
+ * and, after the commit, keeps the media the write generated.
+ */
+static pxt_err
+pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
+    pxt_step_fn step, void *ud)
+{
+	pxt_db *db = pxt_env_db(pxt_req_env(req));
+	const char *key = tr->kind == PXT_ROUTE_INSERT ?
+	    pxt_req_header(req, "Idempotency-Key") : NULL;
+	bool replayed = false, tx = key != NULL || need_tx;
+	PGresult *res = NULL;
+	int first = 0;
+	pxt_err rc;
+
+	if (tx && (rc = pxt_db_begin(db)) != PXT_OK)
+		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	if (key != NULL) {
+		if ((rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
+			return pxt_req_fail(req, rc, req->cause, "%s", pxt_errmsg());
+		if (replayed) {
+			pxt_db_rollback(db);
+			return PXT_OK;
+		}
+	}
+	if ((rc = step(req, tr, ud, &res, &first)) != PXT_OK)
+		return req->failed ? rc : pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	if (!tx)
+		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
+	rc = pxt_table_answer(req, tr, res, first);
+	PQclear(res);
+	if (rc != PXT_OK)
+		return rc;
+	if (key != NULL)
+		rc = pxt_idem_finish(req, db, key);
+	else if (tx)
+		rc = pxt_db_commit(db);
+	if (rc != PXT_OK)
+		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	pxt_req_committed(req);
+	pxt_media_gen_settle(req->pool, true);
+	return PXT_OK;
+}
+
+/* Read the input columns of a request into a row of t (validated). */
+static pxt_err
+pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj,
+    bool insert, pxt_wrow *r)
+{
+	const pxt_table *t = tr->t;
+	pxt_err rc;
+
+	if ((rc = pxt_wrow_init(req->pool, t, r)) != PXT_OK)
+		return rc;
+	for (int i = 0; i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+		const pxt_json *v = pxt_json_get(obj, c->name);
+		bool now = insert && v == NULL && pxt_in_list(tr->now, c->name);
+		char *text;
+
+		if (!insert && (v == NULL || c->primary_key))
+			continue;
+		if (v != NULL && !pxt_is_input(tr, c))
+			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' cannot be "
+			    "set by this route", c->name);
+		if (insert && v == NULL && !now && !c->nullable && !pxt_is_default_key(t, c))
+			return pxt_req_fail(req, PXT_EINVAL, c->name, "missing required "
+			    "column '%s'", c->name);
+		if (v == NULL && !now)
+			continue;
+		if (now)
+			text = pxt_write_now(req->pool);
+		else if ((rc = pxt_value_param(req, c, v, req->app->media_roots,
+		    req->app->nmedia_roots, &text)) != PXT_OK)
+			return rc;
+		if ((rc = pxt_value_from_text(req->pool, c, text, &r->v[i])) != PXT_OK)
+			return pxt_req_fail(req, rc, c->name, "%s", pxt_errmsg());
+		r->given[i] = 1;
+	}
+	return PXT_OK;
+}
+
+/* The RETURNING list of the route's outputs, in the request's pool. */
+static char *
+pxt_outputs_sql(pxt_req *req, const struct pxt_table_route *tr)
+{
+	pxt_buf b = PXT_BUF_INIT;
+	char *s;
+
+	pxt_value_sql_outlist(&b, tr->t, pxt_is_output, tr);
+	s = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
+	pxt_buf_free(&b);
+	return s;
+}
+
+static pxt_err
+pxt_step_insert(pxt_req *req, const struct pxt_table_route *tr, void *ud,
+    PGresult **res, int *first)
+{
+	pxt_wrow *r = ud;
+	char *out = pxt_outputs_sql(req, tr);
+
+	*first = 1;
+	if (out == NULL)
+		return PXT_ENOMEM;
+	return pxt_write_insert(tr->t, req->pool, r, 1, *out ? out : NULL, res);
 }
 
 static pxt_err
 pxt_handle_insert(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj)
 {
-	const pxt_table *t = tr->t;
-	pxt_buf sql = PXT_BUF_INIT, vals = PXT_BUF_INIT;
-	const char **params = pxt_pcalloc(req->pool, sizeof(char *) * (size_t)(t->ncols + 1));
-	int n = 0, ncols = 0;
-	pxt_err rc = params ? PXT_OK : PXT_ENOMEM;
+	pxt_wrow r;
+	pxt_err rc;
 
-	pxt_buf_addf(&sql, "INSERT INTO %s (", t->storage_sql);
-	for (int i = 0; rc == PXT_OK && i < t->ncols; i++) {
-		const pxt_column *c = &t->cols[i];
-		const pxt_json *v = pxt_json_get(obj, c->name);
-		bool now = v == NULL && pxt_in_list(tr->now, c->name);
-		char *text;
-
-		if (v != NULL && !pxt_is_input(tr, c))
-			rc = pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' cannot be "
-			    "set by this route", c->name);
-		else if (v == NULL && !now && !c->nullable && !pxt_is_default_key(t, c))
-			rc = pxt_req_fail(req, PXT_EINVAL, c->name, "missing required "
-			    "column '%s'", c->name);
-		if (rc != PXT_OK || (v == NULL && !now))
-			continue;
-		if (ncols++ > 0) {
-			pxt_buf_adds(&sql, ", ");
-			pxt_buf_adds(&vals, ", ");
-		}
-		pxt_quote_ident(&sql, t->col_storage[i]);
-		if (now) {
-			pxt_buf_adds(&vals, "now()");
-			continue;
-		}
-		rc = pxt_value_param(req, c, v, req->app->media_roots,
-		    req->app->nmedia_roots, &text);
-		params[n++] = text;
-		pxt_value_sql_param(&vals, c, n);
-	}
-	if (rc == PXT_OK) {
-		if (ncols == 0) {
-			pxt_buf_reset(&sql);
-			pxt_buf_addf(&sql, "INSERT INTO %s DEFAULT VALUES", t->storage_sql);
-		} else {
-			pxt_buf_addf(&sql, ") VALUES (%s)", pxt_buf_str(&vals));
-		}
-		pxt_returning(&sql, tr);
-		rc = pxt_table_exec(req, tr, &sql, n, params);
-	}
-	pxt_buf_free(&sql);
-	pxt_buf_free(&vals);
-	return rc;
+	if ((rc = pxt_body_row(req, tr, obj, true, &r)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_wrow_defaults(tr->t, req->pool, &r)) != PXT_OK ||
+	    (rc = pxt_wrow_compute(tr->t, req->pool, &r, NULL)) != PXT_OK)
+		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	return pxt_table_run(req, tr, tr->t->nviews > 0, pxt_step_insert, &r);
 }
 
 /* Append "k1 = $i AND k2 = $j" for the key columns, binding their values. */
@@ -286,49 +353,124 @@ pxt_where_keys(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *o
 	return PXT_OK;
 }
 
+struct pxt_upd_step {
+	pxt_wrow *given;
+	unsigned char *set;	/* given + the computed columns depending on them */
+	pxt_buf *where;
+	int n;
+	const char **params;
+};
+
+/* Update with dependents: read the row, recompute, write it, refresh its views. */
+static pxt_err
+pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
+    PGresult **res, int *first)
+{
+	struct pxt_upd_step *u = ud;
+	pxt_table *t = tr->t;
+	char *tail = pxt_psprintf(req->pool, "WHERE %s FOR UPDATE", pxt_buf_str(u->where));
+	char *out = pxt_outputs_sql(req, tr);
+	pxt_wrow *rows;
+	int nrows;
+	pxt_err rc;
+
+	*first = 1;
+	if (tail == NULL || out == NULL)
+		return PXT_ENOMEM;
+	if ((rc = pxt_write_read_rows(t, req->pool, tail, u->n, u->params, &rows,
+	    &nrows)) != PXT_OK)
+		return rc;
+	if (nrows == 0)
+		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no row of '%s' matches the "
+		    "primary key", t->path);
+	if (nrows > 1)
+		return pxt_req_fail(req, PXT_ECONFLICT, NULL, "%d rows of '%s' match: an "
+		    "update changes one row", nrows, t->path);
+	for (int i = 0; i < t->ncols; i++)
+		if (u->given->given[i])
+			rows[0].v[i] = u->given->v[i];
+	if ((rc = pxt_wrow_compute(t, req->pool, &rows[0], u->set)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_write_update_row(t, req->pool, &rows[0], u->set, *out ? out :
+	    NULL, res)) != PXT_OK)
+		return rc;
+	return pxt_write_views_refresh(t, req->pool, &rows[0], u->set);
+}
+
+/* Name the recomputed columns in a response header (what an update touched). */
+static void
+pxt_recomputed_header(pxt_req *req, const pxt_table *t, const unsigned char *todo)
+{
+	pxt_buf b = PXT_BUF_INIT;
+
+	for (int i = 0; i < t->ncols; i++)
+		if (todo[i])
+			pxt_buf_addf(&b, "%s%s", b.len ? ", " : "", t->cols[i].name);
+	if (!b.failed)
+		pxt_res_header(req, "Pxt-Recomputed", pxt_buf_str(&b));
+	pxt_buf_free(&b);
+}
+
 static pxt_err
 pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj)
 {
 	const pxt_table *t = tr->t;
-	pxt_buf sql = PXT_BUF_INIT;
+	pxt_buf sql = PXT_BUF_INIT, where = PXT_BUF_INIT;
 	const char **params = pxt_pcalloc(req->pool, sizeof(char *) * (size_t)(t->ncols + 1));
-	int n = 0, nset = 0;
-	pxt_err rc = params ? PXT_OK : PXT_ENOMEM;
+	unsigned char *todo = pxt_pcalloc(req->pool, (size_t)t->ncols + 1);
+	struct pxt_upd_step u = {NULL, NULL, &where, 0, params};
+	struct pxt_sql_step s = {&sql, 0, params};
+	int nset = 0, ndeps = 0;
+	bool views = false;
+	pxt_wrow r;
+	pxt_err rc = params && todo ? PXT_OK : PXT_ENOMEM;
 
-	pxt_buf_addf(&sql, "UPDATE %s SET ", t->storage_sql);
-	for (int i = 0; rc == PXT_OK && i < t->ncols; i++) {
-		const pxt_column *c = &t->cols[i];
-		const pxt_json *v = pxt_json_get(obj, c->name);
-		char *text;
+	if (rc != PXT_OK || (rc = pxt_body_row(req, tr, obj, false, &r)) != PXT_OK)
+		goto out;
+	for (int i = 0; i < t->ncols; i++) {
+		nset += r.given[i];
+		for (int k = 0; r.given[i] && k < t->nviews; k++) {
+			pxt_table *v = pxt_cat_table_cached(t->env, t->views[k]);
 
-		if (v == NULL || c->primary_key)
-			continue;
-		if (!pxt_is_input(tr, c)) {
-			rc = pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' cannot be "
-			    "set by this route", c->name);
-			break;
+			views |= v != NULL && pxt_view_reads(v, t, i);
 		}
-		rc = pxt_value_param(req, c, v, req->app->media_roots,
-		    req->app->nmedia_roots, &text);
-		if (nset++ > 0)
-			pxt_buf_adds(&sql, ", ");
-		pxt_quote_ident(&sql, t->col_storage[i]);
-		pxt_buf_adds(&sql, " = ");
-		params[n++] = text;
-		pxt_value_sql_param(&sql, c, n);
 	}
-	if (rc == PXT_OK && nset == 0)
+	if (nset == 0) {
 		rc = pxt_req_fail(req, PXT_EINVAL, NULL, "nothing to update: give at least "
 		    "one column besides the primary key");
-	if (rc == PXT_OK) {
-		pxt_buf_adds(&sql, " WHERE ");
-		rc = pxt_where_keys(req, tr, obj, &sql, params, &n);
+		goto out;
 	}
-	if (rc == PXT_OK) {
-		pxt_returning(&sql, tr);
-		rc = pxt_table_exec(req, tr, &sql, n, params);
+	if ((rc = pxt_where_keys(req, tr, obj, &where, params, &u.n)) != PXT_OK)
+		goto out;
+	ndeps = pxt_write_dependents(t, r.given, todo);
+	pxt_recomputed_header(req, t, todo);
+	if (ndeps > 0 || views) {
+		for (int i = 0; i < t->ncols; i++)
+			todo[i] |= r.given[i];
+		u.given = &r;
+		u.set = todo;
+		rc = pxt_table_run(req, tr, true, pxt_step_update, &u);
+		goto out;
 	}
+	/* nothing depends on what changed: one statement */
+	s.n = u.n;
+	pxt_buf_addf(&sql, "UPDATE %s SET ", t->storage_sql);
+	for (int i = 0, k = 0; rc == PXT_OK && i < t->ncols; i++) {
+		if (!r.given[i])
+			continue;
+		pxt_buf_adds(&sql, k++ ? ", " : "");
+		pxt_quote_ident(&sql, t->col_storage[i]);
+		pxt_buf_adds(&sql, " = ");
+		rc = pxt_value_to_text(req->pool, &r.v[i], (char **)&params[s.n++]);
+		pxt_value_sql_param(&sql, &t->cols[i], s.n);
+	}
+	pxt_buf_addf(&sql, " WHERE %s", pxt_buf_str(&where));
+	pxt_returning(&sql, tr);
+	if (rc == PXT_OK)
+		rc = pxt_table_run(req, tr, false, pxt_step_sql, &s);
+out:
 	pxt_buf_free(&sql);
+	pxt_buf_free(&where);
 	return rc;
 }
 
@@ -338,14 +480,14 @@ pxt_handle_delete(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	const pxt_table *t = tr->t;
 	pxt_buf sql = PXT_BUF_INIT;
 	const char **params = pxt_pcalloc(req->pool, sizeof(char *) * (size_t)(t->ncols + 1));
-	int n = 0;
+	struct pxt_sql_step s = {&sql, 0, params};
 	pxt_err rc = params ? PXT_OK : PXT_ENOMEM;
 
 	pxt_buf_addf(&sql, "DELETE FROM %s WHERE ", t->storage_sql);
 	if (rc == PXT_OK)
-		rc = pxt_where_keys(req, tr, obj, &sql, params, &n);
+		rc = pxt_where_keys(req, tr, obj, &sql, params, &s.n);
 	if (rc == PXT_OK)
-		rc = pxt_table_exec(req, tr, &sql, n, params);
+		rc = pxt_table_run(req, tr, false, pxt_step_sql, &s);
 	pxt_buf_free(&sql);
 	return rc;
 }
@@ -407,6 +549,10 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	if (t == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "router '%s': route %s has no table (did "
 		    "the setup program run?)", r->name, path);
+	if (t->is_view)
+		return pxt_seterr(PXT_EINVAL, "router '%s': route %s writes view '%s'; a "
+		    "view is kept current from its base '%s'", r->name, path, t->path,
+		    t->base_path);
 	if ((tr = pxt_pcalloc(pool, sizeof(*tr))) == NULL)
 		return PXT_ENOMEM;
 	tr->kind = kind;

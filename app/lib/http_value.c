@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "http_value.h"
+#include "media_out.h"
 
 static bool
 pxt_digits(const char *s, int n)
@@ -311,6 +312,12 @@ pxt_value_write(pxt_jw *w, const pxt_column *c, const PGresult *res, int row, in
 	case PXT_BOOL:
 		pxt_jw_bool(w, v[0] == 't');
 		break;
+	case PXT_IMAGE:
+	case PXT_VIDEO:
+	case PXT_AUDIO:
+	case PXT_DOCUMENT:
+		pxt_media_write_json(w, v, (size_t)PQgetlength(res, row, col));
+		break;
 	default:
 		pxt_jw_str(w, v, (size_t)PQgetlength(res, row, col));
 		break;
@@ -336,8 +343,13 @@ void
 pxt_value_write_row(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
     const void *ud, const PGresult *res, int row)
 {
-	int col = 0;
+	pxt_value_write_row_at(w, t, keep, ud, res, row, 0);
+}
 
+void
+pxt_value_write_row_at(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row, int col)
+{
 	pxt_jw_obj_begin(w);
 	for (int i = 0; i < t->ncols; i++) {
 		if (!keep(ud, &t->cols[i]))

@@ -11,6 +11,8 @@
 #include "pxt/buf.h"
 #include "pxt/media.h"
 #include "pxt/os.h"
+#include "media_out.h"
+#include "media_store.h"
 
 #define PXT_SECRET_MIN 16
 
@@ -120,4 +122,38 @@ out:
 	if (out == NULL && pxt_errcode() == PXT_OK)
 		pxt_seterr(PXT_ENOMEM, "out of memory signing a media URL");
 	return out;
+}
+
+static char *pxt_sign_secret;
+static long pxt_sign_ttl;
+
+void
+pxt_media_sign_set(const char *secret, long ttl_s)
+{
+	free(pxt_sign_secret);
+	pxt_sign_secret = secret ? strdup(secret) : NULL;
+	pxt_sign_ttl = ttl_s;
+}
+
+void
+pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
+{
+	const char *dir = pxt_media_store_dir();
+	size_t n = dir ? strlen(dir) : 0;
+	pxt_pool *pool;
+	char *url = NULL;
+
+	if (pxt_sign_secret == NULL || n == 0 || len <= n + 1 ||
+	    strncmp(path, dir, n) != 0 || path[n] != '/' || strlen(path) != len ||
+	    (pool = pxt_pool_new(512)) == NULL) {
+		pxt_jw_str(w, path, len);
+		return;
+	}
+	url = pxt_media_url(pool, path + n + 1, pxt_sign_secret, pxt_sign_ttl,
+	    time(NULL));
+	if (url != NULL)
+		pxt_jw_cstr(w, url);
+	else
+		pxt_jw_str(w, path, len);
+	pxt_pool_free(pool);
 }

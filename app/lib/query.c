@@ -210,6 +210,25 @@ pxt_query_limit(pxt_query *q, int64_t def, int64_t max)
 	q->limit_max = max;
 }
 
+void
+pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col, const char *param)
+{
+	if (q == NULL)
+		return;
+	q->parent_param = -1;
+	for (int i = 0; i < q->nparams; i++)
+		if (param != NULL && strcmp(q->params[i].name, param) == 0)
+			q->parent_param = i;
+	if (parent == NULL || col == NULL || q->parent_param < 0 ||
+	    pxt_table_find_col(parent, col) == NULL) {
+		pxt_q_error(q, PXT_EINVAL, "has an invalid parent (table, column '%s' or "
+		    "parameter)", col ? col : "?");
+		return;
+	}
+	q->parent = parent;
+	q->parent_col = pxt_pstrdup(q->pool, col);
+}
+
 const char *
 pxt_query_name(const pxt_query *q)
 {

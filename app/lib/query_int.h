@@ -45,6 +45,9 @@ struct pxt_query {
 	int64_t limit_def, limit_max;
 	pxt_err err;
 	char *errmsg;
+	pxt_table *parent;	/* pxt_query_parent: 404 when its row is missing */
+	char *parent_col;
+	int parent_param;
 	char *sql;		/* compiled */
 	unsigned generation;	/* env generation the SQL was compiled for */
 };

@@ -248,6 +248,11 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 		const pxt_json *jv = body ? pxt_json_get(body, p->name) : NULL;
 
 		values[i] = body ? NULL : pxt_qs_get(kv, nkv, p->name);
+		/* a {name} in the route's path wins over the query string and the body */
+		if (pxt_req_param(req, p->name) != NULL) {
+			jv = NULL;
+			values[i] = pxt_req_param(req, p->name);
+		}
 		if (jv != NULL && jv->type != PXT_JSON_NULL)
 			rc = pxt_q_json_param(req, p, jv, &values[i]);
 		else if (values[i] != NULL)
@@ -268,6 +273,40 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 			return pxt_req_fail(req, PXT_EINVAL, p->name, "offset must not be "
 			    "negative");
 	}
+	return PXT_OK;
+}
+
+/* 404 when the parent row the query's rows belong to does not exist. */
+static pxt_err
+pxt_q_parent_exists(pxt_req *req, pxt_query *q, const char *value)
+{
+	const pxt_column *c = pxt_table_find_col(q->parent, q->parent_col);
+	const char *params[1] = {value};
+	pxt_buf sql = PXT_BUF_INIT;
+	PGresult *res;
+	bool found;
+	pxt_err rc;
+
+	if (c == NULL || q->parent->id == 0)
+		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "table '%s' has no column "
+		    "'%s'", q->parent->path, q->parent_col);
+	pxt_buf_adds(&sql, "SELECT 1 FROM ");
+	pxt_buf_adds(&sql, q->parent->storage_sql);
+	pxt_buf_adds(&sql, " WHERE ");
+	pxt_quote_ident(&sql, q->parent->col_storage[c - q->parent->cols]);
+	pxt_buf_adds(&sql, " = ");
+	pxt_value_sql_param(&sql, c, 1);
+	pxt_buf_adds(&sql, " LIMIT 1");
+	rc = sql.failed ? PXT_ENOMEM : pxt_db_exec(pxt_env_db(pxt_req_env(req)),
+	    sql.data, 1, params, &res);
+	pxt_buf_free(&sql);
+	if (rc != PXT_OK)
+		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	if (!found)
+		return pxt_req_fail(req, PXT_ENOTFOUND, q->parent_col, "no row of '%s' has "
+		    "%s = '%.64s'", q->parent->path, q->parent_col, value);
 	return PXT_OK;
 }
 
@@ -298,6 +337,11 @@ pxt_query_handler(pxt_req *req, void *ud)
 		return n == 0 ? pxt_req_fail(req, PXT_ENOTFOUND, NULL, "query '%s' found "
 		    "no row", q->name) : pxt_req_fail(req, PXT_ECONFLICT, NULL, "query '%s' "
 		    "found %d rows where one was expected", q->name, n);
+	}
+	if (PQntuples(res) == 0 && q->parent != NULL &&
+	    (rc = pxt_q_parent_exists(req, q, values[q->parent_param])) != PXT_OK) {
+		PQclear(res);
+		return rc;
 	}
 	w = pxt_res_json(req, 200);
 	if (qr->one_row) {

@@ -102,7 +102,7 @@ pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
 }
 
 /* Insert the catalog row of a new table; *id and *storage get its id and PG name. */
-static pxt_err
+pxt_err
 pxt_cat_insert_table(pxt_env *env, const char *path, pxt_pool *pool, int64_t *id,
     char **storage)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pxt/expr.h"
+#include "media_store.h"
 #include "utf8.h"
 
 #define PXT_UDF_MAX 256
@@ -182,9 +183,16 @@ static const pxt_udf pxt_builtin_udfs[] = {
 static void
 pxt_udf_builtins(void)
 {
+	const pxt_udf *media;
+	size_t nmedia;
+
 	if (pxt_builtins_done)
 		return;
 	pxt_builtins_done = true;
 	for (size_t i = 0; i < sizeof(pxt_builtin_udfs) / sizeof(*pxt_builtin_udfs); i++)
 		pxt_udf_add(&pxt_builtin_udfs[i]);
+	/* documents, images and format (udf_media.c) */
+	media = pxt_udf_media_table(&nmedia);
+	for (size_t i = 0; i < nmedia; i++)
+		pxt_udf_add(&media[i]);
 }

@@ -66,6 +66,45 @@ typedef struct pxt_udf {
 } pxt_udf;
 
 /*
+ * UDF modules: a shared object (the app's schema/functions.c) exports one function,
+ * made by PXT_UDF_MODULE, returning its table of functions with the ABI version and
+ * the struct's size; pxt_open loads the modules of [pixeltable] udf_modules (default:
+ * every .so in udf_dir) before reading the catalog. Columns store a function's name
+ * and signature, never its code: a changed body takes effect at the next start, a
+ * changed signature is reported by pxt_table_check.
+ */
+#define PXT_UDF_ABI 1u
+#define PXT_UDF_ENTRY "pxt_udf_module_entry"
+
+typedef struct pxt_udf_module {
+	unsigned abi;			/* PXT_UDF_ABI */
+	unsigned size;			/* sizeof(pxt_udf_module) */
+	const char *name;
+	const char *version;
+	const pxt_udf *udfs;
+	int nudfs;
+} pxt_udf_module;
+
+#define PXT_UDF_MODULE(modname, table)						\
+	__attribute__((visibility("default"))) const pxt_udf_module *		\
+	pxt_udf_module_entry(void);						\
+	__attribute__((visibility("default"))) const pxt_udf_module *		\
+	pxt_udf_module_entry(void)						\
+	{									\
+		static const pxt_udf_module m = {PXT_UDF_ABI,			\
+		    sizeof(pxt_udf_module), modname, NULL, table,		\
+		    (int)(sizeof(table) / sizeof((table)[0]))};			\
+		return &m;							\
+	}
+
+/*
+ * pxt_udf_load_module loads the module at path (once per process: a second call for
+ * the same file does nothing) and registers its functions. PXT_EINVAL naming the
+ * file for a wrong ABI, a missing entry, or a name already registered.
+ */
+pxt_err pxt_udf_load_module(const char *path);
+
+/*
  * pxt_udf_register adds u (not copied: it must stay valid) to the registry. PXT_EEXISTS
  * when the name is taken, PXT_EINVAL for a malformed signature. The built-in functions
  * (length, lower, upper, concat, word_count, json_get) are always registered.

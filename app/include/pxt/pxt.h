@@ -6,9 +6,11 @@
 
 #include "pxt/buf.h"
 #include "pxt/catalog.h"
+#include "pxt/compute.h"
 #include "pxt/config.h"
 #include "pxt/db.h"
 #include "pxt/embedded.h"
+#include "pxt/expr.h"
 #include "pxt/error.h"
 #include "pxt/ident.h"
 #include "pxt/log.h"

@@ -60,6 +60,15 @@ void pxt_query_order_by(pxt_query *q, const char *col, bool desc);
 void pxt_query_limit(pxt_query *q, int64_t def, int64_t max);
 
 /*
+ * pxt_query_parent makes a route answer 404 instead of an empty list when no row of
+ * parent has column col equal to parameter param (already declared with pxt_q_param):
+ * "the chunks of a document that does not exist". Checked only when the query finds
+ * no row.
+ */
+void pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col,
+    const char *param);
+
+/*
  * pxt_query_check returns PXT_OK for a well-formed query, else the first builder
  * mistake (PXT_EINVAL / PXT_ENOTFOUND) with a message naming the query.
  */

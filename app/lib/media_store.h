@@ -1,0 +1,96 @@
+/*
+ * media_store.h - generated media inside libpxt: the local media store
+ * (media_store.c), the image operations that read images and write into it
+ * (image_fn.c), and the table of media built-in functions (udf_media.c).
+ *
+ * Generated files get random names under <store>/gen/. A file written during a request
+ * is recorded in the request's pool; unless the caller declares it kept (after the
+ * database transaction that references it committed), the pool's cleanup deletes it,
+ * so a failed insert leaves no orphan file behind.
+ */
+#ifndef PXT_MEDIA_STORE_H
+#define PXT_MEDIA_STORE_H
+
+#include <stddef.h>
+
+#include "pxt/error.h"
+#include "pxt/expr.h"
+#include "pxt/pool.h"
+
+/*
+ * pxt_media_store_set sets the process-wide folder of the local media store (for
+ * example $PIXELTABLE_HOME/media); the string is copied; NULL forgets it. Call it at
+ * start-up, before requests run: it is not synchronized with readers.
+ */
+void pxt_media_store_set(const char *dir);
+
+/* pxt_media_store_dir returns the folder set, or NULL. Static; never freed. */
+const char *pxt_media_store_dir(void);
+
+/*
+ * pxt_media_store_create picks a new unique name for a generated file with extension
+ * ext ("png"): *final_path is <dir>/gen/<2 hex>/<32 hex>.<ext>, *tmp_path a hidden
+ * name in the same folder for the caller to write first; both in pool memory. Creates
+ * the folders (mode 0750) as needed; the temporary file is deleted when the pool is
+ * freed, whether or not it was committed. PXT_ECONFIG when no store folder is set,
+ * PXT_EINVAL for a bad extension, PXT_EIO / PXT_EPERM when a folder cannot be made.
+ */
+pxt_err pxt_media_store_create(pxt_pool *pool, const char *ext, char **final_path,
+    char **tmp_path);
+
+/*
+ * pxt_media_store_commit_file flushes tmp_path to disk, renames it to final_path and
+ * records final_path in pool, to be deleted when the pool is freed unless
+ * pxt_media_store_keep is called first. PXT_EIO (message names the files) on failure;
+ * the temporary file is then deleted at once.
+ */
+pxt_err pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
+    const char *final_path);
+
+/*
+ * pxt_media_store_keep declares every file committed so far in pool permanent: call it
+ * once the transaction that references them committed. Files committed afterwards are
+ * again deleted with the pool unless keep is called again. Never fails.
+ */
+void pxt_media_store_keep(pxt_pool *pool);
+
+/* ---- images (image_fn.c) ------------------------------------------------------- */
+
+typedef struct pxt_image_info {
+	int width;
+	int height;
+	int bands;
+	const char *format;	/* "png", "jpeg", "webp", "gif", "tiff", ... (the loader) */
+	const char *mode;	/* PIL's name: "RGB", "RGBA", "L", "LA", "CMYK", "I;16", ... */
+} pxt_image_info;
+
+/*
+ * pxt_image_info_get reads the header of the image at path (libvips, loaded on first
+ * use) into *info; the strings are in pool memory. PXT_ENOTFOUND for a missing file,
+ * PXT_EINVAL for a file libvips cannot read as an image, PXT_EUNAVAIL when libvips is
+ * missing; the message names the file.
+ */
+pxt_err pxt_image_info_get(pxt_pool *pool, const char *path, pxt_image_info *info);
+
+/*
+ * pxt_image_thumbnail shrinks the image at path to fit inside size x size, keeping its
+ * aspect ratio (never enlarging it), and writes it as PNG into the media store:
+ * *out_path (pool memory) is the file's absolute path, recorded in pool as
+ * pxt_media_store_commit_file does. PXT_EINVAL for size outside 1..4096 or an
+ * unreadable image; the errors of pxt_media_store_create; PXT_EIO when writing fails.
+ */
+#define PXT_THUMBNAIL_MAX 4096
+pxt_err pxt_image_thumbnail(pxt_pool *pool, const char *path, int size,
+    char **out_path);
+
+/* ---- built-in functions (udf_media.c) ------------------------------------------ */
+
+/*
+ * pxt_udf_media_table returns the static table of the document, image and formatting
+ * built-ins (extract_text, doc_title, page_count, image_width, image_height,
+ * image_format, image_mode, thumbnail, format) and sets *n to its length; udf.c
+ * registers them with its own.
+ */
+const pxt_udf *pxt_udf_media_table(size_t *n);
+
+#endif
