@@ -147,6 +147,18 @@ out:
 	return rc;
 }
 
+/* After a failed change: the handle as the catalog has it, the error kept. */
+static void
+pxt_computed_reload_after(pxt_table *t, pxt_err rc)
+{
+	char *msg = strdup(pxt_errmsg());
+
+	if (!pxt_db_in_tx(t->env->db) || t->env->user_tx)
+		pxt_cat_load_table(t->env, t->path);
+	pxt_seterr(rc, "%s", msg ? msg : pxt_strerror(rc));
+	free(msg);
+}
+
 pxt_err
 pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
     pxt_if_exists if_exists, const pxt_computed_opts *opts)
@@ -180,6 +192,8 @@ pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
 	rc = pxt_cat_change_end(t->env, own, rc);
 	if (rc == PXT_OK && pxt_cat_load_table(t->env, t->path) == NULL)
 		rc = pxt_errcode();
+	else if (rc != PXT_OK)
+		pxt_computed_reload_after(t, rc);
 out:
 	pxt_expr_free(expr);
 	return rc;

@@ -17,11 +17,11 @@ fi
 
 [ "$(q "SELECT count(*) FROM pxt_catalog.dirs WHERE path = 'app'")" = 1 ] || fail "dir"
 [ "$(q "SELECT string_agg(path, ',' ORDER BY path) FROM pxt_catalog.tables")" = \
-  "app/documents,app/images" ] || fail "tables"
+  "app/chunks,app/documents,app/images" ] || fail "tables"
 cols=$(q "SELECT string_agg(c.name || ':' || c.type, ',' ORDER BY c.position)
   FROM pxt_catalog.columns c JOIN pxt_catalog.tables t ON t.id = c.table_id
   WHERE t.path = 'app/documents'")
-[ "$cols" = "id:UUID,document:Document,metadata:Json,timestamp:Timestamp" ] || fail "columns: $cols"
+[ "$cols" = "id:UUID,document:Document,metadata:Json,timestamp:Timestamp,text:String,title:String,n_words:Int,summary:String" ] || fail "columns: $cols"
 # user rows live in a plain table psql can read
 q "INSERT INTO pxt_data.\"app/documents\" (document, metadata) VALUES ('/tmp/x.pdf', '{\"a\": 1}')"
 [ "$(q "SELECT metadata->>'a' FROM pxt_data.\"app/documents\"")" = 1 ] || fail "row"
@@ -36,6 +36,7 @@ expect_exit 0 "$PXTC" db status
 grep -q running "$IT_WORK/out" || fail "status"
 expect_exit 0 "$PXTC" ls -r
 grep -q "table  app/images" "$IT_WORK/out" || fail "ls"
+grep -q "view   app/chunks" "$IT_WORK/out" || fail "ls view: $(cat "$IT_WORK/out")"
 expect_exit 0 "$PXTC" describe app/documents
 grep -q "metadata" "$IT_WORK/out" || fail "describe"
 expect_exit 1 "$PXTC" describe app/nope
@@ -43,7 +44,7 @@ grep -q "table 'app/nope' does not exist" "$IT_WORK/out" || fail "describe error
 
 # APP_NAMESPACE moves the app; a bad one is refused
 APP_NAMESPACE=other expect_exit 0 "$PXTC_SETUP"
-[ "$(q "SELECT count(*) FROM pxt_catalog.tables WHERE path LIKE 'other/%'")" = 2 ] || fail "namespace"
+[ "$(q "SELECT count(*) FROM pxt_catalog.tables WHERE path LIKE 'other/%'")" = 3 ] || fail "namespace"
 APP_NAMESPACE='../x' expect_exit 1 "$PXTC_SETUP"
 
 expect_exit 0 "$PXTC" db stop

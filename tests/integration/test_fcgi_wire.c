@@ -191,8 +191,18 @@ main(void)
 	free(out);
 
 	/* a body split over many small STDIN records arrives whole */
-	snprintf(body, sizeof(body), "{\"document\": \"https://example.com/wire.pdf\", "
-	    "\"metadata\": {\"note\": \"%0500d\"}}", 7);
+	{
+		char doc[512];
+		FILE *f;
+
+		snprintf(doc, sizeof(doc), "%s/media/wire.pdf.txt", home);
+		if ((f = fopen(doc, "w")) != NULL) {
+			fputs("words on the wire\n", f);
+			fclose(f);
+		}
+		snprintf(body, sizeof(body), "{\"document\": \"%s\", \"metadata\": "
+		    "{\"note\": \"%0500d\"}}", doc, 7);
+	}
 	out = request(post, body, 7);
 	PXT_CHECK(out && strncmp(out, "Status: 200", 11) == 0);
 	PXT_CHECK(out && strstr(out, "wire.pdf"));

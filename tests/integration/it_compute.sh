@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Computed columns, views and UDFs through the real stack (embedded PostgreSQL,
+# spawn-fcgi + multiwatch workers, nginx): a PDF made with groff inserted and its text,
+# title, word count and chunks; an update recomputing only what depends on it; a
+# delete taking the chunks along; an image's size and a thumbnail nginx serves; a UDF
+# that fails (422, or an error cell), crashes (502, worker respawned) or hangs (the
+# alarm ends it) without leaving a row; and a UDF whose signature changed stopping the
+# worker at start with the function and the column named. The C API part runs first
+# (test_compute).
+source "$(dirname "$0")/lib.sh"
+: "${PXT_BUILD_DIR:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_UDFS:?}"
+: "${PXT_TEST_COMPUTE:?}"
+
+STACK="$PXT_SOURCE_DIR/deploy/local/pxtc-stack"
+prefix="$IT_WORK/prefix"
+cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
+udfs="$prefix/lib/pxtc/udfs"
+cp "$PXT_TEST_UDFS/testfns.so" "$udfs/"
+cp "$PXT_TEST_ROUTERS/boom.so" "$prefix/lib/pxtc/routers/"
+chmod -R a+rX "$IT_WORK"
+chmod a+x "$IT_WORK"
+export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
+export PIXELTABLE_UDF_DIR="$udfs" SERVER_UDF_TIMEOUT_S=2 SERVER_WORKERS=2
+export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,boom.so"
+
+# the C API checks, and the tables the boom router serves
+"$PXT_TEST_COMPUTE" || fail "test_compute"
+
+for port in $(shuf -i 20000-40000 -n 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
+export SERVER_PORT=$port
+URL="http://127.0.0.1:$port"
+it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
+"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+
+req() {
+	code=$(curl -s -D "$IT_WORK/head" -o "$IT_WORK/body" -w '%{http_code}' -X "$1" \
+	    -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$URL$2")
+	body=$(cat "$IT_WORK/body")
+}
+expect() { [ "$code" = "$1" ] || fail "got $code, expected $1: $body"; }
+field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] if not k.isdigit() else v[int(k)] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$body" "$1"; }
+
+# ---- a 3-page PDF with a title, made with groff
+media="$PIXELTABLE_HOME/media"
+{
+	echo '.pdfinfo /Title Field Notes On Rivers'
+	for p in 1 2 3; do
+		echo ".SH"
+		echo "Chapter $p"
+		echo ".PP"
+		for i in $(seq 60); do printf 'river%s bank water stone ' "$p"; done
+		echo
+		if [ $p -lt 3 ]; then echo ".bp"; fi
+	done
+} | groff -Tpdf -ms >"$media/notes.pdf"
+pdfinfo "$media/notes.pdf" | grep -q '^Pages: *3' || fail "groff made no 3-page PDF"
+vips black "$media/pic.png" 640 480
+[ "$(id -u)" = 0 ] && chown pxtc: "$media/notes.pdf" "$media/pic.png"
+
+# ---- insert: the computed columns come back with the row
+req POST /api/data/documents "{\"document\": \"$media/notes.pdf\", \"metadata\": {\"k\": 1}}"
+expect 200
+id=$(field id)
+[ "$(field title)" = "Field Notes On Rivers" ] || fail "title: $body"
+echo "$(field text)" | grep -q 'river2 bank water stone' || fail "text: $body"
+words=$(field n_words)
+[ "$words" -ge 720 ] || fail "n_words $words: $body"
+req GET "/api/data/documents/$id/chunks"; expect 200
+n=$(field rows | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$n" -ge 2 ] || fail "chunks: $body"
+[ "$(field rows.0.pos)" = 0 ] && [ "$(field rows.0.page)" = 1 ] || fail "first chunk: $body"
+[ "$(field rows.0.id)" = "$id" ] || fail "chunk's document id: $body"
+
+# ---- update: metadata recomputes nothing; the document recomputes its pipeline
+req POST /api/data/documents/update "{\"id\": \"$id\", \"metadata\": {\"k\": 2}}"; expect 200
+grep -qi '^Pxt-Recomputed: *\s*$' "$IT_WORK/head" || fail "metadata update recomputed: $(cat "$IT_WORK/head")"
+[ "$(field n_words)" = "$words" ] || fail "n_words changed: $body"
+printf 'One short paragraph.\n' >"$media/short.txt"
+[ "$(id -u)" = 0 ] && chown pxtc: "$media/short.txt"
+req POST /api/data/documents/update "{\"id\": \"$id\", \"document\": \"$media/short.txt\"}"; expect 200
+grep -qi '^Pxt-Recomputed: text, title, n_words, summary' "$IT_WORK/head" || fail "recomputed: $(cat "$IT_WORK/head")"
+[ "$(field n_words)" = 3 ] || fail "n_words after update: $body"
+req GET "/api/data/documents/$id/chunks"; expect 200
+[ "$(field rows.0.text)" = "One short paragraph." ] && [ "$(field rows | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] || fail "chunks after update: $body"
+
+# ---- delete: the chunks go with the document
+req POST /api/data/documents/delete "{\"id\": \"$id\"}"; expect 200
+req GET "/api/data/documents/$id/chunks"; expect 404
+[ "$(q 'SELECT count(*) FROM pxt_data."app/chunks"')" = 0 ] || fail "chunks left"
+
+# ---- an image: size and a thumbnail nginx serves
+req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
+[ "$(field width)" = 640 ] && [ "$(field height)" = 480 ] || fail "image size: $body"
+thumb=$(field thumbnail)
+case $thumb in /media/gen/*.png\?exp=*) ;; *) fail "thumbnail URL: $thumb" ;; esac
+curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT_WORK/t.code"
+[ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "thumbnail not served: $(cat "$IT_WORK/t.code")"
+[ "$(vipsheader -f width "$IT_WORK/t.png")" = 256 ] || fail "thumbnail width"
+curl -s -o /dev/null -w '%{http_code}' "$URL${thumb%%\?*}" | grep -q 403 || fail "unsigned thumbnail served"
+
+# ---- a failing UDF: 422 naming column and function, nothing written; or an error cell
+req POST /api/boom/abort '{"s": "fail"}'; expect 422
+echo "$body" | grep -q "computed column 'b' of 'test/boom_abort': boom: boom refuses" || fail "abort: $body"
+req POST /api/boom/ignore '{"s": "fail"}'; expect 200
+[ "$(field b)" = None ] || fail "ignore: $body"
+before=$(q 'SELECT count(*) FROM pxt_data."test/boom_abort"')
+
+# ---- a crashing UDF costs that request; the stack keeps serving
+mw=$(cat "$PIXELTABLE_HOME/run/workers.pid")
+req POST /api/boom/abort '{"s": "crash"}'
+[ "$code" = 502 ] || fail "crash answered $code: $body"
+echo "$body" | grep -q '"error_code"' || fail "crash: no JSON error: $body"
+for i in $(seq 100); do [ "$(pgrep -P "$mw" | wc -l)" = 2 ] && break; sleep 0.1; done
+req POST /api/boom/abort '{"s": "after crash"}'; expect 200
+[ "$(field b)" = "AFTER CRASH" ] || fail "after crash: $body"
+
+# ---- a hanging UDF: the alarm ends the worker within the limit
+t0=$(date +%s)
+req POST /api/boom/abort '{"s": "hang"}'
+t1=$(date +%s)
+[ "$code" = 502 ] || [ "$code" = 504 ] || fail "hang answered $code: $body"
+[ $((t1 - t0)) -le 10 ] || fail "hang took $((t1 - t0)) s"
+for i in $(seq 100); do [ "$(pgrep -P "$mw" | wc -l)" = 2 ] && break; sleep 0.1; done
+req GET /api/health; expect 200
+[ "$(q 'SELECT count(*) FROM pxt_data."test/boom_abort"')" = $((before + 1)) ] || fail "partial rows"
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s IN ('crash', 'hang', 'fail')")" = 0 ] || fail "a failed row was written"
+"$STACK" stop >/dev/null 2>&1
+
+# ---- a changed signature stops the worker at start, naming the function and column
+cp "$PXT_TEST_UDFS/testfns_b.so" "$udfs/testfns.so"
+if "$prefix/bin/pxtc-worker" --check >"$IT_WORK/check.out" 2>&1; then
+	fail "worker started with a changed UDF signature"
+fi
+grep -q "computed column 'b' of 'test/boom_[a-z]*': function 'boom' changed: the catalog says boom(String) -> String, this build has boom(Int) -> String" "$IT_WORK/check.out" ||
+	{ cat "$IT_WORK/check.out"; fail "signature change message"; }

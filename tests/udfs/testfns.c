@@ -1,0 +1,65 @@
+/*
+ * testfns.c - a UDF module for the tests: boom(s) upper-cases s, fails for "fail",
+ * crashes the process for "crash" and never returns for "hang". Built twice: the
+ * second copy (PXT_TEST_SIG_B) declares boom(Int), a changed signature.
+ */
+#include <ctype.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pxt/pxt.h"
+
+static pxt_err
+fn_boom(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
+{
+	char *s;
+
+	(void)n;
+#ifdef PXT_TEST_SIG_B
+	s = pxt_psprintf(pool, "%lld", (long long)a[0].u.i);
+	if (s == NULL)
+		return PXT_ENOMEM;
+	out->u.str.s = s;
+	out->u.str.len = strlen(s);
+	return PXT_OK;
+#else
+	if (a[0].u.str.len == 4 && memcmp(a[0].u.str.s, "fail", 4) == 0)
+		return pxt_seterr(PXT_EINVAL, "boom refuses the input 'fail'");
+	if (a[0].u.str.len == 5 && memcmp(a[0].u.str.s, "crash", 5) == 0)
+		raise(SIGSEGV);
+	if (a[0].u.str.len == 4 && memcmp(a[0].u.str.s, "hang", 4) == 0)
+		for (;;)
+			pause();
+	if ((s = pxt_pstrndup(pool, a[0].u.str.s, a[0].u.str.len)) == NULL)
+		return PXT_ENOMEM;
+	for (size_t i = 0; i < a[0].u.str.len; i++)
+		s[i] = (char)toupper((unsigned char)s[i]);
+	out->u.str.s = s;
+	out->u.str.len = a[0].u.str.len;
+	return PXT_OK;
+#endif
+}
+
+/* wrong_type(s): declares String, returns Int (the engine must refuse the value) */
+static pxt_err
+fn_wrong_type(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
+{
+	(void)pool;
+	(void)a;
+	(void)n;
+	out->type = PXT_INT;
+	out->u.i = 7;
+	return PXT_OK;
+}
+
+static const pxt_udf test_functions[] = {
+#ifdef PXT_TEST_SIG_B
+	{"boom", PXT_STRING, 1, {PXT_INT}, fn_boom},
+#else
+	{"boom", PXT_STRING, 1, {PXT_STRING}, fn_boom},
+#endif
+	{"wrong_type", PXT_STRING, 1, {PXT_STRING}, fn_wrong_type},
+};
+
+PXT_UDF_MODULE("testfns", test_functions)
