@@ -351,11 +351,19 @@ pxt_value_write_row_at(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
     const void *ud, const PGresult *res, int row, int col)
 {
 	pxt_jw_obj_begin(w);
+	pxt_value_write_fields(w, t, keep, ud, res, row, col);
+	pxt_jw_obj_end(w);
+}
+
+int
+pxt_value_write_fields(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row, int col)
+{
 	for (int i = 0; i < t->ncols; i++) {
 		if (!keep(ud, &t->cols[i]))
 			continue;
 		pxt_jw_key(w, t->cols[i].name);
 		pxt_value_write(w, &t->cols[i], res, row, col++);
 	}
-	pxt_jw_obj_end(w);
+	return col;
 }

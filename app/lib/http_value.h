@@ -42,6 +42,13 @@ void pxt_value_sql_outlist(pxt_buf *b, const pxt_table *t, pxt_col_filter keep,
 /* Write row `row` of res, selected with the same filter, as a flat JSON object. */
 void pxt_value_write_row(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
     const void *ud, const PGresult *res, int row);
+/*
+ * The kept columns as keys of an object already open, from result column col;
+ * returns the result column after the last one written.
+ */
+int pxt_value_write_fields(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row, int col);
+
 /* The same, the kept columns starting at result column col. */
 void pxt_value_write_row_at(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
     const void *ud, const PGresult *res, int row, int col);

@@ -36,6 +36,25 @@ pxt_query_new(pxt_table *t, const char *name)
 	return q;
 }
 
+/* "col.errortype" / "col.errormsg": the error cells of computed column col. */
+static void
+pxt_q_select_error(pxt_query *q, const char *name, const char *dot)
+{
+	char *col = pxt_pstrndup(q->pool, name, (size_t)(dot - name));
+	const pxt_column *c = col ? pxt_table_find_col(q->t, col) : NULL;
+	bool msg = strcmp(dot + 1, "errormsg") == 0;
+
+	if (c == NULL || c->computed == NULL || (!msg && strcmp(dot + 1, "errortype")))
+		pxt_q_error(q, PXT_ENOTFOUND, "selects '%s': only a computed column's "
+		    ".errortype and .errormsg can be selected", name);
+	else if (q->nerrsel == PXT_Q_MAX_ERRSEL)
+		pxt_q_error(q, PXT_EINVAL, "selects more than 16 error cells%s", "");
+	else {
+		q->errsel[q->nerrsel].col = col;
+		q->errsel[q->nerrsel++].msg = msg;
+	}
+}
+
 void
 pxt_query_select(pxt_query *q, const char *const *cols)
 {
@@ -46,10 +65,16 @@ pxt_query_select(pxt_query *q, const char *const *cols)
 	while (cols[n] != NULL)
 		n++;
 	q->select = pxt_pcalloc(q->pool, sizeof(char *) * (n + 1));
-	for (size_t i = 0; q->select && i < n; i++) {
+	for (size_t i = 0, k = 0; q->select && i < n; i++) {
+		const char *dot = strchr(cols[i], '.');
+
+		if (dot != NULL) {
+			pxt_q_select_error(q, cols[i], dot);
+			continue;
+		}
 		if (pxt_table_find_col(q->t, cols[i]) == NULL)
 			pxt_q_error(q, PXT_ENOTFOUND, "selects unknown column '%s'", cols[i]);
-		q->select[i] = pxt_pstrdup(q->pool, cols[i]);
+		q->select[k++] = pxt_pstrdup(q->pool, cols[i]);
 	}
 }
 

@@ -10,6 +10,7 @@
 
 #define PXT_Q_MAX_PARAMS 32
 #define PXT_Q_MAX_ORDER 8
+#define PXT_Q_MAX_ERRSEL 16
 
 enum pxt_qop { PXT_Q_COL, PXT_Q_PARAM, PXT_Q_EQ, PXT_Q_LT, PXT_Q_GT, PXT_Q_LIKE,
 	PXT_Q_AND, PXT_Q_OR };
@@ -34,6 +35,11 @@ struct pxt_query {
 	pxt_pool *pool;
 	char *name;
 	char **select;
+	struct {
+		char *col;
+		bool msg;	/* errormsg, else errortype */
+	} errsel[PXT_Q_MAX_ERRSEL];
+	int nerrsel;
 	pxt_qexpr *where;
 	struct {
 		char *col;

@@ -91,6 +91,17 @@ pxt_q_compile(pxt_query *q)
 
 	pxt_buf_adds(&b, "SELECT ");
 	pxt_value_sql_outlist(&b, t, pxt_q_selected, q);
+	for (int i = 0; i < q->nerrsel; i++) {
+		const pxt_column *c = pxt_table_find_col(t, q->errsel[i].col);
+
+		if (c == NULL || c->computed == NULL) {
+			rc = pxt_seterr(PXT_ENOTFOUND, "query '%s': computed column '%s' no "
+			    "longer exists", q->name, q->errsel[i].col);
+			goto out;
+		}
+		pxt_buf_addf(&b, "%s\"_pxt_e%c_%d\"", b.len > 7 ? ", " : "",
+		    q->errsel[i].msg ? 'm' : 't', c->position);
+	}
 	pxt_buf_addf(&b, " FROM %s", t->storage_sql);
 	if (q->where != NULL) {
 		pxt_buf_adds(&b, " WHERE ");
@@ -276,6 +287,28 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 	return PXT_OK;
 }
 
+/* One row of the answer: the selected columns, then the selected error cells. */
+static void
+pxt_q_write_row(pxt_jw *w, const pxt_query *q, const PGresult *res, int row)
+{
+	int col;
+
+	pxt_jw_obj_begin(w);
+	col = pxt_value_write_fields(w, q->t, pxt_q_selected, q, res, row, 0);
+	for (int i = 0; i < q->nerrsel; i++, col++) {
+		char key[128];
+
+		snprintf(key, sizeof(key), "%s_%s", q->errsel[i].col, q->errsel[i].msg ?
+		    "errormsg" : "errortype");
+		pxt_jw_key(w, key);
+		if (PQgetisnull(res, row, col))
+			pxt_jw_null(w);
+		else
+			pxt_jw_cstr(w, PQgetvalue(res, row, col));
+	}
+	pxt_jw_obj_end(w);
+}
+
 /* 404 when the parent row the query's rows belong to does not exist. */
 static pxt_err
 pxt_q_parent_exists(pxt_req *req, pxt_query *q, const char *value)
@@ -345,13 +378,13 @@ pxt_query_handler(pxt_req *req, void *ud)
 	}
 	w = pxt_res_json(req, 200);
 	if (qr->one_row) {
-		pxt_value_write_row(w, q->t, pxt_q_selected, q, res, 0);
+		pxt_q_write_row(w, q, res, 0);
 	} else {
 		pxt_jw_obj_begin(w);
 		pxt_jw_key(w, "rows");
 		pxt_jw_arr_begin(w);
 		for (int i = 0; i < PQntuples(res); i++)
-			pxt_value_write_row(w, q->t, pxt_q_selected, q, res, i);
+			pxt_q_write_row(w, q, res, i);
 		pxt_jw_arr_end(w);
 		pxt_jw_obj_end(w);
 	}

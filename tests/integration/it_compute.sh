@@ -105,6 +105,10 @@ req POST /api/boom/abort '{"s": "fail"}'; expect 422
 echo "$body" | grep -q "computed column 'b' of 'test/boom_abort': boom: boom refuses" || fail "abort: $body"
 req POST /api/boom/ignore '{"s": "fail"}'; expect 200
 [ "$(field b)" = None ] || fail "ignore: $body"
+req GET /api/boom/ignore; expect 200
+[ "$(field rows.0.s)" = fail ] && [ "$(field rows.0.b_errortype)" = InvalidValue ] || fail "error cells: $body"
+echo "$(field rows.0.b_errormsg)" | grep -q "boom refuses the input 'fail'" || fail "errormsg: $body"
+[ "$(field rows.2.s)" = fine ] && [ "$(field rows.2.b_errortype)" = None ] && [ "$(field rows.2.b)" = FINE ] || fail "ok cell: $body"
 before=$(q 'SELECT count(*) FROM pxt_data."test/boom_abort"')
 
 # ---- a crashing UDF costs that request; the stack keeps serving

@@ -11,6 +11,7 @@ boom_init(pxt_router *r)
 	pxt_env *env = pxt_router_env(r);
 	pxt_table *a = pxt_get_table(env, "test/boom_abort");
 	pxt_table *i = pxt_get_table(env, "test/boom_ignore");
+	pxt_query *q;
 	pxt_err rc;
 
 	if (a == NULL || i == NULL)
@@ -19,7 +20,14 @@ boom_init(pxt_router *r)
 	if ((rc = pxt_add_insert_route(r, "/abort", a, NULL)) != PXT_OK ||
 	    (rc = pxt_add_update_route(r, "/abort/update", a, NULL)) != PXT_OK)
 		return rc;
-	return pxt_add_insert_route(r, "/ignore", i, NULL);
+	if ((rc = pxt_add_insert_route(r, "/ignore", i, NULL)) != PXT_OK)
+		return rc;
+	/* the error cells of on_error = ignore, queried like columns */
+	q = pxt_query_new(i, "boom_errors");
+	pxt_query_select(q, (const char *const[]){"s", "b", "b.errortype", "b.errormsg",
+	    NULL});
+	pxt_query_order_by(q, "s", false);
+	return pxt_add_query_route(r, "/ignore", q, PXT_GET, false);
 }
 
 PXT_ROUTER("boom", "0", boom_init, NULL)

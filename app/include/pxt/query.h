@@ -34,7 +34,11 @@ typedef struct pxt_qexpr pxt_qexpr;
  */
 pxt_query *pxt_query_new(pxt_table *t, const char *name);
 
-/* pxt_query_select sets the output columns (NULL-terminated); the default is all. */
+/*
+ * pxt_query_select sets the output columns (NULL-terminated); the default is all.
+ * "col.errortype" and "col.errormsg" of a computed column select its error cells,
+ * answered as "col_errortype" and "col_errormsg" (null where the value computed).
+ */
 void pxt_query_select(pxt_query *q, const char *const *cols);
 
 /* Expressions: a column, a declared parameter, comparisons, LIKE, AND, OR. */
