@@ -70,6 +70,11 @@ char *pxt_cat_errmsg_col(pxt_pool *pool, const pxt_table *t, int i);
 pxt_err pxt_cat_load_computed(pxt_table *t, PGresult *res);
 pxt_err pxt_cat_load_views(pxt_table *t);
 /*
+ * PXT_ECONFLICT when another computed column or a view of t uses column name (what:
+ * "drop" or "rename", for the message); PXT_EINVAL for a view's iterator column.
+ */
+pxt_err pxt_cat_col_in_use(pxt_table *t, const char *name, const char *what);
+/*
  * Compute column name of t again for every row (errors_only: the rows whose cell has
  * an error) and the computed columns depending on it; inside the caller's change.
  */

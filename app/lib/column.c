@@ -189,13 +189,21 @@ pxt_cat_drop_column(pxt_env *env, pxt_table *t, const char *name)
 	const char *params[2] = {tid, name};
 	pxt_buf b = PXT_BUF_INIT;
 	const char *storage = name;
+	int pos = -1;
 	pxt_err rc;
 
 	for (int i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, name) == 0)
+		if (strcmp(t->cols[i].name, name) == 0) {
 			storage = t->col_storage[i];
+			pos = t->cols[i].computed != NULL ? t->cols[i].position : -1;
+		}
 	pxt_buf_addf(&b, "ALTER TABLE %s DROP COLUMN ", t->storage_sql);
-	if ((rc = pxt_quote_ident(&b, storage)) == PXT_OK)
+	rc = pxt_quote_ident(&b, storage);
+	/* a computed column's error cells go with it */
+	if (pos >= 0)
+		pxt_buf_addf(&b, ", DROP COLUMN IF EXISTS \"_pxt_et_%d\", DROP COLUMN IF "
+		    "EXISTS \"_pxt_em_%d\"", pos, pos);
+	if (rc == PXT_OK)
 		rc = pxt_cat_ddl(env, b.data);
 	pxt_buf_free(&b);
 	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
@@ -298,6 +306,8 @@ pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing)
 	else if (c->primary_key)
 		rc = pxt_seterr(PXT_EINVAL, "column '%s' is part of the primary key of "
 		    "'%s' and cannot be dropped", name, t->path);
+	else if ((rc = pxt_cat_col_in_use(t, name, "drop")) != PXT_OK)
+		;
 	else if ((rc = pxt_cat_note(t->env, true, "drop column '%s' of '%s' and its "
 	    "values", name, t->path)) == PXT_OK &&
 	    (rc = pxt_cat_drop_column(t->env, t, name)) == PXT_OK)
@@ -326,6 +336,8 @@ pxt_rename_column_locked(pxt_table *t, const char *old_name, const char *new_nam
 	if (pxt_table_find_col(t, new_name) != NULL)
 		return pxt_seterr(PXT_EEXISTS, "table '%s' already has a column '%s'",
 		    t->path, new_name);
+	if ((rc = pxt_cat_col_in_use(t, old_name, "rename")) != PXT_OK)
+		return rc;
 	if ((rc = pxt_cat_note(t->env, false, "rename column '%s' of '%s' to '%s'",
 	    old_name, t->path, new_name)) != PXT_OK)
 		return rc;

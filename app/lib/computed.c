@@ -211,3 +211,31 @@ pxt_catalog_check(pxt_env *env)
 	pxt_pool_free(pool);
 	return rc;
 }
+
+pxt_err
+pxt_cat_col_in_use(pxt_table *t, const char *name, const char *what)
+{
+	const pxt_column *c = pxt_table_find_col(t, name);
+	int j, nc = t->ncols;
+
+	if (c == NULL || t->deps == NULL)
+		return PXT_OK;
+	j = (int)(c - t->cols);
+	for (int i = 0; i < nc; i++)
+		if (i != j && t->exprs[i] != NULL && t->deps[i * nc + j])
+			return pxt_seterr(PXT_ECONFLICT, "cannot %s column '%s' of '%s': "
+			    "computed column '%s' uses it (drop that first)", what, name,
+			    t->path, t->cols[i].name);
+	for (int i = 0; i < t->nviews; i++) {
+		pxt_table *v = pxt_cat_table_cached(t->env, t->views[i]);
+
+		if (v != NULL && pxt_view_reads(v, t, j))
+			return pxt_seterr(PXT_ECONFLICT, "cannot %s column '%s' of '%s': "
+			    "view '%s' splits it (drop the view first)", what, name, t->path,
+			    v->path);
+	}
+	if (t->is_view && c->computed == NULL)
+		return pxt_seterr(PXT_EINVAL, "cannot %s column '%s' of view '%s': it "
+		    "comes from the view's iterator", what, name, t->path);
+	return PXT_OK;
+}

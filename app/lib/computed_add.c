@@ -44,26 +44,6 @@ pxt_computed_create(pxt_table *t, const char *name, pxt_type type, const char *j
 	return rc;
 }
 
-/* Drop column name and its error cells (storage and catalog). */
-static pxt_err
-pxt_computed_drop(pxt_table *t, const char *name)
-{
-	const pxt_column *c = pxt_table_find_col(t, name);
-	pxt_buf b = PXT_BUF_INIT;
-	pxt_err rc;
-
-	if (c != NULL && c->computed != NULL) {
-		pxt_buf_addf(&b, "ALTER TABLE %s DROP COLUMN IF EXISTS \"_pxt_et_%d\","
-		    " DROP COLUMN IF EXISTS \"_pxt_em_%d\"", t->storage_sql, c->position,
-		    c->position);
-		rc = b.failed ? PXT_ENOMEM : pxt_cat_ddl(t->env, b.data);
-		pxt_buf_free(&b);
-		if (rc != PXT_OK)
-			return rc;
-	}
-	return pxt_cat_drop_column(t->env, t, name);
-}
-
 /* if_exists for an existing column: *done when nothing more is to be done. */
 static pxt_err
 pxt_computed_existing(pxt_table *t, int idx, const pxt_expr *e, pxt_type type,
@@ -96,10 +76,12 @@ pxt_computed_existing(pxt_table *t, int idx, const pxt_expr *e, pxt_type type,
 	if (c->primary_key)
 		return pxt_seterr(PXT_EINVAL, "column '%s' is part of the primary key of "
 		    "'%s' and cannot be replaced", c->name, t->path);
+	if (pxt_cat_col_in_use(t, c->name, "replace") != PXT_OK)
+		return pxt_errcode();
 	if (pxt_cat_note(t->env, true, "re-create computed column '%s' of '%s' and "
 	    "compute it again", c->name, t->path) != PXT_OK)
 		return pxt_errcode();
-	return pxt_computed_drop(t, c->name);
+	return pxt_cat_drop_column(t->env, t, c->name);
 }
 
 static pxt_err

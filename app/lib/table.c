@@ -198,12 +198,14 @@ static pxt_err
 pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 {
 	const char *params[] = {path};
+	char *base = NULL;
 	pxt_buf b = PXT_BUF_INIT;
 	PGresult *res;
 	pxt_err rc;
 
 	rc = pxt_db_exec(env->db, "SELECT t.storage_name, (SELECT string_agg(v.path, ', ')"
-	    " FROM pxt_catalog.tables v WHERE v.base_id = t.id) FROM pxt_catalog.tables t"
+	    " FROM pxt_catalog.tables v WHERE v.base_id = t.id), (SELECT b.path FROM"
+	    " pxt_catalog.tables b WHERE b.id = t.base_id) FROM pxt_catalog.tables t"
 	    " WHERE t.path = $1", 1, params, &res);
 	if (rc != PXT_OK)
 		return rc;
@@ -220,6 +222,7 @@ pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 	}
 	pxt_buf_adds(&b, "DROP TABLE IF EXISTS ");
 	rc = pxt_quote_qualified(&b, PXT_DATA_SCHEMA, PQgetvalue(res, 0, 0));
+	base = PQgetisnull(res, 0, 2) ? NULL : strdup(PQgetvalue(res, 0, 2));
 	PQclear(res);
 	if (rc == PXT_OK)
 		rc = pxt_cat_note(env, true, "drop table '%s' and its rows", path);
@@ -232,6 +235,10 @@ pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 		rc = pxt_cat_bump(env, "drop_table", path);
 	if (rc == PXT_OK)
 		pxt_cat_forget_table(env, path);
+	/* a view's base no longer writes it */
+	if (rc == PXT_OK && base != NULL && pxt_cat_load_table(env, base) == NULL)
+		rc = pxt_errcode();
+	free(base);
 	pxt_buf_free(&b);
 	return rc;
 }

@@ -185,11 +185,26 @@ test_view(pxt_table *t)
 	PXT_CHECK(pxt_create_view(env, "c/bad", t, &(pxt_iter_def){
 	    .size = sizeof(pxt_iter_def), .name = "string_splitter", .input = "s",
 	    .separators = "token_limit", .limit = 0}, PXT_IF_EXISTS_ERROR) == NULL);
-	/* deleting base rows removes their view rows */
+	/* what a computed column or a view uses cannot be dropped or renamed */
+	PXT_CHECK_INT(pxt_drop_column(t, "words", PXT_IF_MISSING_ERROR), PXT_ECONFLICT);
+	expect_msg("computed column 'twice' uses it");
+	PXT_CHECK_INT(pxt_drop_column(t, "s", PXT_IF_MISSING_ERROR), PXT_ECONFLICT);
+	PXT_CHECK_INT(pxt_rename_column(t, "s", "s2"), PXT_ECONFLICT);
+	expect_msg("cannot rename column 's' of 'c/docs'");
+	PXT_CHECK_INT(pxt_drop_column(v, "text", PXT_IF_MISSING_ERROR), PXT_ECONFLICT);
+	PXT_CHECK_INT(pxt_drop_table(env, "c/docs", PXT_IF_MISSING_ERROR), PXT_ECONFLICT);
+	/* a computed column that nothing uses goes with its error cells */
+	PXT_CHECK_INT(pxt_drop_column(t, "twice", PXT_IF_MISSING_ERROR), PXT_OK);
+	PXT_CHECK_STR(one("SELECT count(*) FROM information_schema.columns WHERE"
+	    " table_name = 'c/docs' AND column_name LIKE '_pxt_e%'"), "2");
+		/* deleting base rows removes their view rows */
 	pxt_db_exec_once(pxt_env_db(env), "DELETE FROM pxt_data.\"c/docs\" WHERE n = 100",
 	    0, NULL, NULL);
 	PXT_CHECK_STR(one("SELECT count(*) FROM pxt_data.\"c/sentences\""), "4");
 	PXT_CHECK_INT(pxt_catalog_check(env), PXT_OK);
+	/* without its view, the base is written as before */
+	PXT_CHECK_INT(pxt_drop_table(env, "c/sentences", PXT_IF_MISSING_ERROR), PXT_OK);
+	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
 }
 
 int
