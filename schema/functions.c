@@ -60,8 +60,8 @@ fn_aspect_ratio(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 }
 
 static const pxt_udf app_functions[] = {
-	{"snippet", PXT_STRING, 2, {PXT_STRING, PXT_INT}, fn_snippet},
-	{"aspect_ratio", PXT_FLOAT, 2, {PXT_INT, PXT_INT}, fn_aspect_ratio},
+	{"snippet", PXT_STRING, 2, {PXT_STRING, PXT_INT}, fn_snippet, NULL},
+	{"aspect_ratio", PXT_FLOAT, 2, {PXT_INT, PXT_INT}, fn_aspect_ratio, NULL},
 };
 
 PXT_UDF_MODULE("app", app_functions)

@@ -124,9 +124,7 @@ pxt_insert_row(pxt_table *t, pxt_pool *pool, const int *idx, int ncols,
 			return rc;
 		w->given[idx[c]] = 1;
 	}
-	if ((rc = pxt_wrow_defaults(t, pool, w)) != PXT_OK)
-		return rc;
-	return pxt_wrow_compute(t, pool, w, NULL);
+	return pxt_wrow_defaults(t, pool, w);
 }
 
 pxt_err
@@ -168,6 +166,8 @@ pxt_insert(pxt_table *t, const char *const *names, int ncols,
 	for (int r = 0; rc == PXT_OK && r < nrows; r++)
 		rc = pxt_insert_row(t, pool, idx, ncols, values + (size_t)r * ncols,
 		    &rows[r]);
+	if (rc == PXT_OK)
+		rc = pxt_rows_compute(t, pool, rows, nrows, NULL);
 	if (rc == PXT_OK && !pxt_db_in_tx(t->env->db)) {
 		own = true;
 		rc = pxt_db_begin(t->env->db);

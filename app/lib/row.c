@@ -159,66 +159,6 @@ pxt_write_now(pxt_pool *pool)
 	return pxt_psprintf(pool, "%s.%06ldZ", buf, ts.tv_nsec / 1000);
 }
 
-/* The short name of an error code, stored as a cell's error type. */
-static const char *
-pxt_err_type_name(pxt_err rc)
-{
-	switch (rc) {
-	case PXT_EINVAL:
-		return "InvalidValue";
-	case PXT_ENOTFOUND:
-		return "NotFound";
-	case PXT_EUNAVAIL:
-		return "Unavailable";
-	case PXT_ENOMEM:
-		return "OutOfMemory";
-	case PXT_EIO:
-		return "IOError";
-	default:
-		return "Error";
-	}
-}
-
-pxt_err
-pxt_wrow_compute(const pxt_table *t, pxt_pool *pool, pxt_wrow *r,
-    const unsigned char *todo)
-{
-	pxt_value out;
-	pxt_err rc;
-
-	if (t->expr_err != NULL)
-		return pxt_seterr(PXT_EINTERNAL, "%s", t->expr_err);
-	for (int i = 0; i < t->ncols; i++) {
-		const pxt_expr *e = pxt_write_expr(t, i);
-
-		if (e == NULL || (todo != NULL && !todo[i]))
-			continue;
-		r->given[i] = 1;
-		r->et[i] = r->em[i] = NULL;
-		rc = pxt_expr_eval(e, t, r->v, pool, &out);
-		if (rc == PXT_OK && !out.null && out.type != t->cols[i].type &&
-		    !(t->cols[i].type == PXT_FLOAT && out.type == PXT_INT))
-			rc = pxt_seterr(PXT_EINTERNAL, "returned %s, not the declared %s",
-			    pxt_type_name(out.type), pxt_type_name(t->cols[i].type));
-		if (rc == PXT_OK) {
-			if (t->cols[i].type == PXT_FLOAT && out.type == PXT_INT && !out.null)
-				out.u.f = (double)out.u.i;
-			out.type = t->cols[i].type;
-			r->v[i] = out;
-			continue;
-		}
-		if (rc == PXT_ENOMEM || !t->ignore_errors[i])
-			return pxt_seterr(rc, "computed column '%s' of '%s': %s",
-			    t->cols[i].name, t->path, pxt_errmsg());
-		r->v[i].type = t->cols[i].type;
-		r->v[i].null = true;
-		r->et[i] = pxt_err_type_name(rc);
-		r->em[i] = pxt_pstrdup(pool, pxt_errmsg());
-		pxt_clearerr();
-	}
-	return PXT_OK;
-}
-
 int
 pxt_write_dependents(const pxt_table *t, const unsigned char *changed,
     unsigned char *todo)

@@ -172,12 +172,12 @@ pxt_fn_json_get(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 }
 
 static const pxt_udf pxt_builtin_udfs[] = {
-	{"length", PXT_INT, 1, {PXT_STRING}, pxt_fn_length},
-	{"lower", PXT_STRING, 1, {PXT_STRING}, pxt_fn_lower},
-	{"upper", PXT_STRING, 1, {PXT_STRING}, pxt_fn_upper},
-	{"concat", PXT_STRING, 2, {PXT_STRING, PXT_STRING}, pxt_fn_concat},
-	{"word_count", PXT_INT, 1, {PXT_STRING}, pxt_fn_word_count},
-	{"json_get", PXT_JSON, 2, {PXT_JSON, PXT_STRING}, pxt_fn_json_get},
+	{"length", PXT_INT, 1, {PXT_STRING}, pxt_fn_length, NULL},
+	{"lower", PXT_STRING, 1, {PXT_STRING}, pxt_fn_lower, NULL},
+	{"upper", PXT_STRING, 1, {PXT_STRING}, pxt_fn_upper, NULL},
+	{"concat", PXT_STRING, 2, {PXT_STRING, PXT_STRING}, pxt_fn_concat, NULL},
+	{"word_count", PXT_INT, 1, {PXT_STRING}, pxt_fn_word_count, NULL},
+	{"json_get", PXT_JSON, 2, {PXT_JSON, PXT_STRING}, pxt_fn_json_get, NULL},
 };
 
 static void

@@ -11,6 +11,10 @@
 pxt_err pxt_udf_call(const pxt_udf *u, pxt_pool *pool, const pxt_value *args,
     int nargs, pxt_value *out);
 
+/* Call u's batch function under the same limit. */
+pxt_err pxt_udf_call_batch(const pxt_udf *u, pxt_pool *pool, const pxt_value *args,
+    int nargs, int nrows, pxt_value *out);
+
 /* Load the modules [pixeltable] udf_modules / udf_dir name; set the time limit. */
 pxt_err pxt_udf_load_configured(const pxt_config *cfg);
 

@@ -43,6 +43,20 @@ pxt_udf_call(const pxt_udf *u, pxt_pool *pool, const pxt_value *args, int nargs,
 }
 
 pxt_err
+pxt_udf_call_batch(const pxt_udf *u, pxt_pool *pool, const pxt_value *args,
+    int nargs, int nrows, pxt_value *out)
+{
+	pxt_err rc;
+
+	if (pxt_timeout_s == 0)
+		return u->batch(pool, args, nargs, nrows, out);
+	alarm(pxt_timeout_s);
+	rc = u->batch(pool, args, nargs, nrows, out);
+	alarm(0);
+	return rc;
+}
+
+pxt_err
 pxt_udf_load_module(const char *path)
 {
 	const pxt_udf_module *(*entry)(void);

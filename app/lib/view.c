@@ -212,10 +212,8 @@ pxt_view_rows(pxt_table *v, const pxt_table *b, pxt_pool *pool, const pxt_wrow *
 		pxt_view_set(v, w, "heading", c->heading, c->heading ?
 		    strlen(c->heading) : 0, 0);
 		pxt_view_set(v, w, "page", NULL, 0, c->page > 0 ? c->page : -1);
-		if ((rc = pxt_wrow_compute(v, pool, w, NULL)) != PXT_OK)
-			return rc;
 	}
-	return PXT_OK;
+	return pxt_rows_compute(v, pool, *out, *n, NULL);
 }
 
 /* Split the rows the base already has into the new view v. */

@@ -55,6 +55,13 @@ pxt_err pxt_wrow_compute(const pxt_table *t, pxt_pool *pool, pxt_wrow *r,
     const unsigned char *todo);
 
 /*
+ * pxt_rows_compute is pxt_wrow_compute over rows[0..n), column by column, calling a
+ * batch-capable function once for all of them.
+ */
+pxt_err pxt_rows_compute(const pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int n,
+    const unsigned char *todo);
+
+/*
  * pxt_write_dependents marks in todo (t->ncols bytes, zeroed by the caller) the
  * computed columns that depend, directly or not, on a column marked in changed.
  * Returns how many it marked.

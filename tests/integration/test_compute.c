@@ -207,6 +207,29 @@ test_view(pxt_table *t)
 	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
 }
 
+/* A batch-capable function is called once for many rows; row by row on failure. */
+static void
+test_batch(void)
+{
+	static const char *names[] = {"s"};
+	static const char *three[] = {"a", "b", NULL}, *bad[] = {"c", "fail"};
+	pxt_computed_opts ign = {sizeof(ign), PXT_ON_ERROR_IGNORE, NULL, NULL, NULL};
+	pxt_table *b = pxt_create_table(env, "c/batch", (pxt_coldef[]){
+	    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+
+	PXT_CHECK(b != NULL);
+	if (b == NULL)
+		return;
+	PXT_CHECK_INT(pxt_add_computed_column_opts(b, "t", pxt_call("tag", pxt_col("s"),
+	    NULL), PXT_IF_EXISTS_ERROR, &ign), PXT_OK);
+	PXT_CHECK_INT(pxt_insert(b, names, 1, three, 3), PXT_OK);
+	PXT_CHECK_INT(pxt_insert(b, names, 1, three, 1), PXT_OK);
+	PXT_CHECK_INT(pxt_insert(b, names, 1, bad, 2), PXT_OK);
+	PXT_CHECK_STR(one("SELECT string_agg(coalesce(s, '-') || '=' || coalesce(t,"
+	    " coalesce(\"_pxt_et_2\", 'null')), ',' ORDER BY \"_pxt_rowid\") FROM"
+	    " pxt_data.\"c/batch\""), "a=B:a,b=B:b,-=null,a=R:a,c=R:c,fail=InvalidValue");
+}
+
 int
 main(void)
 {
@@ -231,6 +254,7 @@ main(void)
 		test_view(t);
 	}
 	test_on_error();
+	test_batch();
 	pxt_close(env);
 	return pxt_test_done();
 }

@@ -177,7 +177,7 @@ fn_twice(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 int
 main(void)
 {
-	static const pxt_udf twice = {"twice", PXT_INT, 1, {PXT_INT}, fn_twice};
+	static const pxt_udf twice = {"twice", PXT_INT, 1, {PXT_INT}, fn_twice, NULL};
 	pxt_env *env = pxt_open(NULL);
 
 	PXT_CHECK(env != NULL);

@@ -53,13 +53,49 @@ fn_wrong_type(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 	return PXT_OK;
 }
 
+/* tag(s): "R:" + s one row at a time; batch-capable */
+static pxt_err
+fn_tag(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
+{
+	char *s;
+
+	(void)n;
+	if (a[0].u.str.len == 4 && memcmp(a[0].u.str.s, "fail", 4) == 0)
+		return pxt_seterr(PXT_EINVAL, "tag refuses 'fail'");
+	if ((s = pxt_psprintf(pool, "R:%.*s", (int)a[0].u.str.len, a[0].u.str.s)) == NULL)
+		return PXT_ENOMEM;
+	out->u.str.s = s;
+	out->u.str.len = strlen(s);
+	return PXT_OK;
+}
+
+/* tag over many rows at once: "B:" + s; any "fail" fails the whole batch */
+static pxt_err
+fn_tag_batch(pxt_pool *pool, const pxt_value *a, int nargs, int nrows, pxt_value *out)
+{
+	for (int r = 0; r < nrows; r++) {
+		const pxt_value *v = &a[r * nargs];
+		char *s;
+
+		if (v->u.str.len == 4 && memcmp(v->u.str.s, "fail", 4) == 0)
+			return pxt_seterr(PXT_EINVAL, "tag refuses 'fail'");
+		if ((s = pxt_psprintf(pool, "B:%.*s", (int)v->u.str.len, v->u.str.s)) ==
+		    NULL)
+			return PXT_ENOMEM;
+		out[r].u.str.s = s;
+		out[r].u.str.len = strlen(s);
+	}
+	return PXT_OK;
+}
+
 static const pxt_udf test_functions[] = {
+	{"tag", PXT_STRING, 1, {PXT_STRING}, fn_tag, fn_tag_batch},
 #ifdef PXT_TEST_SIG_B
-	{"boom", PXT_STRING, 1, {PXT_INT}, fn_boom},
+	{"boom", PXT_STRING, 1, {PXT_INT}, fn_boom, NULL},
 #else
-	{"boom", PXT_STRING, 1, {PXT_STRING}, fn_boom},
+	{"boom", PXT_STRING, 1, {PXT_STRING}, fn_boom, NULL},
 #endif
-	{"wrong_type", PXT_STRING, 1, {PXT_STRING}, fn_wrong_type},
+	{"wrong_type", PXT_STRING, 1, {PXT_STRING}, fn_wrong_type, NULL},
 };
 
 PXT_UDF_MODULE("testfns", test_functions)

@@ -57,12 +57,22 @@ typedef struct pxt_value {
 typedef pxt_err (*pxt_udf_fn)(pxt_pool *pool, const pxt_value *args, int nargs,
     pxt_value *out);
 
+/*
+ * A batch-capable function: fills out[0..nrows) from args[row * nargs + k] (no NULL
+ * among them) in one call, for work that is cheaper many at a time (a remote API, a
+ * model). When it fails, the engine calls fn row by row, so every row gets its own
+ * value or error.
+ */
+typedef pxt_err (*pxt_udf_batch_fn)(pxt_pool *pool, const pxt_value *args, int nargs,
+    int nrows, pxt_value *out);
+
 typedef struct pxt_udf {
 	const char *name;
 	pxt_type ret;
 	int nargs;
 	pxt_type args[PXT_UDF_MAX_ARGS];
-	pxt_udf_fn fn;
+	pxt_udf_fn fn;			/* one row; always set */
+	pxt_udf_batch_fn batch;		/* many rows; NULL when not batch-capable */
 } pxt_udf;
 
 /*
