@@ -41,6 +41,16 @@ setup_on_change(void *ud, const char *desc, bool destructive)
 	    destructive ? " [destructive]" : "");
 }
 
+/* Computing a new column over existing rows: say how far it got, on stderr. */
+static void
+setup_progress(void *ud, const char *what, int64_t done, int64_t total)
+{
+	(void)ud;
+	if (total > 0)
+		fprintf(stderr, "%s: %lld/%lld rows\n", what, (long long)done,
+		    (long long)total);
+}
+
 /* The schema, as the seed declares it. */
 static pxt_err
 setup_schema(pxt_env *env, const char *ns)
@@ -144,6 +154,7 @@ main(int argc, char **argv)
 	/* a dry run makes every change inside a transaction it then rolls back */
 	pxt_set_sync(env, true, allow || report.dry_run);
 	pxt_on_change(env, setup_on_change, &report);
+	pxt_on_progress(env, setup_progress, NULL);
 	rc = pxt_begin(env);
 	if (rc == PXT_OK)
 		rc = setup_schema(env, ns);

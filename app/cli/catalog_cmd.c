@@ -66,3 +66,59 @@ pxt_cli_describe(int argc, char **argv)
 	pxt_close(env);
 	return code;
 }
+
+/* Progress on stderr, one line per batch: "compute 'x' of 't': 256/1000 rows". */
+void
+pxt_cli_progress(void *ud, const char *what, int64_t done, int64_t total)
+{
+	(void)ud;
+	if (total > 0)
+		fprintf(stderr, "%s: %lld/%lld rows\n", what, (long long)done,
+		    (long long)total);
+}
+
+int
+pxt_cli_recompute(int argc, char **argv)
+{
+	bool errors_only = argc == 4 && strcmp(argv[3], "--errors-only") == 0;
+	pxt_table *t;
+	pxt_env *env;
+	int code = PXT_EXIT_OK;
+
+	if (argc != 3 && !errors_only) {
+		fprintf(stderr, "usage: pxtc recompute TABLE COLUMN [--errors-only]\n");
+		return PXT_EXIT_USAGE;
+	}
+	if ((env = pxt_open(NULL)) == NULL)
+		return pxt_cli_fail(NULL);
+	if ((t = pxt_get_table(env, argv[1])) == NULL ||
+	    pxt_recompute_column(t, argv[2], errors_only, pxt_cli_progress, NULL) !=
+	    PXT_OK)
+		code = pxt_cli_fail("recompute");
+	else
+		printf("recomputed '%s' of '%s'%s\n", argv[2], argv[1], errors_only ?
+		    " (rows in error)" : "");
+	pxt_close(env);
+	return code;
+}
+
+int
+pxt_cli_check(int argc, char **argv)
+{
+	pxt_env *env;
+	int code = PXT_EXIT_OK;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: pxtc check\n");
+		return PXT_EXIT_USAGE;
+	}
+	if ((env = pxt_open(NULL)) == NULL)
+		return pxt_cli_fail(NULL);
+	if (pxt_catalog_check(env) != PXT_OK)
+		code = pxt_cli_fail("check");
+	else
+		printf("ok: every computed column and view can run\n");
+	pxt_close(env);
+	return code;
+}

@@ -18,6 +18,10 @@ pxt_cli_usage(FILE *out)
 	    "  config           print every configuration key, its value and source\n"
 	    "  ls [DIR] [-r]    list directories and tables (recursively with -r)\n"
 	    "  describe TABLE   show a table's columns and storage\n"
+	    "  recompute TABLE COLUMN [--errors-only]\n"
+	    "                   compute a computed column again (and what depends on it)\n"
+	    "  check            check that every computed column's functions are loaded\n"
+	    "                   with the signatures the catalog recorded\n"
 	    "  media-url PATH [TTL]  a signed /media/ URL for a file of the media store\n"
 	    "  version          print the version\n"
 	    "\n"
@@ -55,6 +59,10 @@ main(int argc, char **argv)
 		return pxt_cli_ls(argc - 1, argv + 1);
 	if (strcmp(cmd, "describe") == 0)
 		return pxt_cli_describe(argc - 1, argv + 1);
+	if (strcmp(cmd, "recompute") == 0)
+		return pxt_cli_recompute(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return pxt_cli_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "media-url") == 0)
 		return pxt_cli_media_url(argc - 1, argv + 1);
 	fprintf(stderr, "pxtc: unknown command '%s'\n", cmd);

@@ -30,6 +30,8 @@ struct pxt_env {
 	void *change_ud;
 	struct pxt_declared *declared;	/* tables declared while syncing */
 	unsigned generation;		/* bumped when the handles are reloaded */
+	void (*progress_fn)(void *, const char *, int64_t, int64_t);
+	void *progress_ud;
 };
 
 struct pxt_table {
@@ -79,7 +81,7 @@ pxt_err pxt_cat_col_in_use(pxt_table *t, const char *name, const char *what);
  * an error) and the computed columns depending on it; inside the caller's change.
  */
 pxt_err pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
-    void (*progress)(void *, int64_t, int64_t), void *ud);
+    void (*progress)(void *, const char *, int64_t, int64_t), void *ud);
 
 /*
  * Open a transaction (inside the caller's: a savepoint) and take the catalog lock.

@@ -34,64 +34,63 @@ struct pxt_doc_build {
 
 /* ---- the per-pool memo --------------------------------------------------------- */
 
+/* A document read with a pool: in the pool, listed process-wide until the pool goes. */
 struct pxt_doc_memo {
 	struct pxt_doc_memo *next;
+	pxt_pool *pool;
 	const pxt_doc *doc;
 };
 
-/* One pool's memo; lives in the pool, linked into a process-wide list. */
-struct pxt_doc_memos {
-	struct pxt_doc_memos *next;
-	pxt_pool *pool;
-	struct pxt_doc_memo *head;
-};
-
 static pthread_mutex_t pxt_memo_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pxt_doc_memos *pxt_memo_pools;
+static struct pxt_doc_memo *pxt_memos;
 
-/* Pool cleanup: forget the pool's memo (its memory goes with the pool). */
+/* Pool cleanup: unlist a memo entry (its memory goes with the pool). */
 static void
 pxt_doc_memo_drop(void *data)
 {
-	struct pxt_doc_memos **pp;
+	struct pxt_doc_memo **pp;
 
 	pthread_mutex_lock(&pxt_memo_lock);
-	for (pp = &pxt_memo_pools; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == data) {
-			*pp = (*pp)->next;
-			break;
-		}
+	for (pp = &pxt_memos; *pp != NULL && *pp != data; pp = &(*pp)->next)
+		;
+	if (*pp != NULL)
+		*pp = (*pp)->next;
 	pthread_mutex_unlock(&pxt_memo_lock);
 }
 
-/*
- * Returns pool's memo, creating it (and its cleanup) when create is set; NULL when
- * there is none or out of memory.
- */
-static struct pxt_doc_memos *
-pxt_doc_memos(pxt_pool *pool, bool create)
+/* The document read from path with pool, or NULL. */
+static const pxt_doc *
+pxt_doc_memo_find(pxt_pool *pool, const char *path)
 {
-	struct pxt_doc_memos *m;
+	const struct pxt_doc_memo *m;
 
 	pthread_mutex_lock(&pxt_memo_lock);
-	for (m = pxt_memo_pools; m != NULL && m->pool != pool; m = m->next)
-		;
+	for (m = pxt_memos; m != NULL; m = m->next)
+		if (m->pool == pool && strcmp(m->doc->path, path) == 0)
+			break;
 	pthread_mutex_unlock(&pxt_memo_lock);
-	if (m != NULL || !create)
-		return m;
-	if ((m = pxt_pcalloc(pool, sizeof(*m))) == NULL ||
-	    pxt_pool_cleanup(pool, pxt_doc_memo_drop, m) != 0)
-		return NULL;
+	return m ? m->doc : NULL;
+}
+
+/* Remembers doc for pool; out of memory only means it will be read again. */
+static void
+pxt_doc_memo_add(pxt_pool *pool, const pxt_doc *doc)
+{
+	struct pxt_doc_memo *m = pxt_palloc(pool, sizeof(*m));
+
+	if (m == NULL || pxt_pool_cleanup(pool, pxt_doc_memo_drop, m) != 0)
+		return;
 	m->pool = pool;
+	m->doc = doc;
 	pthread_mutex_lock(&pxt_memo_lock);
-	m->next = pxt_memo_pools;
-	pxt_memo_pools = m;
+	m->next = pxt_memos;
+	pxt_memos = m;
 	pthread_mutex_unlock(&pxt_memo_lock);
-	return m;
 }
 
 /* ---- text helpers -------------------------------------------------------------- */
 
+/* ASCII whitespace (locale-independent, unlike isspace). */
 static bool
 pxt_is_space(char c)
 {
@@ -145,6 +144,7 @@ pxt_line_len(const char *s, size_t n)
 	return nl ? (size_t)(nl - s) : n;
 }
 
+/* Whether the n bytes at s are whitespace only. */
 static bool
 pxt_line_blank(const char *s, size_t n)
 {
@@ -152,28 +152,6 @@ pxt_line_blank(const char *s, size_t n)
 		if (!pxt_is_space(s[i]))
 			return false;
 	return true;
-}
-
-/* Splits text into paragraphs at blank lines (text files, PDF pages). */
-static pxt_err
-pxt_doc_paragraphs(struct pxt_doc_build *b, const char *s, size_t n)
-{
-	size_t start = 0, i = 0;
-	pxt_err rc;
-
-	while (i < n) {
-		size_t l = pxt_line_len(s + i, n - i);
-
-		if (pxt_line_blank(s + i, l)) {
-			if ((rc = pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, s + start,
-			    i - start)) != PXT_OK)
-				return rc;
-			start = i + l + 1;
-		}
-		i += l + 1;
-	}
-	return start < n ? pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, s + start, n - start) :
-	    PXT_OK;
 }
 
 /* ---- Markdown ------------------------------------------------------------------ */
@@ -203,6 +181,7 @@ pxt_md_heading(const char *s, size_t n, const char **t, size_t *tl)
 	return (int)lv;
 }
 
+/* Whether a line opens or closes a fenced code block (``` or ~~~). */
 static bool
 pxt_md_fence(const char *s, size_t n)
 {
@@ -213,8 +192,13 @@ pxt_md_fence(const char *s, size_t n)
 	return n - i >= 3 && (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0);
 }
 
+/*
+ * Splits text into paragraphs at blank lines (text files, PDF pages without boxes);
+ * with md, ATX headings are blocks of their own, not read inside ``` / ~~~ fences, and
+ * the first level-1 heading is the title.
+ */
 static pxt_err
-pxt_doc_md(struct pxt_doc_build *b, const char *s, size_t n)
+pxt_doc_lines(struct pxt_doc_build *b, const char *s, size_t n, bool md)
 {
 	size_t start = 0, i = 0, tl;
 	bool fenced = false;
@@ -223,18 +207,15 @@ pxt_doc_md(struct pxt_doc_build *b, const char *s, size_t n)
 
 	while (i < n && rc == PXT_OK) {
 		size_t l = pxt_line_len(s + i, n - i);
-		int lv = fenced ? 0 : pxt_md_heading(s + i, l, &t, &tl);
+		int lv = !md || fenced ? 0 : pxt_md_heading(s + i, l, &t, &tl), before;
 
-		if (pxt_md_fence(s + i, l))
+		if (md && pxt_md_fence(s + i, l))
 			fenced = !fenced;
 		if (lv > 0 || (!fenced && pxt_line_blank(s + i, l))) {
-			int before;
-
 			rc = pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, s + start, i - start);
 			before = b->doc->nblocks;
 			if (rc == PXT_OK && lv > 0)
 				rc = pxt_doc_add(b, PXT_BLOCK_HEADING, lv, t, tl);
-			/* the title is the first level-1 heading */
 			if (lv == 1 && b->doc->title == NULL && b->doc->nblocks > before)
 				b->doc->title = b->blocks[before].text;
 			start = i + l + 1;
@@ -253,6 +234,7 @@ struct pxt_html {
 	pxt_buf acc;		/* text of the block being read */
 };
 
+/* Whether element n is one of names (libxml2 lower-cases HTML names). */
 static bool
 pxt_html_is(const xmlNode *n, const char *const *names)
 {
@@ -299,6 +281,11 @@ pxt_html_flush(struct pxt_html *h, int lv)
 	return rc;
 }
 
+/*
+ * Walks the children of n in document order: text goes into the current block,
+ * h1-h6 become headings, block elements end the block before and after them, script
+ * and style are skipped, <title> is the document's title. PXT_ENOMEM only.
+ */
 static pxt_err
 pxt_html_walk(struct pxt_html *h, const xmlNode *n, bool pre, int depth)
 {
@@ -348,6 +335,10 @@ pxt_html_walk(struct pxt_html *h, const xmlNode *n, bool pre, int depth)
 	return rc;
 }
 
+/*
+ * Parses n bytes of HTML (declared UTF-8 when utf8, else libxml2 detects the charset)
+ * into blocks. PXT_EINVAL when libxml2 gives up, PXT_ENOMEM.
+ */
 static pxt_err
 pxt_doc_html(struct pxt_doc_build *b, const char *s, size_t n, bool utf8)
 {
@@ -370,6 +361,75 @@ pxt_doc_html(struct pxt_doc_build *b, const char *s, size_t n, bool utf8)
 }
 
 /* ---- PDF ----------------------------------------------------------------------- */
+
+/*
+ * Splits a PDF page's text t (n bytes; r[k] is the box of its k-th character, y
+ * growing downwards) into paragraphs by geometry, as poppler's text has no blank
+ * lines: a paragraph starts where the gap above a line is over 0.6 line heights, or
+ * where the text moves up (a new column).
+ */
+static pxt_err
+pxt_pdf_paragraphs(struct pxt_doc_build *b, const char *t, size_t n,
+    const PopplerRectangle *r)
+{
+	size_t start = 0, line = 0, k = 0;
+	double ptop = 0, pbot = -1, top = 1e300, bot = -1e300;
+	pxt_err rc = PXT_OK;
+
+	for (size_t i = 0; i <= n && rc == PXT_OK; k++) {
+		if (i < n && t[i] != '\n') {
+			if (!pxt_is_space(t[i])) {
+				top = r[k].y1 < top ? r[k].y1 : top;
+				bot = r[k].y2 > bot ? r[k].y2 : bot;
+			}
+			i += pxt_utf8_len((const unsigned char *)t + i, n - i);
+			continue;
+		}
+		/* the end of the line [line, i): compare it with the line above */
+		if (top <= bot) {
+			double h = bot - top > pbot - ptop ? bot - top : pbot - ptop;
+
+			if (pbot >= ptop && (top - pbot > 0.6 * h || top < ptop - 0.5 * h)) {
+				rc = pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, t + start,
+				    line - start);
+				start = line;
+			}
+			ptop = top;
+			pbot = bot;
+		}
+		top = 1e300;
+		bot = -1e300;
+		line = ++i;
+	}
+	return rc == PXT_OK ? pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, t + start,
+	    n - start) : rc;
+}
+
+/* Adds the paragraphs of one page (its text and character boxes from poppler). */
+static pxt_err
+pxt_pdf_page(struct pxt_doc_build *b, const struct pxt_poppler *P, PopplerPage *pg)
+{
+	char *text = P->page_get_text(pg), *c;
+	PopplerRectangle *r = NULL;
+	guint nr = 0;
+	size_t len, chars = 0;
+	pxt_err rc;
+
+	if (text == NULL)
+		return PXT_OK;
+	c = pxt_text_clean(b->pool, text, strlen(text), &len);
+	for (size_t i = 0; c != NULL && i < len; i++)
+		chars += ((unsigned char)c[i] & 0xc0) != 0x80;
+	/* boxes match characters only when cleaning changed nothing */
+	if (c != NULL && len == strlen(text) && P->page_get_text_layout(pg, &r, &nr) &&
+	    nr == chars)
+		rc = pxt_pdf_paragraphs(b, c, len, r);
+	else
+		rc = c ? pxt_doc_lines(b, c, len, false) : PXT_ENOMEM;
+	P->gfree(r);
+	P->gfree(text);
+	return rc;
+}
 
 /* Reads the PDF at file (an absolute path; messages name b->doc->path). */
 static pxt_err
@@ -400,17 +460,12 @@ pxt_doc_pdf(struct pxt_doc_build *b, const char *file)
 	}
 	for (int i = 0; i < b->doc->npages && rc == PXT_OK; i++) {
 		PopplerPage *pg = P->document_get_page(pd, i);
-		char *text = pg ? P->page_get_text(pg) : NULL;
 
 		b->page = i + 1;
-		if (text != NULL) {
-			char *c = pxt_text_clean(b->pool, text, strlen(text), &tl);
-
-			rc = c ? pxt_doc_paragraphs(b, c, tl) : PXT_ENOMEM;
-			P->gfree(text);
-		}
-		if (pg != NULL)
+		if (pg != NULL) {
+			rc = pxt_pdf_page(b, P, pg);
 			P->object_unref(pg);
+		}
 	}
 	if (rc == PXT_ENOMEM)
 		pxt_seterr(rc, "%s: out of memory", b->doc->path);
@@ -507,10 +562,8 @@ pxt_doc_textual(struct pxt_doc_build *b)
 		s += 3, sl -= 3;
 	if (strcmp(b->doc->format, "html") == 0)
 		rc = pxt_doc_html(b, utf8 ? s : raw, utf8 ? sl : n, utf8);
-	else if (strcmp(b->doc->format, "md") == 0)
-		rc = pxt_doc_md(b, s, sl);
 	else
-		rc = pxt_doc_paragraphs(b, s, sl);
+		rc = pxt_doc_lines(b, s, sl, strcmp(b->doc->format, "md") == 0);
 	free(raw);
 	if (rc == PXT_ENOMEM)
 		pxt_seterr(rc, "%s: out of memory", b->doc->path);
@@ -520,42 +573,30 @@ pxt_doc_textual(struct pxt_doc_build *b)
 pxt_err
 pxt_doc_extract(pxt_pool *pool, const char *path, const pxt_doc **out)
 {
-	struct pxt_doc_memos *memos = pxt_doc_memos(pool, false);
 	struct pxt_doc_build b = {pool, NULL, NULL, 0, 0};
-	struct pxt_doc_memo *m;
-	const char *format;
+	const char *format, *abs;
 	pxt_err rc;
 
 	if (strstr(path, "://") != NULL)
 		return pxt_seterr(PXT_EUNAVAIL, "%s: URL media is not fetched yet", path);
-	for (m = memos ? memos->head : NULL; m != NULL; m = m->next)
-		if (strcmp(m->doc->path, path) == 0) {
-			*out = m->doc;
-			return PXT_OK;
-		}
+	if ((*out = pxt_doc_memo_find(pool, path)) != NULL)
+		return PXT_OK;
 	if ((rc = pxt_doc_probe(path, &format)) != PXT_OK)
 		return rc;
 	if ((b.doc = pxt_pcalloc(pool, sizeof(*b.doc))) == NULL ||
 	    (b.doc->path = pxt_pstrdup(pool, path)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "%s: out of memory", path);
 	b.doc->format = format;
-	if (strcmp(format, "pdf") == 0) {
-		/* poppler wants a file:// URI, made from an absolute path */
-		const char *abs = path[0] == '/' ? path : pxt_path_absolute(pool, path);
-
-		rc = abs ? pxt_doc_pdf(&b, abs) : pxt_seterr(PXT_ENOMEM, "%s: out of "
-		    "memory", path);
-	} else {
+	if (strcmp(format, "pdf") != 0)
 		rc = pxt_doc_textual(&b);
-	}
+	/* poppler wants a file:// URI, made from an absolute path */
+	else if ((abs = path[0] == '/' ? path : pxt_path_absolute(pool, path)) != NULL)
+		rc = pxt_doc_pdf(&b, abs);
+	else
+		rc = pxt_seterr(PXT_ENOMEM, "%s: out of memory", path);
 	if (rc != PXT_OK)
 		return rc;
-	if ((memos = pxt_doc_memos(pool, true)) != NULL &&
-	    (m = pxt_palloc(pool, sizeof(*m))) != NULL) {
-		m->doc = b.doc;
-		m->next = memos->head;
-		memos->head = m;
-	}
+	pxt_doc_memo_add(pool, b.doc);
 	*out = b.doc;
 	return PXT_OK;
 }

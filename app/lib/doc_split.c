@@ -37,6 +37,7 @@ struct pxt_split {
 	int n, cap;
 };
 
+/* ASCII whitespace (locale-independent, unlike isspace). */
 static bool
 pxt_sp_space(char c)
 {
@@ -125,7 +126,8 @@ pxt_split_check(const pxt_split_opts *o)
 		return pxt_seterr(PXT_EINVAL, "%s needs a limit above 0, got %d", name,
 		    o->limit);
 	if (o->overlap < 0)
-		return pxt_seterr(PXT_EINVAL, "%s: overlap %d is negative", name, o->overlap);
+		return pxt_seterr(PXT_EINVAL, "%s: overlap %d is negative", name,
+		    o->overlap);
 	if (o->overlap >= o->limit)
 		return pxt_seterr(PXT_EINVAL, "%s: overlap %d must be below the limit %d",
 		    name, o->overlap, o->limit);
@@ -156,7 +158,8 @@ pxt_split_parse(const char *spec, pxt_split_opts *o)
 	r.seps = 0;
 	while (*p) {
 		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *next = e ? e + 1 : p + strlen(p);
+		size_t n = (size_t)(next - p) - (e != NULL);
 		char item[64];
 		size_t k;
 
@@ -177,10 +180,10 @@ pxt_split_parse(const char *spec, pxt_split_opts *o)
 		else if (!(strncasecmp(item, "limit=", 6) == 0 && pxt_split_num(item + 6,
 		    &r.limit)) && !(strncasecmp(item, "overlap=", 8) == 0 &&
 		    pxt_split_num(item + 8, &r.overlap)))
-			return pxt_seterr(PXT_EINVAL, "separators '%s': unknown separator '%s' "
-			    "(expected heading, paragraph, sentence, token_limit, char_limit, "
-			    "limit=N, overlap=N)", spec, item);
-		p = e ? e + 1 : p + n;
+			return pxt_seterr(PXT_EINVAL, "separators '%s': unknown "
+			    "separator '%s' (expected heading, paragraph, sentence, "
+			    "token_limit, char_limit, limit=N, overlap=N)", spec, item);
+		p = next;
 	}
 	if (pxt_split_check(&r) != PXT_OK)
 		return pxt_seterr(PXT_EINVAL, "separators '%s': %s", spec, pxt_errmsg());
@@ -290,6 +293,7 @@ out:
 	return rc;
 }
 
+/* Whether the word ending at the period t[dot] is an abbreviation or an initial. */
 static bool
 pxt_split_abbrev(const char *t, size_t start, size_t dot)
 {

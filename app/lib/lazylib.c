@@ -33,6 +33,7 @@ static const struct pxt_sym pxt_poppler_syms[] = {
 	PXT_SYM(pxt_poppler, document_get_title, poppler_document_get_title),
 	PXT_SYM(pxt_poppler, document_get_page, poppler_document_get_page),
 	PXT_SYM(pxt_poppler, page_get_text, poppler_page_get_text),
+	PXT_SYM(pxt_poppler, page_get_text_layout, poppler_page_get_text_layout),
 	PXT_SYM(pxt_poppler, filename_to_uri, g_filename_to_uri),
 	PXT_SYM(pxt_poppler, object_unref, g_object_unref),
 	PXT_SYM(pxt_poppler, error_free, g_error_free),
@@ -94,8 +95,8 @@ pxt_lazy_open(struct pxt_lazy *st, const char *soname, const char *pkg,
 		dlerror();
 		p = dlsym(h, syms[i].name);
 		if (p == NULL) {
-			snprintf(st->msg, sizeof(st->msg), "%s has no function %s: install a "
-			    "newer %s", soname, syms[i].name, pkg);
+			snprintf(st->msg, sizeof(st->msg), "%s has no function %s: "
+			    "install a newer %s", soname, syms[i].name, pkg);
 			dlclose(h);
 			return st->rc = PXT_EUNAVAIL;
 		}
@@ -105,6 +106,7 @@ pxt_lazy_open(struct pxt_lazy *st, const char *soname, const char *pkg,
 	return st->rc = PXT_OK;
 }
 
+/* pthread_once body: opens poppler-glib; the outcome stays in pxt_poppler_state. */
 static void
 pxt_poppler_load(void)
 {
@@ -113,6 +115,7 @@ pxt_poppler_load(void)
 	    &pxt_poppler_api);
 }
 
+/* pthread_once body: opens libvips and starts it small (one thread, no cache). */
 static void
 pxt_vips_load(void)
 {

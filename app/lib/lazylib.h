@@ -23,6 +23,7 @@ struct pxt_poppler {
 	__typeof__(&poppler_document_get_title) document_get_title;
 	__typeof__(&poppler_document_get_page) document_get_page;
 	__typeof__(&poppler_page_get_text) page_get_text;
+	__typeof__(&poppler_page_get_text_layout) page_get_text_layout;
 	__typeof__(&g_filename_to_uri) filename_to_uri;
 	__typeof__(&g_object_unref) object_unref;
 	__typeof__(&g_error_free) error_free;

@@ -122,6 +122,7 @@ pxt_store_record(pxt_pool *pool, const char *path, bool tmp)
 	return PXT_OK;
 }
 
+/* Whether ext is 1 to PXT_EXT_MAX lower-case letters or digits. */
 static bool
 pxt_ext_ok(const char *ext)
 {

@@ -61,7 +61,7 @@ typedef struct pxt_image_info {
 	int height;
 	int bands;
 	const char *format;	/* "png", "jpeg", "webp", "gif", "tiff", ... (the loader) */
-	const char *mode;	/* PIL's name: "RGB", "RGBA", "L", "LA", "CMYK", "I;16", ... */
+	const char *mode;	/* as PIL names it: "RGB", "RGBA", "L", "LA", "CMYK", ... */
 } pxt_image_info;
 
 /*

@@ -42,8 +42,10 @@ pxt_recompute_batch(pxt_table *t, int idx, bool errors_only, const unsigned char
 
 pxt_err
 pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
-    void (*progress)(void *, int64_t, int64_t), void *ud)
+    void (*progress)(void *, const char *, int64_t, int64_t), void *ud)
 {
+	char what[256];
+
 	const pxt_column *c = pxt_table_find_col(t, name);
 	unsigned char *todo;
 	int64_t last = 0, done = 0, total = -1;
@@ -62,13 +64,20 @@ pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
 		return PXT_ENOMEM;
 	todo[idx] = 1;
 	pxt_write_dependents(t, todo, todo);
+	if (progress == NULL) {
+		progress = t->env->progress_fn;
+		ud = t->env->progress_ud;
+	}
+	snprintf(what, sizeof(what), "compute '%s' of '%s'", name, t->path);
 	if (progress != NULL) {
 		pxt_buf_addf(&sql, "SELECT count(*) FROM %s", t->storage_sql);
+		if (errors_only)
+			pxt_buf_addf(&sql, " WHERE \"_pxt_et_%d\" IS NOT NULL", c->position);
 		if ((rc = pxt_db_exec_once(t->env->db, sql.data, 0, NULL, &res)) != PXT_OK)
 			goto out;
 		total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		PQclear(res);
-		progress(ud, 0, total);
+		progress(ud, what, 0, total);
 	}
 	do {
 		if ((rc = pxt_recompute_batch(t, idx, errors_only, todo, &last, &n)) !=
@@ -76,12 +85,19 @@ pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
 			break;
 		done += n;
 		if (progress != NULL && n > 0)
-			progress(ud, done, total);
+			progress(ud, what, done, total);
 	} while (n == PXT_RECOMPUTE_BATCH);
 out:
 	pxt_buf_free(&sql);
 	free(todo);
 	return rc;
+}
+
+void
+pxt_on_progress(pxt_env *env, pxt_progress_fn fn, void *ud)
+{
+	env->progress_fn = fn;
+	env->progress_ud = ud;
 }
 
 pxt_err

@@ -27,7 +27,8 @@ pxt_media_arg(pxt_pool *pool, const char *fn, const pxt_value *v, const char **p
 	if (*p == '\0' || strlen(p) != v->u.str.len)
 		return pxt_seterr(PXT_EINVAL, "%s: empty or malformed media path", fn);
 	if (strstr(p, "://") != NULL)
-		return pxt_seterr(PXT_EUNAVAIL, "%s: %s: URL media is not fetched yet", fn, p);
+		return pxt_seterr(PXT_EUNAVAIL, "%s: %s: URL media is not fetched yet", fn,
+		    p);
 	*path = p;
 	return PXT_OK;
 }
@@ -115,7 +116,7 @@ pxt_image_arg(pxt_pool *pool, const char *fn, const pxt_value *a, pxt_image_info
 	return PXT_OK;
 }
 
-/* image_width(Image) -> Int and image_height(Image) -> Int, in pixels. */
+/* image_width(Image) -> Int: the width in pixels (the header only is read). */
 static pxt_err
 pxt_fn_image_width(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 {
@@ -130,6 +131,7 @@ pxt_fn_image_width(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 	return PXT_OK;
 }
 
+/* image_height(Image) -> Int. */
 static pxt_err
 pxt_fn_image_height(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 {
@@ -144,7 +146,7 @@ pxt_fn_image_height(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 	return PXT_OK;
 }
 
-/* image_format(Image) -> String ("png", "jpeg", ...), image_mode(Image) -> String. */
+/* image_format(Image) -> String: "png", "jpeg", "webp", ... (the libvips loader). */
 static pxt_err
 pxt_fn_image_format(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 {
@@ -160,6 +162,7 @@ pxt_fn_image_format(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 	return PXT_OK;
 }
 
+/* image_mode(Image) -> String: "RGB", "RGBA", "L", "LA", ... as PIL names them. */
 static pxt_err
 pxt_fn_image_mode(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 {
@@ -244,15 +247,16 @@ pxt_fn_format(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 		} else if (s[i] != '{') {
 			pxt_buf_addc(&b, s[i]);
 		} else if ((close = memchr(s + i + 1, '}', len - i - 1)) == NULL ||
-		    close == s + i + 1 || memchr(s + i + 1, '{', (size_t)(close - s) - i - 1)) {
-			rc = pxt_seterr(PXT_EINVAL, "format: unclosed or empty placeholder at "
-			    "byte %zu of the template (write '{{' for a brace)", i);
+		    close == s + i + 1 || memchr(s + i + 1, '{', (size_t)(close - s) - i -
+		    1)) {
+			rc = pxt_seterr(PXT_EINVAL, "format: unclosed or empty placeholder "
+			    "at byte %zu of the template (write '{{' for a brace)", i);
 		} else if ((key = pxt_pstrndup(pool, s + i + 1, (size_t)(close - s) - i -
 		    1)) == NULL) {
 			rc = pxt_seterr(PXT_ENOMEM, "format: out of memory");
 		} else if (pxt_json_get(obj, key) == NULL) {
-			rc = pxt_seterr(PXT_EINVAL, "format: the template uses {%s}, but the "
-			    "Json object has no key '%s'", key, key);
+			rc = pxt_seterr(PXT_EINVAL, "format: the template uses {%s}, but "
+			    "the Json object has no key '%s'", key, key);
 		} else {
 			pxt_format_value(&b, pxt_json_get(obj, key));
 			i = (size_t)(close - s);
@@ -269,16 +273,26 @@ pxt_fn_format(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 	return rc;
 }
 
+/* Designated initializers: fields added to pxt_udf later stay zero. */
 static const pxt_udf pxt_media_udfs[] = {
-	{"extract_text", PXT_STRING, 1, {PXT_DOCUMENT}, pxt_fn_extract_text},
-	{"doc_title", PXT_STRING, 1, {PXT_DOCUMENT}, pxt_fn_doc_title},
-	{"page_count", PXT_INT, 1, {PXT_DOCUMENT}, pxt_fn_page_count},
-	{"image_width", PXT_INT, 1, {PXT_IMAGE}, pxt_fn_image_width},
-	{"image_height", PXT_INT, 1, {PXT_IMAGE}, pxt_fn_image_height},
-	{"image_format", PXT_STRING, 1, {PXT_IMAGE}, pxt_fn_image_format},
-	{"image_mode", PXT_STRING, 1, {PXT_IMAGE}, pxt_fn_image_mode},
-	{"thumbnail", PXT_IMAGE, 2, {PXT_IMAGE, PXT_INT}, pxt_fn_thumbnail},
-	{"format", PXT_STRING, 2, {PXT_STRING, PXT_JSON}, pxt_fn_format},
+	{.name = "extract_text", .ret = PXT_STRING, .nargs = 1, .args = {PXT_DOCUMENT},
+	    .fn = pxt_fn_extract_text},
+	{.name = "doc_title", .ret = PXT_STRING, .nargs = 1, .args = {PXT_DOCUMENT},
+	    .fn = pxt_fn_doc_title},
+	{.name = "page_count", .ret = PXT_INT, .nargs = 1, .args = {PXT_DOCUMENT},
+	    .fn = pxt_fn_page_count},
+	{.name = "image_width", .ret = PXT_INT, .nargs = 1, .args = {PXT_IMAGE},
+	    .fn = pxt_fn_image_width},
+	{.name = "image_height", .ret = PXT_INT, .nargs = 1, .args = {PXT_IMAGE},
+	    .fn = pxt_fn_image_height},
+	{.name = "image_format", .ret = PXT_STRING, .nargs = 1, .args = {PXT_IMAGE},
+	    .fn = pxt_fn_image_format},
+	{.name = "image_mode", .ret = PXT_STRING, .nargs = 1, .args = {PXT_IMAGE},
+	    .fn = pxt_fn_image_mode},
+	{.name = "thumbnail", .ret = PXT_IMAGE, .nargs = 2, .args = {PXT_IMAGE, PXT_INT},
+	    .fn = pxt_fn_thumbnail},
+	{.name = "format", .ret = PXT_STRING, .nargs = 2, .args = {PXT_STRING, PXT_JSON},
+	    .fn = pxt_fn_format},
 };
 
 const pxt_udf *

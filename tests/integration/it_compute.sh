@@ -132,8 +132,17 @@ req GET /api/health; expect 200
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s IN ('crash', 'hang', 'fail')")" = 0 ] || fail "a failed row was written"
 "$STACK" stop >/dev/null 2>&1
 
+# ---- the CLI: recompute the rows in error, with progress; check the catalog
+expect_exit 0 "$PXTC" recompute test/boom_ignore b --errors-only
+grep -q "compute 'b' of 'test/boom_ignore': 2/2 rows" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "progress"; }
+expect_exit 1 "$PXTC" recompute test/boom_ignore s
+grep -q "no computed column 's'" "$IT_WORK/out" || fail "recompute a plain column"
+expect_exit 0 "$PXTC" check
+
 # ---- a changed signature stops the worker at start, naming the function and column
 cp "$PXT_TEST_UDFS/testfns_b.so" "$udfs/testfns.so"
+expect_exit 1 "$PXTC" check
+grep -q "function 'boom' changed" "$IT_WORK/out" || fail "pxtc check"
 if "$prefix/bin/pxtc-worker" --check >"$IT_WORK/check.out" 2>&1; then
 	fail "worker started with a changed UDF signature"
 fi

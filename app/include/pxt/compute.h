@@ -32,8 +32,19 @@ typedef enum pxt_on_error {
 	PXT_ON_ERROR_IGNORE	/* store NULL plus the error type and message */
 } pxt_on_error;
 
-/* Progress of long work: done of total rows (total may be -1 when unknown). */
-typedef void (*pxt_progress_fn)(void *ud, int64_t done, int64_t total);
+/*
+ * Progress of long work: what ("compute 'text' of 'app/documents'"), done of total
+ * rows (total -1 when unknown). Called at the start and after each batch.
+ */
+typedef void (*pxt_progress_fn)(void *ud, const char *what, int64_t done,
+    int64_t total);
+
+/*
+ * pxt_on_progress sets the progress callback of env's long work (computing a new
+ * column's existing rows, recomputing, splitting a base into a new view) when the
+ * call itself names none. NULL turns it off.
+ */
+void pxt_on_progress(pxt_env *env, pxt_progress_fn fn, void *ud);
 
 /* Options of pxt_add_computed_column_opts; fields are only ever appended. */
 typedef struct pxt_computed_opts {
