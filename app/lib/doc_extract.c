@@ -578,7 +578,7 @@ pxt_doc_extract(pxt_pool *pool, const char *path, const pxt_doc **out)
 	pxt_err rc;
 
 	if (strstr(path, "://") != NULL)
-		return pxt_seterr(PXT_EUNAVAIL, "%s: URL media is not fetched yet", path);
+		return pxt_seterr(PXT_EINVAL, "%s: URL media is not fetched yet", path);
 	if ((*out = pxt_doc_memo_find(pool, path)) != NULL)
 		return PXT_OK;
 	if ((rc = pxt_doc_probe(path, &format)) != PXT_OK)

@@ -297,10 +297,15 @@ pxt_step_insert(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 {
 	pxt_wrow *r = ud;
 	char *out = pxt_outputs_sql(req, tr);
+	pxt_err rc;
 
 	*first = 1;
 	if (out == NULL)
 		return PXT_ENOMEM;
+	/* here, not before: a replayed Idempotency-Key runs no pipeline */
+	if ((rc = pxt_wrow_defaults(tr->t, req->pool, r)) != PXT_OK ||
+	    (rc = pxt_wrow_compute(tr->t, req->pool, r, NULL)) != PXT_OK)
+		return rc;
 	return pxt_write_insert(tr->t, req->pool, r, 1, *out ? out : NULL, res);
 }
 
@@ -312,9 +317,6 @@ pxt_handle_insert(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 
 	if ((rc = pxt_body_row(req, tr, obj, true, &r)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_wrow_defaults(tr->t, req->pool, &r)) != PXT_OK ||
-	    (rc = pxt_wrow_compute(tr->t, req->pool, &r, NULL)) != PXT_OK)
-		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
 	return pxt_table_run(req, tr, tr->t->nviews > 0, pxt_step_insert, &r);
 }
 

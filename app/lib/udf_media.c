@@ -27,7 +27,7 @@ pxt_media_arg(pxt_pool *pool, const char *fn, const pxt_value *v, const char **p
 	if (*p == '\0' || strlen(p) != v->u.str.len)
 		return pxt_seterr(PXT_EINVAL, "%s: empty or malformed media path", fn);
 	if (strstr(p, "://") != NULL)
-		return pxt_seterr(PXT_EUNAVAIL, "%s: %s: URL media is not fetched yet", fn,
+		return pxt_seterr(PXT_EINVAL, "%s: %s: URL media is not fetched yet", fn,
 		    p);
 	*path = p;
 	return PXT_OK;

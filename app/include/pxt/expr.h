@@ -9,8 +9,7 @@
  *
  *	pxt_expr *e = pxt_call("lower", pxt_col("metadata.title"), NULL);
  *
- * This is the first part of computed columns: the catalog and the insert path use it in
- * the next step.
+ * Computed columns (pxt/compute.h) store expressions and evaluate them on every write.
  */
 #ifndef PXT_EXPR_H
 #define PXT_EXPR_H
@@ -117,7 +116,9 @@ pxt_err pxt_udf_load_module(const char *path);
 /*
  * pxt_udf_register adds u (not copied: it must stay valid) to the registry. PXT_EEXISTS
  * when the name is taken, PXT_EINVAL for a malformed signature. The built-in functions
- * (length, lower, upper, concat, word_count, json_get) are always registered.
+ * are always registered: length, lower, upper, concat, format, word_count, json_get;
+ * extract_text, doc_title, page_count (Document); image_width, image_height,
+ * image_format, image_mode, thumbnail (Image).
  */
 pxt_err pxt_udf_register(const pxt_udf *u);
 
