@@ -152,7 +152,7 @@ test_extract_errors(void)
 	CHECK_MSG("blob.bin: binary data");
 	PXT_CHECK_INT(pxt_doc_extract(p, F("huge.txt"), &d), PXT_ETOOLARGE);
 	CHECK_MSG("huge.txt: 68157440 bytes, over the 64 MiB limit");
-	PXT_CHECK_INT(pxt_doc_extract(p, "https://example.com/a.pdf", &d), PXT_EUNAVAIL);
+	PXT_CHECK_INT(pxt_doc_extract(p, "https://example.com/a.pdf", &d), PXT_EINVAL);
 	CHECK_MSG("URL media is not fetched yet");
 	if (geteuid() != 0) {
 		chmod(F("notes.data"), 0);
@@ -394,7 +394,7 @@ test_doc_udfs(pxt_pool *p)
 	CHECK_MSG("extract_text: ");
 	CHECK_MSG("corrupt.pdf: not a readable PDF");
 	PXT_CHECK_INT(call(p, "page_count", PXT_DOCUMENT, "s3://bucket/a.pdf", 0, &v),
-	    PXT_EUNAVAIL);
+	    PXT_EINVAL);
 	CHECK_MSG("page_count: s3://bucket/a.pdf: URL media is not fetched yet");
 }
 
@@ -474,7 +474,7 @@ test_images(void)
 	CHECK_MSG("thumbnail: size 0 is outside 1..4096");
 	PXT_CHECK_INT(call(p, "thumbnail", PXT_IMAGE, path, 5000, &v), PXT_EINVAL);
 	PXT_CHECK_INT(call(p, "image_mode", PXT_IMAGE, "http://x/y.png", 0, &v),
-	    PXT_EUNAVAIL);
+	    PXT_EINVAL);
 	CHECK_MSG("image_mode: http://x/y.png: URL media is not fetched yet");
 
 	/* a thumbnail dropped with its pool: no keep, the file goes */
