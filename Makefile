@@ -46,7 +46,7 @@ test-fast: build
 ifeq ($(shell id -u),0)
 STAGE   = $(PIXELTABLE_HOME)/opt
 STACK_ENV = PXTC_BIN_DIR=$(STAGE)/bin SERVER_ROUTERS_DIR=$(STAGE)/lib/pxtc/routers \
-    PIXELTABLE_UDF_DIR=$(STAGE)/lib/pxtc/udfs
+    PIXELTABLE_UDF_DIR=$(STAGE)/lib/pxtc/udfs SERVER_SERVICE_FILE=$(STAGE)/lib/pxtc/service.toml
 else
 STACK_ENV =
 endif

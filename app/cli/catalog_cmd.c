@@ -1,8 +1,11 @@
 /*
  * catalog_cmd.c - `pxtc ls` and `pxtc describe`: read the catalog.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pxt/pxt.h"
 #include "cli.h"
@@ -121,4 +124,40 @@ pxt_cli_check(int argc, char **argv)
 		printf("ok: every computed column and view can run\n");
 	pxt_close(env);
 	return code;
+}
+
+/*
+ * pxtc serve --dry-run / pxtc routes: load the configuration, the router modules and
+ * the service file the way a worker does, print the route table and exit. It runs the
+ * pxtc-worker installed beside this program (`pxtc-worker --routes`), so what it
+ * prints is exactly what a worker would serve.
+ */
+int
+pxt_cli_routes(int argc, char **argv)
+{
+	char self[PATH_MAX], worker[PATH_MAX + 32];
+	ssize_t n;
+	char *slash;
+
+	if (strcmp(argv[0], "serve") == 0 && (argc != 2 ||
+	    strcmp(argv[1], "--dry-run") != 0)) {
+		fprintf(stderr, "usage: pxtc serve --dry-run (the stack itself starts with "
+		    "`make run` or deploy/local/pxtc-stack)\n");
+		return PXT_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "routes") == 0 && argc != 1) {
+		fprintf(stderr, "usage: pxtc routes\n");
+		return PXT_EXIT_USAGE;
+	}
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		fprintf(stderr, "pxtc: cannot find its own folder\n");
+		return PXT_EXIT_ERROR;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	snprintf(worker, sizeof(worker), "%s/pxtc-worker", self);
+	execl(worker, "pxtc-worker", "--routes", (char *)NULL);
+	fprintf(stderr, "pxtc: cannot run %s: %s\n", worker, strerror(errno));
+	return PXT_EXIT_ERROR;
 }

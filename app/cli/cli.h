@@ -17,6 +17,7 @@ int pxt_cli_ls(int argc, char **argv);
 int pxt_cli_describe(int argc, char **argv);
 int pxt_cli_recompute(int argc, char **argv);
 int pxt_cli_check(int argc, char **argv);
+int pxt_cli_routes(int argc, char **argv);
 void pxt_cli_progress(void *ud, const char *what, int64_t done, int64_t total);
 int pxt_cli_media_url(int argc, char **argv);
 

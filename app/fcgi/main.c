@@ -5,7 +5,8 @@
  * SIGUSR1 from multiwatch) finishes the request in hand, then exits.
  *
  *   pxtc-worker           serve (started by spawn-fcgi)
- *   pxtc-worker --check   load everything, print the routes, exit 0 (or 1 on error)
+ *   pxtc-worker --check   load everything, print the number of routes, exit 0 (or 1)
+ *   pxtc-worker --routes  the same, printing the route table first
  */
 #include <signal.h>
 #include <stdio.h>
@@ -205,6 +206,17 @@ pxt_on_alarm(int sig)
 	_exit(3);
 }
 
+/* The service file of [server] service_file, when one is set. */
+static pxt_err
+pxt_load_service(pxt_app *app, pxt_env *env)
+{
+	const char *path = pxt_config_str(pxt_env_config(env), "server", "service_file");
+
+	if (path == NULL || *path == '\0')
+		return PXT_OK;
+	return pxt_app_load_service(app, path);
+}
+
 static void
 pxt_signals(void)
 {
@@ -224,13 +236,14 @@ pxt_signals(void)
 int
 main(int argc, char **argv)
 {
-	bool check = argc > 1 && strcmp(argv[1], "--check") == 0;
+	bool routes = argc > 1 && strcmp(argv[1], "--routes") == 0;
+	bool check = routes || (argc > 1 && strcmp(argv[1], "--check") == 0);
 	pxt_app *app = NULL;
 	pxt_env *env;
 	int code;
 
 	if (argc > 1 && !check) {
-		fprintf(stderr, "usage: pxtc-worker [--check]\n");
+		fprintf(stderr, "usage: pxtc-worker [--check | --routes]\n");
 		return 2;
 	}
 	pxt_signals();
@@ -238,6 +251,7 @@ main(int argc, char **argv)
 	    pxt_statement_timeout(env) != PXT_OK ||
 	    (app = pxt_app_new(env)) == NULL ||
 	    pxt_load_routers(app, pxt_env_config(env)) != PXT_OK ||
+	    pxt_load_service(app, env) != PXT_OK ||
 	    pxt_catalog_check(env) != PXT_OK) {
 		pxt_log(PXT_LOG_ERROR, "pxtc-worker cannot start: %s", pxt_errmsg());
 		pxt_app_free(app);
@@ -246,6 +260,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		if (routes)
+			pxt_app_write_routes(app, stdout);
 		printf("ok: %d routes\n", pxt_app_nroutes(app));
 		code = 0;
 	} else {

@@ -32,6 +32,7 @@ struct pxt_env {
 	unsigned generation;		/* bumped when the handles are reloaded */
 	void (*progress_fn)(void *, const char *, int64_t, int64_t);
 	void *progress_ud;
+	struct pxt_query *queries;	/* every named query, newest first */
 };
 
 struct pxt_table {

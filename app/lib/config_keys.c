@@ -62,7 +62,8 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"server", "routers_dir", S, false, 0, 0, NULL, "folder of router modules"},
 	{"server", "routers", L, false, 0, 0, NULL,
 	    "router modules to load (default: every .so in routers_dir, by name)"},
-	{"server", "service_file", S, false, 0, 0, NULL, "TOML service file"},
+	{"server", "service_file", S, false, 0, 0, NULL,
+	    "TOML service file of declared routes (\"\": none)"},
 	{"server", "max_json_body_mb", F, false, 0, 0, "8", "JSON body limit (MB)"},
 	{"server", "max_upload_mb", F, false, 0, 0, "512", "upload limit (MB)"},
 	{"server", "request_timeout_s", I, false, 1, 86400, "60", "request time limit"},
@@ -299,5 +300,6 @@ pxt_cfg_compute_defaults(pxt_pool *pool, const char *home, const char **computed
 	    pxt_psprintf(pool, "%s/media,%s/tmp,%s", home, home, cwd);
 	computed[pxt_cfg_index("server", "routers_dir")] = PXT_ROUTERS_DIR_DEFAULT;
 	computed[pxt_cfg_index("pixeltable", "udf_dir")] = PXT_UDF_DIR_DEFAULT;
+	computed[pxt_cfg_index("server", "service_file")] = PXT_SERVICE_FILE_DEFAULT;
 	return PXT_OK;
 }

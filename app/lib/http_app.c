@@ -12,6 +12,7 @@
 #include "http_int.h"
 #include "media_out.h"
 #include "pxt/media.h"
+#include "pxt/query.h"
 
 pxt_app *
 pxt_app_new(pxt_env *env)
@@ -41,6 +42,7 @@ pxt_app_new(pxt_env *env)
 		pxt_app_free(app);
 		return NULL;
 	}
+	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
 	return app;
 }
 
@@ -191,7 +193,20 @@ pxt_add_route(pxt_router *r, unsigned methods, const char *path, pxt_handler_fn 
 	rt->fn = fn;
 	rt->ud = ud;
 	rt->router = r->name;
+	rt->kind = PXT_ROUTE_CUSTOM;
+	rt->desc = NULL;
+	rt->public_route = rt->background = false;
+	rt->source = NULL;
 	return PXT_OK;
+}
+
+void
+pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc)
+{
+	if (r->app->nroutes > 0) {
+		r->app->routes[r->app->nroutes - 1].kind = kind;
+		r->app->routes[r->app->nroutes - 1].desc = desc;
+	}
 }
 
 /* Match req's path against rt; on success fill the path parameters. */
@@ -347,4 +362,28 @@ pxt_http_health(pxt_req *req, void *ud)
 	if (!up)
 		pxt_res_header(req, "Retry-After", "1");
 	return PXT_OK;
+}
+
+void
+pxt_app_write_routes(const pxt_app *app, FILE *out)
+{
+	static const char *const kinds[] = {"handler", "insert", "update", "delete",
+	    "query", "system"};
+
+	for (int i = 0; i < app->nroutes; i++) {
+		const struct pxt_route *rt = &app->routes[i];
+		const struct pxt_table_route *tr = rt->desc;
+		const struct pxt_query_route *qr = rt->desc;
+		const char *what = "";
+		char methods[32];
+
+		pxt_method_list(rt->methods, methods, sizeof(methods));
+		if (rt->desc != NULL && rt->kind == PXT_ROUTE_QUERY)
+			what = pxt_query_name(qr->q);
+		else if (rt->desc != NULL && rt->kind != PXT_ROUTE_SYSTEM)
+			what = pxt_table_path(tr->t);
+		fprintf(out, "%-9s %-40s %-7s %-28s %s%s\n", methods, rt->pattern,
+		    kinds[rt->kind], what, rt->source ? rt->source : rt->router,
+		    rt->public_route ? " (public)" : "");
+	}
 }

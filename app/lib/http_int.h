@@ -7,6 +7,31 @@
 #include "pxt/app.h"
 #include "pxt/buf.h"
 
+/* What a route does, for the OpenAPI document and the service file's checks. */
+enum pxt_route_kind {
+	PXT_ROUTE_CUSTOM = 0,	/* a hand-written handler */
+	PXT_ROUTE_INSERT,
+	PXT_ROUTE_UPDATE,
+	PXT_ROUTE_DELETE,
+	PXT_ROUTE_QUERY,
+	PXT_ROUTE_SYSTEM	/* health, OpenAPI: never behind the API key */
+};
+
+/* The description of a table route (insert, update, delete). */
+struct pxt_table_route {
+	enum pxt_route_kind kind;
+	pxt_table *t;
+	char **inputs, **outputs, **match, **now;	/* NULL-terminated; NULL: default */
+	char **uploads;		/* uploadfile_inputs */
+	bool fileresponse;	/* return_fileresponse */
+};
+
+/* The description of a query route. */
+struct pxt_query_route {
+	pxt_query *q;
+	bool one_row;
+};
+
 struct pxt_route {
 	unsigned methods;
 	char *pattern;		/* full path with {params} */
@@ -15,7 +40,15 @@ struct pxt_route {
 	pxt_handler_fn fn;
 	void *ud;
 	const char *router;
+	enum pxt_route_kind kind;
+	const void *desc;	/* struct pxt_table_route / pxt_query_route, or NULL */
+	bool public_route;	/* reachable without the API key */
+	bool background;	/* runs as a background job (202) */
+	const char *source;	/* "service.toml:12" for a declared route, else NULL */
 };
+
+/* Describe the route just added by r (the last one of its app). */
+void pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc);
 
 struct pxt_router {
 	pxt_app *app;

@@ -11,13 +11,6 @@
 #include "http_value.h"
 #include "write_int.h"
 
-enum pxt_route_kind { PXT_ROUTE_INSERT, PXT_ROUTE_UPDATE, PXT_ROUTE_DELETE };
-
-struct pxt_table_route {
-	enum pxt_route_kind kind;
-	pxt_table *t;
-	char **inputs, **outputs, **match, **now;	/* NULL-terminated; NULL: default */
-};
 
 static bool
 pxt_in_list(char **list, const char *name)
@@ -567,7 +560,10 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    != PXT_OK))
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
-	return pxt_add_route(r, PXT_POST, path, pxt_table_handler, tr);
+	if ((rc = pxt_add_route(r, PXT_POST, path, pxt_table_handler, tr)) != PXT_OK)
+		return rc;
+	pxt_route_describe(r, kind, tr);
+	return PXT_OK;
 }
 
 pxt_err

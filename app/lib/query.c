@@ -33,6 +33,8 @@ pxt_query_new(pxt_table *t, const char *name)
 	q->t = t;
 	q->pool = t->env->pool;
 	q->name = pxt_pstrdup(q->pool, name ? name : "query");
+	q->next = t->env->queries;
+	t->env->queries = q;
 	return q;
 }
 
@@ -252,6 +254,24 @@ pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col, const char *p
 	}
 	q->parent = parent;
 	q->parent_col = pxt_pstrdup(q->pool, col);
+}
+
+pxt_query *
+pxt_query_find(pxt_env *env, const char *name)
+{
+	pxt_query *found = NULL;
+
+	/* the first one made under the name: the list is newest first */
+	for (pxt_query *q = env->queries; q != NULL; q = q->next)
+		if (q->name != NULL && strcmp(q->name, name) == 0)
+			found = q;
+	return found;
+}
+
+const char *
+pxt_query_table_path(const pxt_query *q)
+{
+	return q->t->path;
 }
 
 const char *

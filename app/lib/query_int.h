@@ -31,6 +31,7 @@ struct pxt_qparam {
 };
 
 struct pxt_query {
+	struct pxt_query *next;	/* the env's list of named queries */
 	pxt_table *t;
 	pxt_pool *pool;
 	char *name;

@@ -10,10 +10,6 @@
 
 #include "query_int.h"
 
-struct pxt_query_route {
-	pxt_query *q;
-	bool one_row;
-};
 
 static bool
 pxt_q_selected(const void *ud, const pxt_column *c)
@@ -409,5 +405,8 @@ pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q, unsigned meth
 		return PXT_ENOMEM;
 	qr->q = q;
 	qr->one_row = one_row;
-	return pxt_add_route(r, methods, path, pxt_query_handler, qr);
+	if ((rc = pxt_add_route(r, methods, path, pxt_query_handler, qr)) != PXT_OK)
+		return rc;
+	pxt_route_describe(r, PXT_ROUTE_QUERY, qr);
+	return PXT_OK;
 }

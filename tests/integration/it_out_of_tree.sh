@@ -18,7 +18,7 @@ cmake -S "$PXT_SOURCE_DIR/tests/outoftree" -B "$IT_WORK/oot" -DCMAKE_PREFIX_PATH
 cmake --build "$IT_WORK/oot" >/dev/null || fail "cmake build"
 
 expect_exit 0 "$PXTC_SETUP"
-SERVER_ROUTERS="$IT_WORK/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
+SERVER_SERVICE_FILE= SERVER_ROUTERS="$IT_WORK/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
 grep -q "ok: 2 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "pkg-config router"; }
-SERVER_ROUTERS="$IT_WORK/oot/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
+SERVER_SERVICE_FILE= SERVER_ROUTERS="$IT_WORK/oot/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
 grep -q "loaded router hello" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "cmake router"; }

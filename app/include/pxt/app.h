@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <stdio.h>
+
 #include "pxt/http.h"
 #include "pxt/router.h"
 
@@ -35,6 +37,22 @@ pxt_router *pxt_app_router(pxt_app *app, const char *name,
 
 /* pxt_app_nroutes returns the number of registered routes. */
 int pxt_app_nroutes(const pxt_app *app);
+
+/*
+ * pxt_app_load_service adds the routes of the TOML service file at path ([[service]]
+ * with [[service.routes]], Pixeltable's keys) to the route table, after the router
+ * modules (its query routes name queries they made). Any mistake (an unknown key, table
+ * or column, a computed column as input, a duplicate path, a clash with a C router's
+ * route) is PXT_ECONFIG with "FILE:LINE:COL: what" in pxt_errmsg().
+ */
+pxt_err pxt_app_load_service(pxt_app *app, const char *path);
+
+/*
+ * pxt_app_write_routes prints the route table to out, one line a route: methods, path,
+ * what it does (insert into a table, a named query, a handler), and where it was
+ * declared (the router, or the service file and line).
+ */
+void pxt_app_write_routes(const pxt_app *app, FILE *out);
 
 /*
  * pxt_app_sync checks, without a query, whether the catalog changed (LISTEN/NOTIFY) or

@@ -78,6 +78,16 @@ void pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col,
  */
 pxt_err pxt_query_check(pxt_query *q);
 
+/*
+ * pxt_query_find returns the query named name that a router made with pxt_query_new
+ * (the first, when several share the name), or NULL. The service file's query routes
+ * name their query this way.
+ */
+pxt_query *pxt_query_find(pxt_env *env, const char *name);
+
+/* pxt_query_table_path returns the path of the table (or view) q reads. */
+const char *pxt_query_table_path(const pxt_query *q);
+
 /* pxt_query_name and pxt_query_sql (the compiled SQL, NULL until compiled). */
 const char *pxt_query_name(const pxt_query *q);
 const char *pxt_query_sql(pxt_query *q);
