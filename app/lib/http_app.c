@@ -43,6 +43,10 @@ pxt_app_new(pxt_env *env)
 		return NULL;
 	}
 	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
+	if (pxt_guard_init(app) != PXT_OK) {
+		pxt_app_free(app);
+		return NULL;
+	}
 	return app;
 }
 
@@ -288,6 +292,7 @@ pxt_app_route(pxt_app *app, pxt_req *req)
 {
 	unsigned allowed = 0;
 	char **parts = NULL, allow[64];
+	bool preflight;
 	int nparts = 0;
 	pxt_err rc;
 
@@ -298,14 +303,19 @@ pxt_app_route(pxt_app *app, pxt_req *req)
 
 		if (!pxt_route_match(req, rt, parts, nparts))
 			continue;
-		if (rt->methods & req->method)
+		if (rt->methods & req->method) {
+			if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
+				return rc;
 			return rt->fn(req, rt->ud);
+		}
 		allowed |= rt->methods;
 	}
 	if (allowed == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no route for %s %s",
 		    req->method_name, req->path);
 	pxt_method_list(allowed, allow, sizeof(allow));
+	if ((rc = pxt_guard_preflight(req, allow, &preflight)) != PXT_OK || preflight)
+		return rc;
 	pxt_res_header(req, "Allow", allow);
 	return pxt_req_fail(req, PXT_EMETHOD, NULL, "%s is not allowed on %s (allowed: "
 	    "%s)", req->method_name, req->path, allow);
@@ -318,6 +328,7 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 
 	app->requests++;
 	pxt_clearerr();
+	pxt_guard_cors_headers(req);
 	rc = pxt_app_sync(app);
 	if (rc == PXT_OK)
 		rc = pxt_app_route(app, req);

@@ -47,6 +47,19 @@ struct pxt_route {
 	const char *source;	/* "service.toml:12" for a declared route, else NULL */
 };
 
+/* API keys and CORS (http_guard.c). Read the keys and origins; warn when open. */
+pxt_err pxt_guard_init(pxt_app *app);
+/* PXT_EUNAUTH (401) when route rt needs the API key and the request lacks it. */
+pxt_err pxt_guard_auth(pxt_req *req, const struct pxt_route *rt);
+/* Add the CORS headers when the request's Origin is allowed. */
+void pxt_guard_cors_headers(pxt_req *req);
+/*
+ * Answer a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) for
+ * a path whose routes take allow: 204 with the CORS headers for an allowed origin,
+ * 403 otherwise. *handled is false when the request is not a preflight.
+ */
+pxt_err pxt_guard_preflight(pxt_req *req, const char *allow, bool *handled);
+
 /* Describe the route just added by r (the last one of its app). */
 void pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc);
 
@@ -72,6 +85,10 @@ struct pxt_app {
 	pxt_buf spare;		/* a response buffer kept between requests */
 	char **media_roots;	/* [pixeltable] media_roots */
 	int nmedia_roots;
+	unsigned char *key_digests;	/* SHA-256 of each API key (http_guard.c) */
+	int nkeys;
+	char **cors;		/* [pixeltable] cors_origins */
+	int ncors;
 };
 
 struct pxt_req {

@@ -250,7 +250,8 @@ pxt_res_get_status(const pxt_req *req)
 const char *
 pxt_res_get_content_type(const pxt_req *req)
 {
-	return req->content_type;
+	/* a response without a body (204) still names a type: nginx passes it on */
+	return req->content_type ? req->content_type : "text/plain";
 }
 
 const char *
@@ -276,6 +277,7 @@ pxt_http_status(pxt_err code, const char **error_code)
 	} map[] = {
 		{PXT_EBADREQUEST, 400, "bad_request"},
 		{PXT_EUNAUTH, 401, "unauthorized"},
+		{PXT_EPERM, 403, "forbidden"},
 		{PXT_ENOTFOUND, 404, "not_found"},
 		{PXT_EMETHOD, 405, "method_not_allowed"},
 		{PXT_ECONFLICT, 409, "conflict"},

@@ -215,7 +215,7 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 		}
 	}
 	if ((rc = step(req, tr, ud, &res, &first)) != PXT_OK)
-		return req->failed ? rc : pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+		return rc;	/* the message (and cause) are set */
 	if (!tx)
 		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
 	rc = pxt_table_answer(req, tr, res, first);
