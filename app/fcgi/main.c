@@ -7,6 +7,7 @@
  *   pxtc-worker           serve (started by spawn-fcgi)
  *   pxtc-worker --check   load everything, print the number of routes, exit 0 (or 1)
  *   pxtc-worker --routes  the same, printing the route table first
+ *   pxtc-worker --jobs    the jobs runner: run the background jobs routes queue
  */
 #include <signal.h>
 #include <stdio.h>
@@ -239,13 +240,14 @@ int
 main(int argc, char **argv)
 {
 	bool routes = argc > 1 && strcmp(argv[1], "--routes") == 0;
+	bool jobs = argc > 1 && strcmp(argv[1], "--jobs") == 0;
 	bool check = routes || (argc > 1 && strcmp(argv[1], "--check") == 0);
 	pxt_app *app = NULL;
 	pxt_env *env;
 	int code;
 
-	if (argc > 1 && !check) {
-		fprintf(stderr, "usage: pxtc-worker [--check | --routes]\n");
+	if (argc > 1 && !check && !jobs) {
+		fprintf(stderr, "usage: pxtc-worker [--check | --routes | --jobs]\n");
 		return 2;
 	}
 	pxt_signals();
@@ -261,11 +263,16 @@ main(int argc, char **argv)
 		pxt_unload_routers();
 		return 1;
 	}
+	/* a UDF call past its limit ends this process (pxt_on_alarm) */
+	pxt_udf_set_timeout((unsigned)pxt_config_int(pxt_env_config(env), "server",
+	    "udf_timeout_s"));
 	if (check) {
 		if (routes)
 			pxt_app_write_routes(app, stdout);
 		printf("ok: %d routes\n", pxt_app_nroutes(app));
 		code = 0;
+	} else if (jobs) {
+		code = pxt_jobs_serve(app, &pxt_stop) == PXT_OK ? 0 : 1;
 	} else {
 		pxt_log(PXT_LOG_INFO, "worker ready: %d routes", pxt_app_nroutes(app));
 		code = pxt_serve(app);

@@ -92,9 +92,30 @@ static const char pxt_catalog_ddl[] =
     "  status integer,"
     "  body text,"
     "  PRIMARY KEY (route, key));"
-    "INSERT INTO pxt_catalog.state (format, version) VALUES (2, 0)"
+    /* format 3: background jobs and every attempt to run them */
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.jobs ("
+    "  id uuid PRIMARY KEY DEFAULT pxt_catalog.uuid_v7(),"
+    "  method text NOT NULL,"
+    "  path text NOT NULL,"
+    "  query text,"
+    "  body text,"
+    "  status text NOT NULL DEFAULT 'queued'"
+    "    CHECK (status IN ('queued','done','failed')),"
+    "  http_status integer,"
+    "  result text,"
+    "  error text,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  finished_at timestamptz);"
+    "CREATE INDEX IF NOT EXISTS jobs_queued ON pxt_catalog.jobs (created_at)"
+    "  WHERE status = 'queued';"
+    "CREATE TABLE IF NOT EXISTS pxt_catalog.job_attempts ("
+    "  job_id uuid NOT NULL REFERENCES pxt_catalog.jobs(id) ON DELETE CASCADE,"
+    "  at timestamptz NOT NULL DEFAULT now(),"
+    "  runner integer);"
+    "CREATE INDEX IF NOT EXISTS job_attempts_job ON pxt_catalog.job_attempts (job_id);"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (3, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
-    "UPDATE pxt_catalog.state SET format = 2 WHERE format < 2;";
+    "UPDATE pxt_catalog.state SET format = 3 WHERE format < 3;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)

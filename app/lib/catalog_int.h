@@ -10,7 +10,7 @@
 
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
-#define PXT_CATALOG_FORMAT 2
+#define PXT_CATALOG_FORMAT 3
 
 struct pxt_declared {
 	struct pxt_declared *next;

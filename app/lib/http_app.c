@@ -43,7 +43,8 @@ pxt_app_new(pxt_env *env)
 		return NULL;
 	}
 	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
-	if (pxt_guard_init(app) != PXT_OK) {
+	if (pxt_add_route(core, PXT_GET, "/jobs/{id}", pxt_job_status, NULL) != PXT_OK ||
+	    pxt_guard_init(app) != PXT_OK) {
 		pxt_app_free(app);
 		return NULL;
 	}
@@ -304,8 +305,12 @@ pxt_app_route(pxt_app *app, pxt_req *req)
 		if (!pxt_route_match(req, rt, parts, nparts))
 			continue;
 		if (rt->methods & req->method) {
+			if (req->in_job)
+				return rt->fn(req, rt->ud);
 			if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
 				return rc;
+			if (rt->background)
+				return pxt_job_enqueue(req);
 			return rt->fn(req, rt->ud);
 		}
 		allowed |= rt->methods;
@@ -336,6 +341,16 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 	if (pxt_db_in_tx(pxt_env_db(app->env)))
 		pxt_db_rollback(pxt_env_db(app->env));
 	if (rc != PXT_OK)
+		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
+}
+
+void
+pxt_app_run_job(pxt_app *app, pxt_req *req)
+{
+	pxt_err rc;
+
+	pxt_clearerr();
+	if ((rc = pxt_app_route(app, req)) != PXT_OK)
 		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
 }
 

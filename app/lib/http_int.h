@@ -60,6 +60,16 @@ void pxt_guard_cors_headers(pxt_req *req);
  */
 pxt_err pxt_guard_preflight(pxt_req *req, const char *allow, bool *handled);
 
+/* Background jobs (jobs.c). Queue req's route for the runner: 202 {"id", "job_url"}. */
+pxt_err pxt_job_enqueue(pxt_req *req);
+/* GET /jobs/{id}: {"id", "status", "http_status", "result", "error"}. */
+pxt_err pxt_job_status(pxt_req *req, void *ud);
+/*
+ * Route and run req for the jobs runner, inside the runner's transaction: no API key,
+ * no background queueing, no rollback; a failure's error body is written into req.
+ */
+void pxt_app_run_job(pxt_app *app, pxt_req *req);
+
 /* Describe the route just added by r (the last one of its app). */
 void pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc);
 
@@ -120,6 +130,7 @@ struct pxt_req {
 	const char *cause;
 	bool committed;
 	pxt_err failed;
+	bool in_job;		/* run by the jobs runner: no key, no own transaction */
 };
 
 /* The generic health handler, registered by pxt_app_new. */

@@ -197,9 +197,11 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
     pxt_step_fn step, void *ud)
 {
 	pxt_db *db = pxt_env_db(pxt_req_env(req));
-	const char *key = tr->kind == PXT_ROUTE_INSERT ?
+	/* run by the jobs runner: its transaction holds ours */
+	bool outer = req->in_job && pxt_db_in_tx(db);
+	const char *key = tr->kind == PXT_ROUTE_INSERT && !outer ?
 	    pxt_req_header(req, "Idempotency-Key") : NULL;
-	bool replayed = false, tx = key != NULL || need_tx;
+	bool replayed = false, tx = !outer && (key != NULL || need_tx);
 	PGresult *res = NULL;
 	int first = 0;
 	pxt_err rc;
@@ -216,7 +218,7 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 	}
 	if ((rc = step(req, tr, ud, &res, &first)) != PXT_OK)
 		return rc;	/* the message (and cause) are set */
-	if (!tx)
+	if (!tx && !outer)
 		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
 	rc = pxt_table_answer(req, tr, res, first);
 	PQclear(res);
@@ -228,6 +230,8 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 		rc = pxt_db_commit(db);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
+	if (outer)
+		return PXT_OK;	/* the runner commits, then keeps the media */
 	pxt_req_committed(req);
 	pxt_media_gen_settle(req->pool, true);
 	return PXT_OK;

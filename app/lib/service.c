@@ -143,8 +143,8 @@ pxt_svc_cols(const struct pxt_svc *s, const pxt_toml_value *route, const char *k
 static pxt_err
 pxt_svc_unsupported(const struct pxt_svc *s, const pxt_toml_value *route)
 {
-	static const char *const later[] = {"uploadfile_inputs", "background",
-	    "return_fileresponse", NULL};
+	static const char *const later[] = {"uploadfile_inputs", "return_fileresponse",
+	    NULL};
 
 	for (const char *const *k = later; *k != NULL; k++) {
 		const pxt_toml_value *v = pxt_toml_get(route, *k);
@@ -261,7 +261,7 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	    "uploadfile_inputs", "outputs", "match_columns", "query", "one_row", "method",
 	    "background", "return_fileresponse", "public", "now_columns", NULL};
 	const char *type, *path;
-	bool public_route;
+	bool public_route, background;
 	pxt_err rc;
 
 	if (pxt_toml_kind_of(route) != PXT_TOML_TABLE)
@@ -270,6 +270,7 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	    (rc = pxt_svc_str(s, route, "type", &type)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "path", &path)) != PXT_OK ||
 	    (rc = pxt_svc_bool(s, route, "public", &public_route)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "background", &background)) != PXT_OK ||
 	    (rc = pxt_svc_unsupported(s, route)) != PXT_OK)
 		return rc;
 	if (type == NULL)
@@ -290,6 +291,7 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 		struct pxt_route *rt = &s->app->routes[s->app->nroutes - 1];
 
 		rt->public_route = public_route;
+		rt->background = background;
 		rt->source = pxt_psprintf(s->app->pool, "%s:%d", s->file,
 		    pxt_toml_line(route));
 	}

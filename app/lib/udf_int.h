@@ -15,7 +15,7 @@ pxt_err pxt_udf_call(const pxt_udf *u, pxt_pool *pool, const pxt_value *args,
 pxt_err pxt_udf_call_batch(const pxt_udf *u, pxt_pool *pool, const pxt_value *args,
     int nargs, int nrows, pxt_value *out);
 
-/* Load the modules [pixeltable] udf_modules / udf_dir name; set the time limit. */
+/* Load the modules [pixeltable] udf_modules / udf_dir name. */
 pxt_err pxt_udf_load_configured(const pxt_config *cfg);
 
 #endif

@@ -123,7 +123,6 @@ pxt_udf_load_configured(const pxt_config *cfg)
 
 	if (pool == NULL)
 		return PXT_ENOMEM;
-	pxt_udf_set_timeout((unsigned)pxt_config_int(cfg, "server", "udf_timeout_s"));
 	list = pxt_config_list(cfg, "pixeltable", "udf_modules", pool, &nlist);
 	for (int i = 0; list != NULL && rc == PXT_OK && i < nlist; i++) {
 		snprintf(path, sizeof(path), "%s%s%s", list[i][0] == '/' || !dir ? "" : dir,

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "pxt/http.h"
@@ -53,6 +54,13 @@ pxt_err pxt_app_load_service(pxt_app *app, const char *path);
  * declared (the router, or the service file and line).
  */
 void pxt_app_write_routes(const pxt_app *app, FILE *out);
+
+/*
+ * pxt_jobs_serve is the jobs runner's loop (pxtc-worker --jobs): LISTEN pxt_jobs,
+ * claim queued jobs one at a time and run their routes, remove finished jobs older
+ * than [jobs] ttl_s, until *stop is set (by a signal handler). Returns PXT_OK then.
+ */
+pxt_err pxt_jobs_serve(pxt_app *app, volatile sig_atomic_t *stop);
 
 /*
  * pxt_app_sync checks, without a query, whether the catalog changed (LISTEN/NOTIFY) or

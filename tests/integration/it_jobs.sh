@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Background jobs through the real stack: a route declared with background = true
+# answers 202 {"id", "job_url"} at once and the jobs runner (pxtc-worker --jobs, under
+# its own multiwatch) does the work; GET /jobs/{id} follows it to "done" with the
+# route's answer, or "failed" with its error. kill -9 of every worker and of the runner
+# while jobs are pending: after the respawn every job finishes exactly once. Jobs queued
+# while the whole stack is down run after the next start.
+source "$(dirname "$0")/lib.sh"
+: "${PXT_BUILD_DIR:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_UDFS:?}" "${PXT_TEST_ROUTERS:?}"
+: "${PXT_TEST_COMPUTE:?}"
+
+STACK="$PXT_SOURCE_DIR/deploy/local/pxtc-stack"
+prefix="$IT_WORK/prefix"
+cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
+cp "$PXT_TEST_UDFS/testfns.so" "$prefix/lib/pxtc/udfs/"
+cp "$prefix/lib/pxtc/service.toml" "$IT_WORK/service.toml"
+cat >>"$IT_WORK/service.toml" <<'EOF'
+
+[[service]]
+name = "later"
+prefix = "/api/later"
+
+[[service.routes]]
+type = "insert"
+path = "/boom"
+table = "test/boom_abort"
+background = true
+
+[[service.routes]]
+type = "delete"
+path = "/documents/delete"
+table = "${APP_NAMESPACE}/documents"
+background = true
+EOF
+chmod -R a+rX "$IT_WORK"
+chmod a+x "$IT_WORK"
+export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
+export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml"
+export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs" SERVER_UDF_TIMEOUT_S=5
+# the tables test/boom_* (a computed column calling the test module's boom())
+"$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute"
+for port in $(shuf -i 20000-40000 -n 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
+export SERVER_PORT=$port
+URL="http://127.0.0.1:$port"
+it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
+"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+
+field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"; }
+post() { curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$URL$1"; }
+# wait_job ID - until the job is done or failed (20 s); prints its status document
+wait_job() {
+	local out
+	for _ in $(seq 200); do
+		out=$(curl -s "$URL/jobs/$1")
+		case $(field "$out" status) in done|failed) echo "$out"; return 0 ;; esac
+		sleep 0.1
+	done
+	fail "job $1 did not finish: $out"
+}
+
+# ---- one job: 202 at once, then done with the route's answer
+out=$(post /api/later/boom '{"s": "quiet"}')
+[ "$(tail -n1 <<<"$out")" = 202 ] || fail "background answer: $out"
+body=$(head -n1 <<<"$out")
+id=$(field "$body" id)
+[ "$(field "$body" job_url)" = "/jobs/$id" ] || fail "job_url: $body"
+doc=$(wait_job "$id")
+[ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = QUIET ] || fail "job result: $doc"
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'quiet'")" = 1 ] || fail "job row"
+
+# ---- a job whose route fails: failed, with the error body, and nothing written
+out=$(post /api/later/boom '{"s": "fail"}')
+doc=$(wait_job "$(field "$(head -n1 <<<"$out")" id)")
+[ "$(field "$doc" status)" = failed ] && [ "$(field "$doc" http_status)" = 422 ] || fail "failed job: $doc"
+echo "$doc" | grep -q "boom refuses" || fail "job error: $doc"
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'fail'")" = 0 ] || fail "failed job wrote"
+# a malformed body is refused at once, an unknown job is 404
+out=$(post /api/later/boom '{"s": ')
+[ "$(tail -n1 <<<"$out")" = 400 ] || fail "malformed background body: $out"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/jobs/01a20a89-0000-7000-8000-000000000000")" = 404 ] || fail "unknown job"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/jobs/nope")" = 404 ] || fail "malformed job id"
+
+# ---- kill -9 of every worker and the runner with jobs pending (boom() takes 0.3 s for
+# "slow...", so one job is in flight and the others wait when the kill comes)
+ids=()
+for i in $(seq 12); do
+	out=$(post /api/later/boom "{\"s\": \"slow$i\"}")
+	ids+=("$(field "$(head -n1 <<<"$out")" id)")
+done
+mw=$(cat "$PIXELTABLE_HOME/run/workers.pid")
+jw=$(cat "$PIXELTABLE_HOME/run/jobs.pid")
+sleep 0.5
+[ "$(q "SELECT count(*) FROM pxt_catalog.jobs WHERE status = 'queued'")" -ge 2 ] || fail "no job pending at the kill: $(q "SELECT status, http_status, body, error FROM pxt_catalog.jobs ORDER BY created_at DESC LIMIT 3")"
+kill -9 $(pgrep -P "$mw") $(pgrep -P "$jw") 2>/dev/null || true
+for id in "${ids[@]}"; do
+	doc=$(wait_job "$id")
+	[ "$(field "$doc" status)" = done ] || fail "after kill: $doc"
+done
+for i in $(seq 12); do
+	[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'slow$i'")" = 1 ] ||
+		fail "job slow$i ran $(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'slow$i'") times"
+done
+for _ in $(seq 50); do
+	[ "$(pgrep -P "$jw" | wc -l)" = 1 ] && break
+	sleep 0.1
+done
+[ "$(pgrep -P "$jw" | wc -l)" = 1 ] || fail "runner not respawned: $(ps -o pid,ppid,args -g "$jw")"
+
+# ---- a runner killed in the middle of a job: the job runs again, once
+out=$(post /api/later/boom '{"s": "hang"}')
+hid=$(field "$(head -n1 <<<"$out")" id)
+for _ in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pxt_catalog.job_attempts WHERE job_id = '$hid'")" -ge 1 ] && break
+	sleep 0.1
+done
+kill -9 $(pgrep -P "$jw") 2>/dev/null || true
+# "hang" never finishes: each attempt ends with the alarm, then the job gives up
+doc=$(for _ in $(seq 60); do d=$(curl -s "$URL/jobs/$hid"); [ "$(field "$d" status)" = failed ] && { echo "$d"; break; }; sleep 0.5; done)
+[ -n "$doc" ] || fail "the hanging job never gave up: $(curl -s "$URL/jobs/$hid")"
+echo "$doc" | grep -q "started 3 times" || fail "attempts: $doc"
+
+# ---- jobs queued while the runner is down survive a restart of the whole stack
+"$STACK" stop >/dev/null 2>&1
+"$PXTC" db start >/dev/null
+q "INSERT INTO pxt_catalog.jobs (method, path, body) VALUES ('POST', '/api/later/boom', '{\"s\": \"offline\"}')"
+"$STACK" start >"$IT_WORK/start2.log" 2>&1 || { cat "$IT_WORK/start2.log"; fail "restart"; }
+for _ in $(seq 100); do
+	[ "$(q "SELECT status FROM pxt_catalog.jobs WHERE body LIKE '%offline%'")" = done ] && break
+	sleep 0.1
+done
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'offline'")" = 1 ] || fail "job after restart"
