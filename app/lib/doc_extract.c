@@ -1,7 +1,7 @@
 /*
- * doc_extract.c - reading documents into headings and paragraphs (see doc.h): plain
- * text, Markdown, HTML (libxml2's HTML parser, no network, no error output) and PDF
- * (poppler-glib, loaded on first use). Results are memoized per pool, so the several
+ * doc_extract.c - reading documents into headings and paragraphs (see doc.h): the
+ * entry point, format detection, plain text and Markdown; HTML is read in doc_html.c
+ * and PDF in doc_pdf.c (doc_int.h). Results are memoized per pool, so the several
  * functions of one row (extract_text, doc_title, page_count) read a file once.
  */
 #include <errno.h>
@@ -13,24 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/HTMLparser.h>
-
-#include "pxt/buf.h"
 #include "pxt/os.h"
-#include "doc.h"
-#include "lazylib.h"
-#include "utf8.h"
-
-#define PXT_HTML_MAX_DEPTH 512
-
-/* Blocks being collected for one document. */
-struct pxt_doc_build {
-	pxt_pool *pool;
-	pxt_doc *doc;
-	pxt_block *blocks;
-	int cap;
-	int page;
-};
+#include "doc_int.h"
 
 /* ---- the per-pool memo --------------------------------------------------------- */
 
@@ -44,7 +28,7 @@ struct pxt_doc_memo {
 static pthread_mutex_t pxt_memo_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pxt_doc_memo *pxt_memos;
 
-/* Pool cleanup: unlist a memo entry (its memory goes with the pool). */
+/* Pool cleanup: unlists the memo entry data (its memory goes with the pool). */
 static void
 pxt_doc_memo_drop(void *data)
 {
@@ -58,7 +42,7 @@ pxt_doc_memo_drop(void *data)
 	pthread_mutex_unlock(&pxt_memo_lock);
 }
 
-/* The document read from path with pool, or NULL. */
+/* Returns the document read from path with pool (owned by the pool), or NULL. */
 static const pxt_doc *
 pxt_doc_memo_find(pxt_pool *pool, const char *path)
 {
@@ -90,25 +74,15 @@ pxt_doc_memo_add(pxt_pool *pool, const pxt_doc *doc)
 
 /* ---- text helpers -------------------------------------------------------------- */
 
-/* ASCII whitespace (locale-independent, unlike isspace). */
-static bool
-pxt_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/*
- * Adds a block of the trimmed text s[0..len) (skipped when empty). PXT_ENOMEM only.
- */
-static pxt_err
+pxt_err
 pxt_doc_add(struct pxt_doc_build *b, enum pxt_block_kind kind, int level,
     const char *s, size_t len)
 {
 	pxt_block *blk;
 
-	while (len > 0 && pxt_is_space(*s))
+	while (len > 0 && pxt_doc_space(*s))
 		s++, len--;
-	while (len > 0 && pxt_is_space(s[len - 1]))
+	while (len > 0 && pxt_doc_space(s[len - 1]))
 		len--;
 	if (len == 0)
 		return PXT_OK;
@@ -135,7 +109,7 @@ pxt_doc_add(struct pxt_doc_build *b, enum pxt_block_kind kind, int level,
 	return PXT_OK;
 }
 
-/* Length of the line at s (up to, not including, '\n'). */
+/* Returns the length of the line at s, of n bytes (up to, not including, '\n'). */
 static size_t
 pxt_line_len(const char *s, size_t n)
 {
@@ -144,19 +118,22 @@ pxt_line_len(const char *s, size_t n)
 	return nl ? (size_t)(nl - s) : n;
 }
 
-/* Whether the n bytes at s are whitespace only. */
+/* Returns whether the n bytes at s are whitespace only. */
 static bool
 pxt_line_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!pxt_is_space(s[i]))
+		if (!pxt_doc_space(s[i]))
 			return false;
 	return true;
 }
 
 /* ---- Markdown ------------------------------------------------------------------ */
 
-/* The level (1-6) of an ATX heading line, with its text in *t / *tl; 0 otherwise. */
+/*
+ * Returns the level (1-6) of the ATX heading line s (n bytes), with its text in *t /
+ * *tl; 0 when the line is not a heading.
+ */
 static int
 pxt_md_heading(const char *s, size_t n, const char **t, size_t *tl)
 {
@@ -168,7 +145,7 @@ pxt_md_heading(const char *s, size_t n, const char **t, size_t *tl)
 		i++, lv++;
 	if (lv < 1 || lv > 6 || (i < n && s[i] != ' ' && s[i] != '\t'))
 		return 0;
-	while (n > i && pxt_is_space(s[n - 1]))
+	while (n > i && pxt_doc_space(s[n - 1]))
 		n--;
 	/* an optional closing run of '#' after a space */
 	size_t e = n;
@@ -181,7 +158,7 @@ pxt_md_heading(const char *s, size_t n, const char **t, size_t *tl)
 	return (int)lv;
 }
 
-/* Whether a line opens or closes a fenced code block (``` or ~~~). */
+/* Returns whether the line s (n bytes) opens or closes a fenced code block. */
 static bool
 pxt_md_fence(const char *s, size_t n)
 {
@@ -192,12 +169,7 @@ pxt_md_fence(const char *s, size_t n)
 	return n - i >= 3 && (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0);
 }
 
-/*
- * Splits text into paragraphs at blank lines (text files, PDF pages without boxes);
- * with md, ATX headings are blocks of their own, not read inside ``` / ~~~ fences, and
- * the first level-1 heading is the title.
- */
-static pxt_err
+pxt_err
 pxt_doc_lines(struct pxt_doc_build *b, const char *s, size_t n, bool md)
 {
 	size_t start = 0, i = 0, tl;
@@ -227,260 +199,12 @@ pxt_doc_lines(struct pxt_doc_build *b, const char *s, size_t n, bool md)
 	return rc;
 }
 
-/* ---- HTML ---------------------------------------------------------------------- */
-
-struct pxt_html {
-	struct pxt_doc_build *b;
-	pxt_buf acc;		/* text of the block being read */
-};
-
-/* Whether element n is one of names (libxml2 lower-cases HTML names). */
-static bool
-pxt_html_is(const xmlNode *n, const char *const *names)
-{
-	for (; *names; names++)
-		if (strcmp((const char *)n->name, *names) == 0)
-			return true;
-	return false;
-}
-
-static const char *const pxt_html_skip[] = {"script", "style", "noscript", "template",
-	"iframe", "object", "svg", NULL};
-static const char *const pxt_html_blocks[] = {"p", "li", "div", "td", "th", "pre",
-	"blockquote", "dd", "dt", "ul", "ol", "dl", "table", "tr", "section", "article",
-	"header", "footer", "main", "nav", "aside", "figure", "figcaption", "caption",
-	"form", "hr", "body", "address", "details", "summary", NULL};
-
-/* Appends text, collapsing runs of whitespace to one space unless pre. */
-static void
-pxt_html_text(struct pxt_html *h, const char *s, bool pre)
-{
-	if (pre) {
-		pxt_buf_adds(&h->acc, s);
-		return;
-	}
-	for (; *s; s++) {
-		if (!pxt_is_space(*s))
-			pxt_buf_addc(&h->acc, *s);
-		else if (h->acc.len > 0 && !pxt_is_space(h->acc.data[h->acc.len - 1]))
-			pxt_buf_addc(&h->acc, ' ');
-	}
-}
-
-/* Ends the current block: a paragraph (or a heading of level lv). */
-static pxt_err
-pxt_html_flush(struct pxt_html *h, int lv)
-{
-	pxt_err rc;
-
-	if (h->acc.failed)
-		return PXT_ENOMEM;
-	rc = pxt_doc_add(h->b, lv ? PXT_BLOCK_HEADING : PXT_BLOCK_PARAGRAPH, lv,
-	    pxt_buf_str(&h->acc), h->acc.len);
-	pxt_buf_reset(&h->acc);
-	return rc;
-}
-
-/*
- * Walks the children of n in document order: text goes into the current block,
- * h1-h6 become headings, block elements end the block before and after them, script
- * and style are skipped, <title> is the document's title. PXT_ENOMEM only.
- */
-static pxt_err
-pxt_html_walk(struct pxt_html *h, const xmlNode *n, bool pre, int depth)
-{
-	pxt_err rc = PXT_OK;
-
-	if (depth > PXT_HTML_MAX_DEPTH)
-		return PXT_OK;
-	for (const xmlNode *c = n->children; c != NULL && rc == PXT_OK; c = c->next) {
-		const char *name = (const char *)c->name;
-
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL)
-				pxt_html_text(h, (const char *)c->content, pre);
-			continue;
-		}
-		if (c->type != XML_ELEMENT_NODE || pxt_html_is(c, pxt_html_skip))
-			continue;
-		if (strcmp(name, "title") == 0) {
-			xmlChar *t = xmlNodeGetContent(c);
-
-			if (h->b->doc->title == NULL && t != NULL) {
-				struct pxt_html th = {h->b, PXT_BUF_INIT};
-
-				pxt_html_text(&th, (const char *)t, false);
-				if (th.acc.len > 0 && !th.acc.failed)
-					h->b->doc->title = pxt_pstrndup(h->b->pool,
-					    th.acc.data, th.acc.len - (th.acc.data[th.acc.len
-					    - 1] == ' '));
-				pxt_buf_free(&th.acc);
-			}
-			xmlFree(t);
-		} else if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) {
-			if ((rc = pxt_html_flush(h, 0)) == PXT_OK &&
-			    (rc = pxt_html_walk(h, c, false, depth + 1)) == PXT_OK)
-				rc = pxt_html_flush(h, name[1] - '0');
-		} else if (strcmp(name, "br") == 0) {
-			pxt_buf_addc(&h->acc, '\n');
-		} else if (pxt_html_is(c, pxt_html_blocks)) {
-			if ((rc = pxt_html_flush(h, 0)) == PXT_OK &&
-			    (rc = pxt_html_walk(h, c, pre || strcmp(name, "pre") == 0,
-			    depth + 1)) == PXT_OK)
-				rc = pxt_html_flush(h, 0);
-		} else {
-			rc = pxt_html_walk(h, c, pre, depth + 1);
-		}
-	}
-	return rc;
-}
-
-/*
- * Parses n bytes of HTML (declared UTF-8 when utf8, else libxml2 detects the charset)
- * into blocks. PXT_EINVAL when libxml2 gives up, PXT_ENOMEM.
- */
-static pxt_err
-pxt_doc_html(struct pxt_doc_build *b, const char *s, size_t n, bool utf8)
-{
-	struct pxt_html h = {b, PXT_BUF_INIT};
-	htmlDocPtr x;
-	pxt_err rc;
-
-	if (n == 0)
-		return PXT_OK;
-	x = htmlReadMemory(s, (int)n, NULL, utf8 ? "UTF-8" : NULL, HTML_PARSE_RECOVER |
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-	if (x == NULL)
-		return pxt_seterr(PXT_EINVAL, "%s: not readable as HTML", b->doc->path);
-	rc = pxt_html_walk(&h, (const xmlNode *)x, false, 0);
-	if (rc == PXT_OK)
-		rc = pxt_html_flush(&h, 0);
-	pxt_buf_free(&h.acc);
-	xmlFreeDoc(x);
-	return rc == PXT_ENOMEM ? pxt_seterr(rc, "%s: out of memory", b->doc->path) : rc;
-}
-
-/* ---- PDF ----------------------------------------------------------------------- */
-
-/*
- * Splits a PDF page's text t (n bytes; r[k] is the box of its k-th character, y
- * growing downwards) into paragraphs by geometry, as poppler's text has no blank
- * lines: a paragraph starts where the gap above a line is over 0.6 line heights, or
- * where the text moves up (a new column).
- */
-static pxt_err
-pxt_pdf_paragraphs(struct pxt_doc_build *b, const char *t, size_t n,
-    const PopplerRectangle *r)
-{
-	size_t start = 0, line = 0, k = 0;
-	double ptop = 0, pbot = -1, top = 1e300, bot = -1e300;
-	pxt_err rc = PXT_OK;
-
-	for (size_t i = 0; i <= n && rc == PXT_OK; k++) {
-		if (i < n && t[i] != '\n') {
-			if (!pxt_is_space(t[i])) {
-				top = r[k].y1 < top ? r[k].y1 : top;
-				bot = r[k].y2 > bot ? r[k].y2 : bot;
-			}
-			i += pxt_utf8_len((const unsigned char *)t + i, n - i);
-			continue;
-		}
-		/* the end of the line [line, i): compare it with the line above */
-		if (top <= bot) {
-			double h = bot - top > pbot - ptop ? bot - top : pbot - ptop;
-
-			if (pbot >= ptop && (top - pbot > 0.6 * h || top < ptop - 0.5 * h)) {
-				rc = pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, t + start,
-				    line - start);
-				start = line;
-			}
-			ptop = top;
-			pbot = bot;
-		}
-		top = 1e300;
-		bot = -1e300;
-		line = ++i;
-	}
-	return rc == PXT_OK ? pxt_doc_add(b, PXT_BLOCK_PARAGRAPH, 0, t + start,
-	    n - start) : rc;
-}
-
-/* Adds the paragraphs of one page (its text and character boxes from poppler). */
-static pxt_err
-pxt_pdf_page(struct pxt_doc_build *b, const struct pxt_poppler *P, PopplerPage *pg)
-{
-	char *text = P->page_get_text(pg), *c;
-	PopplerRectangle *r = NULL;
-	guint nr = 0;
-	size_t len, chars = 0;
-	pxt_err rc;
-
-	if (text == NULL)
-		return PXT_OK;
-	c = pxt_text_clean(b->pool, text, strlen(text), &len);
-	for (size_t i = 0; c != NULL && i < len; i++)
-		chars += ((unsigned char)c[i] & 0xc0) != 0x80;
-	/* boxes match characters only when cleaning changed nothing */
-	if (c != NULL && len == strlen(text) && P->page_get_text_layout(pg, &r, &nr) &&
-	    nr == chars)
-		rc = pxt_pdf_paragraphs(b, c, len, r);
-	else
-		rc = c ? pxt_doc_lines(b, c, len, false) : PXT_ENOMEM;
-	P->gfree(r);
-	P->gfree(text);
-	return rc;
-}
-
-/* Reads the PDF at file (an absolute path; messages name b->doc->path). */
-static pxt_err
-pxt_doc_pdf(struct pxt_doc_build *b, const char *file)
-{
-	const struct pxt_poppler *P;
-	PopplerDocument *pd = NULL;
-	GError *gerr = NULL;
-	char *uri = NULL, *t;
-	size_t tl;
-	pxt_err rc;
-
-	if ((rc = pxt_poppler_get(&P)) != PXT_OK)
-		return pxt_seterr(rc, "%s: cannot read PDF: %s", b->doc->path, pxt_errmsg());
-	if ((uri = P->filename_to_uri(file, NULL, &gerr)) != NULL)
-		pd = P->document_new_from_file(uri, NULL, &gerr);
-	if (pd == NULL) {
-		rc = pxt_seterr(PXT_EINVAL, "%s: not a readable PDF: %s", b->doc->path,
-		    gerr ? gerr->message : "unknown error");
-		goto out;
-	}
-	b->doc->npages = P->document_get_n_pages(pd);
-	if ((t = P->document_get_title(pd)) != NULL) {
-		char *c = pxt_text_clean(b->pool, t, strlen(t), &tl);
-
-		b->doc->title = c && *c ? c : NULL;
-		P->gfree(t);
-	}
-	for (int i = 0; i < b->doc->npages && rc == PXT_OK; i++) {
-		PopplerPage *pg = P->document_get_page(pd, i);
-
-		b->page = i + 1;
-		if (pg != NULL) {
-			rc = pxt_pdf_page(b, P, pg);
-			P->object_unref(pg);
-		}
-	}
-	if (rc == PXT_ENOMEM)
-		pxt_seterr(rc, "%s: out of memory", b->doc->path);
-out:
-	if (pd != NULL)
-		P->object_unref(pd);
-	if (gerr != NULL)
-		P->error_free(gerr);
-	P->gfree(uri);
-	return rc;
-}
-
 /* ---- formats and the entry point ----------------------------------------------- */
 
-/* The format named by path's extension, else sniffed from the first bytes. */
+/*
+ * Returns the format ("txt", "md", "html", "pdf"; static) named by path's extension,
+ * else sniffed from the n first bytes at head; NULL for binary data.
+ */
 static const char *
 pxt_doc_format(const char *path, const char *head, size_t n)
 {
@@ -499,7 +223,7 @@ pxt_doc_format(const char *path, const char *head, size_t n)
 		return "pdf";
 	if (n >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
-	while (i < n && pxt_is_space(head[i]))
+	while (i < n && pxt_doc_space(head[i]))
 		i++;
 	for (size_t k = 0; k < sizeof(tags) / sizeof(*tags); k++)
 		if (n - i >= strlen(tags[k]) && strncasecmp(head + i, tags[k],
@@ -508,7 +232,11 @@ pxt_doc_format(const char *path, const char *head, size_t n)
 	return memchr(head, '\0', n) ? NULL : "txt";
 }
 
-/* Opens path to check it is a readable regular file within the limit; sniffs it. */
+/*
+ * Opens path to check it is a readable regular file within PXT_DOC_MAX_BYTES and
+ * sets *format from its name or first bytes. Fails with a message naming the path:
+ * PXT_ENOTFOUND, PXT_EPERM, PXT_EIO, PXT_ETOOLARGE, PXT_EINVAL (binary data).
+ */
 static pxt_err
 pxt_doc_probe(const char *path, const char **format)
 {
@@ -542,21 +270,22 @@ pxt_doc_probe(const char *path, const char **format)
 	return PXT_OK;
 }
 
-/* Reads and parses a text-based format (txt, md, html). */
+/*
+ * Parses the n bytes at raw as b->doc->format (txt, md or html); raw is only read.
+ * Text and Markdown are cleaned to valid UTF-8 first; HTML whose bytes are not valid
+ * UTF-8 goes to libxml2 as it is, to detect its charset. Fails with a message naming
+ * the path: PXT_EINVAL (unreadable HTML), PXT_ENOMEM.
+ */
 static pxt_err
-pxt_doc_textual(struct pxt_doc_build *b)
+pxt_doc_parse(struct pxt_doc_build *b, const char *raw, size_t n)
 {
-	char *raw, *s;
-	size_t n, sl;
+	size_t sl;
 	pxt_err rc;
+	char *s;
 	bool utf8;
 
-	if ((rc = pxt_file_read(b->doc->path, PXT_DOC_MAX_BYTES, &raw, &n)) != PXT_OK)
-		return rc;
-	if ((s = pxt_text_clean(b->pool, raw, n, &sl)) == NULL) {
-		free(raw);
+	if ((s = pxt_text_clean(b->pool, raw, n, &sl)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "%s: out of memory", b->doc->path);
-	}
 	utf8 = sl == n && memcmp(s, raw, n) == 0;
 	if (sl >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3, sl -= 3;
@@ -564,17 +293,63 @@ pxt_doc_textual(struct pxt_doc_build *b)
 		rc = pxt_doc_html(b, utf8 ? s : raw, utf8 ? sl : n, utf8);
 	else
 		rc = pxt_doc_lines(b, s, sl, strcmp(b->doc->format, "md") == 0);
-	free(raw);
 	if (rc == PXT_ENOMEM)
 		pxt_seterr(rc, "%s: out of memory", b->doc->path);
 	return rc;
+}
+
+/*
+ * Reads the file of a text-based format (txt, md, html) and parses it. Errors as
+ * pxt_file_read's and pxt_doc_parse's, with the message set.
+ */
+static pxt_err
+pxt_doc_textual(struct pxt_doc_build *b)
+{
+	size_t n;
+	pxt_err rc;
+	char *raw;
+
+	if ((rc = pxt_file_read(b->doc->path, PXT_DOC_MAX_BYTES, &raw, &n)) != PXT_OK)
+		return rc;
+	rc = pxt_doc_parse(b, raw, n);
+	free(raw);
+	return rc;
+}
+
+pxt_err
+pxt_doc_from_memory(pxt_pool *pool, const char *format, const char *data, size_t len,
+    const pxt_doc **out)
+{
+	static const char *const formats[] = {"txt", "md", "html"};
+	struct pxt_doc_build b = {pool, NULL, NULL, 0, 0};
+	pxt_err rc;
+	size_t k;
+
+	*out = NULL;
+	for (k = 0; k < sizeof(formats) / sizeof(*formats); k++)
+		if (strcmp(format, formats[k]) == 0)
+			break;
+	if (k == sizeof(formats) / sizeof(*formats))
+		return pxt_seterr(PXT_EINVAL, "(memory): cannot read format '%s' from "
+		    "memory", format);
+	if (len > PXT_DOC_MAX_BYTES)
+		return pxt_seterr(PXT_ETOOLARGE, "(memory): %zu bytes, over the %zu MiB "
+		    "limit of documents", len, PXT_DOC_MAX_BYTES >> 20);
+	if ((b.doc = pxt_pcalloc(pool, sizeof(*b.doc))) == NULL)
+		return pxt_seterr(PXT_ENOMEM, "(memory): out of memory");
+	b.doc->path = "(memory)";
+	b.doc->format = formats[k];
+	if ((rc = pxt_doc_parse(&b, data, len)) != PXT_OK)
+		return rc;
+	*out = b.doc;
+	return PXT_OK;
 }
 
 pxt_err
 pxt_doc_extract(pxt_pool *pool, const char *path, const pxt_doc **out)
 {
 	struct pxt_doc_build b = {pool, NULL, NULL, 0, 0};
-	const char *format, *abs;
+	const char *format;
 	pxt_err rc;
 
 	if (strstr(path, "://") != NULL)
@@ -587,13 +362,7 @@ pxt_doc_extract(pxt_pool *pool, const char *path, const pxt_doc **out)
 	    (b.doc->path = pxt_pstrdup(pool, path)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "%s: out of memory", path);
 	b.doc->format = format;
-	if (strcmp(format, "pdf") != 0)
-		rc = pxt_doc_textual(&b);
-	/* poppler wants a file:// URI, made from an absolute path */
-	else if ((abs = path[0] == '/' ? path : pxt_path_absolute(pool, path)) != NULL)
-		rc = pxt_doc_pdf(&b, abs);
-	else
-		rc = pxt_seterr(PXT_ENOMEM, "%s: out of memory", path);
+	rc = strcmp(format, "pdf") == 0 ? pxt_doc_pdf(&b) : pxt_doc_textual(&b);
 	if (rc != PXT_OK)
 		return rc;
 	pxt_doc_memo_add(pool, b.doc);
