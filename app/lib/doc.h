@@ -8,7 +8,7 @@
  * extension is sniffed (PDF magic, an HTML start tag, else text). PDF pages are cut
  * into paragraphs where the gap between two lines is over 0.6 line heights (poppler's
  * text has no blank lines); PDF gives no heading blocks. Text is always UTF-8:
- * bytes of a text or Markdown file that are not well-formed UTF-8 (and NUL bytes) are
+ * bytes of a text, Markdown or HTML file that are not well-formed UTF-8 (and NUL bytes) are
  * each replaced with U+FFFD rather than refused, so one bad byte never loses a file.
  */
 #ifndef PXT_DOC_H
