@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# install-deps.sh - install the Debian 12 packages pxtc needs to build, test and run.
+# install-deps.sh - install the Debian 12 packages pxtc needs to build, test and run,
+# then the npm packages of deploy/docs (the /docs page) and tests/ (test peers).
 # Used by `make run`, `make test`, .ci/run and the Dockerfile. Installs only what is
 # missing (apt-get update first, --no-install-recommends); needs root (or sudo) only
-# when something is missing.
+# when a Debian package is missing.
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,7 @@ packages=(
   postgresql-15 postgresql-client-15 # the embedded server's binaries, psql for tests
   clang libclang-rt-14-dev           # libFuzzer targets
   passwd procps ca-certificates      # useradd for the service user; pgrep in tests
+  chromium                           # tests: the /docs page in a headless browser
 )
 
 missing=()
@@ -24,19 +26,38 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# Node.js (>= 18) and npm install the npm packages below: Debian's nodejs and npm,
+# unless a node (which may bring its own npm) is there already
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
-echo "install-deps: installing ${missing[*]}"
-sudo=()
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
-  sudo=(sudo)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  # pxtc runs its own cluster: keep Debian from creating and starting a default one
+  if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+    "${sudo[@]}" mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# pxtc runs its own cluster: keep Debian from creating and starting a default one
-if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-  "${sudo[@]}" mkdir -p /etc/postgresql-common
-  echo "create_main_cluster = false" | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# npm packages, exact versions pinned by each folder's package-lock.json: the runtime
+# package in deploy/docs (swagger-ui-dist, served at /docs) apart from the test peers
+# in tests/ (an OpenAPI validator, playwright-core driving Debian's chromium). `npm ci`
+# runs only when node_modules is missing or older than the lock file; no install
+# scripts run and no browser is downloaded.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+for dir in "$top/deploy/docs" "$top/tests"; do
+  [[ -e $dir/package-lock.json ]] || continue   # (a copy of this script alone)
+  stamp=$dir/node_modules/.package-lock.json
+  [[ -e $stamp && ! $dir/package-lock.json -nt $stamp ]] && continue
+  echo "install-deps: npm ci in ${dir#"$top"/}"
+  npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --include=dev --loglevel=error
+done

@@ -9,10 +9,12 @@
  *   pxtc-worker --routes  the same, printing the route table first
  *   pxtc-worker --jobs    the jobs runner: run the background jobs routes queue
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -105,10 +107,33 @@ pxt_read_body(FCGX_Request *r, char **buf, size_t *cap, size_t max, size_t *len)
 	return true;
 }
 
+/* Read up to cap bytes of the request body (the upload sink's reader). */
+static long
+pxt_fcgi_read(void *ctx, char *buf, size_t cap)
+{
+	int n = FCGX_GetStr(buf, cap > INT_MAX ? INT_MAX : (int)cap,
+	    ((FCGX_Request *)ctx)->in);
+
+	return n < 0 ? -1 : n;
+}
+
+/* Whether the request carries multipart/form-data (an upload). */
+static bool
+pxt_is_multipart(const char *ct)
+{
+	static const char mp[] = "multipart/form-data";
+
+	while (ct != NULL && *ct == ' ')
+		ct++;
+	return ct != NULL && strncasecmp(ct, mp, sizeof(mp) - 1) == 0;
+}
+
 static void
 pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
     size_t *cap)
 {
+	bool upload = pxt_is_multipart(FCGX_GetParam("CONTENT_TYPE", r->envp));
+	pxt_err uprc = PXT_OK;
 	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
 	const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
 	const char *qs = FCGX_GetParam("QUERY_STRING", r->envp);
@@ -124,9 +149,10 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 	path = uri ? uri : "/";
 	if (strchr(path, '?') != NULL)
 		path = pxt_pstrndup(pool, path, (size_t)(strchr(path, '?') - path));
-	fits = pxt_read_body(r, body, cap, pxt_app_max_body(app), &len);
-	req = pxt_req_new(app, pool, method, path, qs, fits ? *body : NULL, len, !fits,
-	    pxt_fcgi_param, r);
+	/* an upload streams to files (pxt_req_read_upload), anything else to memory */
+	fits = upload || pxt_read_body(r, body, cap, pxt_app_max_body(app), &len);
+	req = pxt_req_new(app, pool, method, path, qs, fits && !upload ? *body : NULL,
+	    len, !fits, pxt_fcgi_param, r);
 	if (req == NULL) {
 		FCGX_FPrintF(r->out, "Status: 500\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"detail\": {\"error_code\": \"internal_error\", \"message\": \"out "
@@ -134,9 +160,14 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 		    "null}}");
 		return;
 	}
+	if (upload)
+		uprc = pxt_req_read_upload(req, FCGX_GetParam("CONTENT_LENGTH", r->envp),
+		    pxt_fcgi_read, r);
 	if ((big = pxt_oversized(r)) != NULL)
 		pxt_app_reject(req, PXT_EBADREQUEST, pxt_psprintf(pool, "request header "
 		    "%.40s is longer than %d bytes", big, PXT_MAX_HEADER));
+	else if (uprc != PXT_OK)
+		pxt_app_reject(req, uprc, pxt_errmsg());
 	else
 		pxt_app_handle(app, req);
 	out = pxt_res_get_body(req, &outlen);

@@ -10,6 +10,7 @@
 #include "pxt/log.h"
 #include "catalog_int.h"
 #include "http_int.h"
+#include "openapi.h"
 #include "media_out.h"
 #include "pxt/media.h"
 #include "pxt/query.h"
@@ -39,6 +40,12 @@ pxt_app_new(pxt_env *env)
 	pxt_router *core = pxt_app_router(app, "pxtc", NULL);
 	if (core == NULL || pxt_add_route(core, PXT_GET, "/api/health",
 	    pxt_http_health, NULL) != PXT_OK) {
+		pxt_app_free(app);
+		return NULL;
+	}
+	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
+	if (pxt_add_route(core, PXT_GET, "/api/openapi.json", pxt_http_openapi,
+	    pxt_openapi_cache_new(app)) != PXT_OK) {
 		pxt_app_free(app);
 		return NULL;
 	}

@@ -70,6 +70,14 @@ pxt_err pxt_job_status(pxt_req *req, void *ud);
  */
 void pxt_app_run_job(pxt_app *app, pxt_req *req);
 
+/*
+ * The multipart form of req as the JSON object a table route reads (http_form.c):
+ * plain fields as the columns' values, files of the route's uploadfile_inputs moved
+ * into $PIXELTABLE_HOME/media/uploads (kept when the route commits).
+ */
+pxt_err pxt_form_object(pxt_req *req, const struct pxt_table_route *tr,
+    const pxt_json **obj);
+
 /* Describe the route just added by r (the last one of its app). */
 void pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc);
 
@@ -131,6 +139,7 @@ struct pxt_req {
 	bool committed;
 	pxt_err failed;
 	bool in_job;		/* run by the jobs runner: no key, no own transaction */
+	struct pxt_upload *upload;	/* a multipart/form-data body, or NULL */
 };
 
 /* The generic health handler, registered by pxt_app_new. */

@@ -3,14 +3,17 @@
  * responses, and the JSON error body of DESIGN.md section 5.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "pxt/log.h"
 #include "http_int.h"
+#include "multipart.h"
 
 static const struct {
 	const char *name;
@@ -176,6 +179,9 @@ pxt_req_json(pxt_req *req, const pxt_json **out)
 			return pxt_req_fail(req, PXT_ETOOLARGE, NULL, "the request body is "
 			    "larger than [server] max_json_body_mb (%zu bytes)",
 			    req->app->max_body);
+		if (req->upload != NULL)
+			return pxt_req_fail(req, PXT_EMEDIATYPE, ct, "this route takes "
+			    "application/json, not a multipart upload");
 		if (!pxt_is_json_type(ct))
 			return pxt_req_fail(req, PXT_EMEDIATYPE, ct, "this route takes "
 			    "application/json, not %s", ct && *ct ? ct : "a body without "
@@ -340,4 +346,30 @@ pxt_http_error(pxt_req *req, pxt_err code, const char *message)
 	}
 	pxt_jw_obj_end(w);
 	pxt_jw_obj_end(w);
+}
+
+pxt_err
+pxt_req_read_upload(pxt_req *req, const char *content_length,
+    long (*rd)(void *ctx, char *buf, size_t cap), void *ctx)
+{
+	const pxt_config *cfg = pxt_env_config(req->app->env);
+	pxt_mp_limits lim = {0, req->app->max_body, 0, 0};
+	char *dir = pxt_psprintf(req->pool, "%s/tmp", pxt_config_home(cfg));
+	pxt_err rc;
+
+	lim.max_total = (size_t)(pxt_config_float(cfg, "server", "max_upload_mb") *
+	    1024 * 1024);
+	if (content_length != NULL && strtoull(content_length, NULL, 10) > lim.max_total)
+		return pxt_seterr(PXT_ETOOLARGE, "the upload is larger than [server] "
+		    "max_upload_mb (%zu bytes)", lim.max_total);
+	if (dir == NULL)
+		return PXT_ENOMEM;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return pxt_seterr(PXT_EIO, "cannot create %s for uploads: %s", dir,
+		    strerror(errno));
+	rc = pxt_upload_to_dir(req->pool, dir, pxt_req_header(req, "Content-Type"), &lim,
+	    rd, ctx, &req->upload);
+	if (rc != PXT_OK)
+		req->upload = NULL;
+	return rc;
 }

@@ -37,6 +37,8 @@ pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 {
 	if (c->computed != NULL)
 		return false;
+	if (pxt_in_list(tr->uploads, c->name))
+		return true;
 	if (tr->inputs != NULL)
 		return pxt_in_list(tr->inputs, c->name);
 	return !pxt_is_default_key(tr->t, c);
@@ -501,7 +503,9 @@ pxt_table_handler(pxt_req *req, void *ud)
 	if (tr->t->id == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "table '%s' was dropped",
 		    tr->t->path);
-	if ((rc = pxt_body_object(req, tr->t, &obj)) != PXT_OK)
+	rc = req->upload != NULL ? pxt_form_object(req, tr, &obj) :
+	    pxt_body_object(req, tr->t, &obj);
+	if (rc != PXT_OK)
 		return rc;
 	switch (tr->kind) {
 	case PXT_ROUTE_INSERT:
@@ -561,9 +565,15 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    &tr->outputs, "outputs")) != PXT_OK || (rc = pxt_copy_cols(pool, t,
 	    opts->match_columns, &tr->match, "match_columns")) != PXT_OK ||
 	    (rc = pxt_copy_cols(pool, t, opts->now_columns, &tr->now, "now_columns"))
-	    != PXT_OK))
+	    != PXT_OK || (rc = pxt_copy_cols(pool, t, opts->uploadfile_inputs,
+	    &tr->uploads, "uploadfile_inputs")) != PXT_OK))
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
+	for (char **u = tr->uploads; u != NULL && *u != NULL; u++)
+		if (!pxt_type_is_media(pxt_table_find_col(t, *u)->type))
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: uploadfile_inputs: "
+			    "column '%s' is %s, not a media column", r->name, path, *u,
+			    pxt_type_name(pxt_table_find_col(t, *u)->type));
 	if ((rc = pxt_add_route(r, PXT_POST, path, pxt_table_handler, tr)) != PXT_OK)
 		return rc;
 	pxt_route_describe(r, kind, tr);

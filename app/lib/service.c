@@ -143,8 +143,7 @@ pxt_svc_cols(const struct pxt_svc *s, const pxt_toml_value *route, const char *k
 static pxt_err
 pxt_svc_unsupported(const struct pxt_svc *s, const pxt_toml_value *route)
 {
-	static const char *const later[] = {"uploadfile_inputs", "return_fileresponse",
-	    NULL};
+	static const char *const later[] = {"return_fileresponse", NULL};
 
 	for (const char *const *k = later; *k != NULL; k++) {
 		const pxt_toml_value *v = pxt_toml_get(route, *k);
@@ -202,7 +201,8 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	    (rc = pxt_svc_cols(s, route, "match_columns", t, false,
 	    &opts.match_columns)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "now_columns", t, true, &opts.now_columns)) !=
-	    PXT_OK)
+	    PXT_OK || (rc = pxt_svc_cols(s, route, "uploadfile_inputs", t, true,
+	    &opts.uploadfile_inputs)) != PXT_OK)
 		return rc;
 	if (strcmp(type, "insert") == 0)
 		rc = pxt_add_insert_route(r, path, t, &opts);

@@ -124,7 +124,12 @@ done
 [ "$(pgrep -P "$mw" | wc -l)" = 2 ] || fail "worker not respawned"
 req GET /api/health; expect 200
 
-# 503 while the database is gone, recovery without restarting anything
+# 503 while the database is gone, recovery without restarting anything. The jobs
+# runner is paused meanwhile: idle, it polls, and would start the stopped server
+# again before its folder is moved away.
+runner=$(pgrep -P "$(cat "$PIXELTABLE_HOME/run/jobs.pid")")
+[ -n "$runner" ] || fail "no jobs runner"
+kill -STOP "$runner"
 "$PXTC" db stop >/dev/null
 mv "$PIXELTABLE_HOME/pgdata" "$PIXELTABLE_HOME/pgdata.away"
 req GET /api/data/documents; expect 503 unavailable
@@ -132,6 +137,7 @@ echo "$body" | grep -q '"retry_after":1' || fail "retry_after: $body"
 req GET /api/health; expect 503
 mv "$PIXELTABLE_HOME/pgdata.away" "$PIXELTABLE_HOME/pgdata"
 req GET /api/data/documents; expect 200
+kill -CONT "$runner"
 
 # a database restart under traffic: a few requests may fail, then all succeed
 ok=0 bad=0

@@ -7,11 +7,11 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$PXTC_SETUP"
 SERVER_ROUTERS_DIR="$PXT_ROUTERS" expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 10 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
+grep -q "ok: 12 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
 
 SERVER_ROUTERS="$PXT_TEST_ROUTERS/bad_abi.so" expect_exit 1 "$PXTC_WORKER" --check
-grep -q "router $PXT_TEST_ROUTERS/bad_abi.so: built for router ABI 42" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "ABI message"; }
-grep -q "this pxtc has ABI 1" "$IT_WORK/out" || fail "expected ABI not named"
+grep -q "router $PXT_TEST_ROUTERS/bad_abi.so: built for router ABI 43" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "ABI message"; }
+grep -q "this pxtc has ABI 2" "$IT_WORK/out" || fail "expected ABI not named"
 
 SERVER_ROUTERS="$PXT_ROUTERS/data.so,$PXT_TEST_ROUTERS/dup_route.so" expect_exit 1 "$PXTC_WORKER" --check
 grep -q "duplicate route /api/data/documents" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "duplicate message"; }

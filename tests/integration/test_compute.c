@@ -255,6 +255,10 @@ main(void)
 	}
 	test_on_error();
 	test_batch();
+	/* a table of plain files for the upload test (it_upload.sh) */
+	PXT_CHECK(pxt_create_table(env, "test/files", (pxt_coldef[]){
+	    {"doc", PXT_DOCUMENT, 0, 0}, {"note", PXT_STRING, 0, 0}, {0}},
+	    PXT_IF_EXISTS_REPLACE) != NULL);
 	pxt_close(env);
 	return pxt_test_done();
 }

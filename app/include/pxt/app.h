@@ -84,6 +84,18 @@ pxt_req *pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method,
     bool body_too_large, pxt_param_fn param, void *ctx);
 
 /*
+ * pxt_req_read_upload streams a multipart/form-data body (read with rd until it
+ * returns 0; -1 for an error) into files under $PIXELTABLE_HOME/tmp and plain fields
+ * in memory, never holding a file whole in memory; content_length may be NULL.
+ * Limits: [server] max_upload_mb for the body, max_json_body_mb for a plain field.
+ * The files are removed with the request's pool unless a route moved them into the
+ * media store and its transaction committed. PXT_ETOOLARGE, PXT_EBADREQUEST or
+ * PXT_EIO with a message when the body cannot be taken; nothing is left behind then.
+ */
+pxt_err pxt_req_read_upload(pxt_req *req, const char *content_length,
+    long (*rd)(void *ctx, char *buf, size_t cap), void *ctx);
+
+/*
  * pxt_app_handle answers req: routing (404, 405 with Allow), the handler, and the JSON
  * error body of any failure. Never fails; the response is read with the getters below.
  */

@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define PXT_ROUTER_ABI 1
+#define PXT_ROUTER_ABI 2
 
 typedef struct pxt_router pxt_router;
 
@@ -90,6 +90,7 @@ typedef struct pxt_route_opts {
 	const char *const *outputs;
 	const char *const *match_columns;
 	const char *const *now_columns;
+	const char *const *uploadfile_inputs;	/* media columns taken as file uploads */
 } pxt_route_opts;
 
 /*

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Uploads through the real stack: multipart/form-data on routes declared with
+# uploadfile_inputs. A file lands in $PIXELTABLE_HOME/media/uploads byte for byte and
+# the row refers to it; a 64 MiB upload streams to disk (the workers' peak memory
+# stays far below it); a row that fails (a computed column refusing the file), a
+# malformed body, a file for a column that takes none and an upload over the limit
+# leave no row and no file behind.
+source "$(dirname "$0")/lib.sh"
+: "${PXT_BUILD_DIR:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_UDFS:?}" "${PXT_TEST_COMPUTE:?}"
+
+STACK="$PXT_SOURCE_DIR/deploy/local/pxtc-stack"
+prefix="$IT_WORK/prefix"
+cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
+cp "$PXT_TEST_UDFS/testfns.so" "$prefix/lib/pxtc/udfs/"
+cp "$prefix/lib/pxtc/service.toml" "$IT_WORK/service.toml"
+cat >>"$IT_WORK/service.toml" <<'TOML'
+
+[[service]]
+name = "up"
+prefix = "/api/up"
+
+[[service.routes]]
+type = "insert"
+path = "/documents"
+table = "${APP_NAMESPACE}/documents"
+inputs = ["metadata"]
+uploadfile_inputs = ["document"]
+now_columns = ["timestamp"]
+
+[[service.routes]]
+type = "insert"
+path = "/files"
+table = "test/files"
+inputs = ["note"]
+uploadfile_inputs = ["doc"]
+TOML
+chmod -R a+rX "$IT_WORK"
+chmod a+x "$IT_WORK"
+export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
+export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml" SERVER_MAX_UPLOAD_MB=80
+export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs"
+"$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute"
+for port in $(shuf -i 20000-40000 -n 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
+export SERVER_PORT=$port
+URL="http://127.0.0.1:$port"
+it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
+"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+
+field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"; }
+# up PATH CURL-ARGS... - sets $code and $body
+up() {
+	local path=$1
+	shift
+	code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' "$@" "$URL$path")
+	body=$(cat "$IT_WORK/body")
+}
+leftovers() { find "$PIXELTABLE_HOME/tmp" -type f 2>/dev/null | wc -l; }
+uploads() { find "$PIXELTABLE_HOME/media/uploads" -type f 2>/dev/null | wc -l; }
+
+# ---- a document upload: the pipeline runs on the stored file
+printf '# Upload Notes\n\nRivers carry stones downstream.\n' >"$IT_WORK/notes.md"
+up /api/up/documents -F "document=@$IT_WORK/notes.md" -F 'metadata={"via": "form"}'
+[ "$code" = 200 ] || fail "upload: $code $body"
+[ "$(field "$body" title)" = "Upload Notes" ] && [ "$(field "$body" n_words)" = 6 ] || fail "pipeline: $body"
+[ "$(field "$body" metadata.via)" = form ] || fail "metadata: $body"
+stored=$(q "SELECT document FROM pxt_data.\"app/documents\" WHERE metadata->>'via' = 'form'")
+case $stored in "$PIXELTABLE_HOME/media/uploads/upload-"*.md) ;; *) fail "stored path: $stored" ;; esac
+cmp -s "$stored" "$IT_WORK/notes.md" || fail "stored file differs"
+[ "$(leftovers)" = 0 ] || fail "temporary files left: $(find "$PIXELTABLE_HOME/tmp" -type f)"
+
+# ---- 64 MiB streamed to disk: the workers never hold it
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$IT_WORK/big.bin"
+up /api/up/files -F "doc=@$IT_WORK/big.bin" -F 'note=big'
+[ "$code" = 200 ] || fail "big upload: $code $body"
+big=$(q "SELECT doc FROM pxt_data.\"test/files\" WHERE note = 'big'")
+cmp -s "$big" "$IT_WORK/big.bin" || fail "big file differs"
+mw=$(cat "$PIXELTABLE_HOME/run/workers.pid")
+for w in $(pgrep -P "$mw"); do
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$w/status")
+	[ "$hwm" -lt $((24 * 1024)) ] || fail "worker $w peaked at $hwm kB for a 64 MiB upload"
+done
+[ "$(leftovers)" = 0 ] || fail "temporary files left after the big upload"
+
+# ---- failures leave nothing: the row's pipeline refuses the file
+n0=$(uploads)
+head -c 4096 /dev/urandom >"$IT_WORK/noise.pdf"
+up /api/up/documents -F "document=@$IT_WORK/noise.pdf"
+[ "$code" = 422 ] || fail "bad PDF: $code $body"
+echo "$body" | grep -q "computed column 'text'" || fail "bad PDF message: $body"
+[ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a failed insert left a file"
+# a file for a column that takes none, an unknown field, a malformed body
+up /api/up/files -F "note=@$IT_WORK/notes.md"
+[ "$code" = 422 ] && echo "$body" | grep -q "takes no upload" || fail "file for note: $code $body"
+up /api/up/files -F "nope=1"
+[ "$code" = 422 ] || fail "unknown field: $code $body"
+up /api/up/files -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary $'--XyZ\r\nContent-Disposition: form-data; name="doc"; filename="a.txt"\r\n\r\ncut short'
+[ "$code" = 400 ] || fail "truncated multipart: $code $body"
+up /api/up/files -H 'Content-Type: multipart/form-data' --data-binary 'x'
+[ "$code" = 400 ] || fail "no boundary: $code $body"
+# a file for a route without uploadfile_inputs, a form on a query route, and a form
+# too large for [server] max_upload_mb (nginx)
+up /api/data/documents -F "document=@$IT_WORK/notes.md"
+[ "$code" = 422 ] || fail "file on a JSON route: $code $body"
+up /api/data/documents/delete -F "id=01a20a89-0000-7000-8000-000000000000"
+[ "$code" = 200 ] && [ "$body" = '{"num_rows":0}' ] || fail "form on a delete route: $code $body"
+up /api/data/documents -X GET -F "limit=1"
+[ "$code" = 200 ] || fail "form on a GET query route: $code $body"
+head -c $((81 * 1024 * 1024)) /dev/zero >"$IT_WORK/huge.bin"
+up /api/up/files -F "doc=@$IT_WORK/huge.bin"
+[ "$code" = 413 ] || fail "over the limit: $code"
+[ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a refused upload left a file"
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/files\"")" = 1 ] || fail "rows from failed uploads"
