@@ -9,6 +9,8 @@
 
 #include "catalog_int.h"
 #include "http_value.h"
+#include "media_out.h"
+#include "media_store.h"
 #include "write_int.h"
 
 
@@ -166,6 +168,49 @@ pxt_step_sql(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 	(void)tr;
 }
 
+/* The output column return_fileresponse answers with: the last media output. */
+static int
+pxt_file_column(const struct pxt_table_route *tr)
+{
+	int found = -1;
+
+	for (int i = 0; i < tr->t->ncols; i++)
+		if (pxt_type_is_media(tr->t->cols[i].type) && pxt_is_output(tr,
+		    &tr->t->cols[i]))
+			found = i;
+	return found;
+}
+
+/*
+ * return_fileresponse: the row's media file itself, sent by nginx (X-Accel-Redirect to
+ * its internal /_pxtc_media/ location) when it lies in the local media store.
+ */
+static pxt_err
+pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
+    int first)
+{
+	const char *dir = pxt_media_store_dir(), *v;
+	int col = first, want = pxt_file_column(tr);
+	size_t n = dir ? strlen(dir) : 0;
+	char *loc;
+
+	for (int i = 0; i < want; i++)
+		col += pxt_is_output(tr, &tr->t->cols[i]);
+	if (want < 0 || PQgetisnull(res, 0, col))
+		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "the row has no file to "
+		    "answer with");
+	v = PQgetvalue(res, 0, col);
+	if (n == 0 || strncmp(v, dir, n) != 0 || v[n] != '/' || strstr(v, "/../"))
+		return pxt_req_fail(req, PXT_EUNSUPPORTED, tr->t->cols[want].name, "the "
+		    "file of column '%s' is not in the local media store",
+		    tr->t->cols[want].name);
+	if ((loc = pxt_psprintf(req->pool, "/_pxtc_media/%s", v + n + 1)) == NULL)
+		return PXT_ENOMEM;
+	pxt_res_status(req, 200, pxt_media_type(v));
+	pxt_res_header(req, "X-Accel-Redirect", loc);
+	return PXT_OK;
+}
+
 /* Answer with the returned row (404 when none) or, for a delete, num_rows. */
 static pxt_err
 pxt_table_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
@@ -182,6 +227,8 @@ pxt_table_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
 	} else if (PQntuples(res) == 0) {
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no row of '%s' matches the "
 		    "primary key", tr->t->path);
+	} else if (tr->fileresponse) {
+		return pxt_file_answer(req, tr, res, first);
 	} else {
 		pxt_value_write_row_at(pxt_res_json(req, 200), tr->t, pxt_is_output, tr,
 		    res, 0, first);
@@ -569,6 +616,10 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    &tr->uploads, "uploadfile_inputs")) != PXT_OK))
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
+	tr->fileresponse = opts != NULL && opts->return_fileresponse;
+	if (tr->fileresponse && pxt_file_column(tr) < 0)
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "
+		    "needs a media column among the outputs", r->name, path);
 	for (char **u = tr->uploads; u != NULL && *u != NULL; u++)
 		if (!pxt_type_is_media(pxt_table_find_col(t, *u)->type))
 			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: uploadfile_inputs: "

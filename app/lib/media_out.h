@@ -18,4 +18,7 @@ void pxt_media_sign_set(const char *secret, long ttl_s);
  */
 void pxt_media_write_json(pxt_jw *w, const char *path, size_t len);
 
+/* pxt_media_type returns the Content-Type of a media file by its extension (static). */
+const char *pxt_media_type(const char *path);
+
 #endif

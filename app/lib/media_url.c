@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
@@ -156,4 +157,29 @@ pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
 	else
 		pxt_jw_str(w, path, len);
 	pxt_pool_free(pool);
+}
+
+const char *
+pxt_media_type(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
+		{"gif", "image/gif"}, {"webp", "image/webp"}, {"tif", "image/tiff"},
+		{"tiff", "image/tiff"}, {"bmp", "image/bmp"}, {"svg", "image/svg+xml"},
+		{"pdf", "application/pdf"}, {"txt", "text/plain; charset=utf-8"},
+		{"md", "text/markdown; charset=utf-8"}, {"html", "text/html; charset=utf-8"},
+		{"htm", "text/html; charset=utf-8"}, {"json", "application/json"},
+		{"mp4", "video/mp4"}, {"webm", "video/webm"}, {"mov", "video/quicktime"},
+		{"mp3", "audio/mpeg"}, {"wav", "audio/wav"}, {"ogg", "audio/ogg"},
+		{"flac", "audio/flac"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	if (dot != NULL && strchr(dot, '/') == NULL)
+		for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
 }

@@ -139,21 +139,6 @@ pxt_svc_cols(const struct pxt_svc *s, const pxt_toml_value *route, const char *k
 	return PXT_OK;
 }
 
-/* The keys pxtc does not serve yet: refused, so nothing is silently ignored. */
-static pxt_err
-pxt_svc_unsupported(const struct pxt_svc *s, const pxt_toml_value *route)
-{
-	static const char *const later[] = {"return_fileresponse", NULL};
-
-	for (const char *const *k = later; *k != NULL; k++) {
-		const pxt_toml_value *v = pxt_toml_get(route, *k);
-
-		if (v != NULL && !(pxt_toml_kind_of(v) == PXT_TOML_BOOL && !pxt_toml_bool(v)))
-			return pxt_svc_fail(s, v, "'%s' is not served by this pxtc yet", *k);
-	}
-	return PXT_OK;
-}
-
 /*
  * A table path with "${APP_NAMESPACE}/" at its start names the app's configured
  * namespace ([app] namespace), so one service file serves any namespace.
@@ -204,6 +189,12 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	    PXT_OK || (rc = pxt_svc_cols(s, route, "uploadfile_inputs", t, true,
 	    &opts.uploadfile_inputs)) != PXT_OK)
 		return rc;
+	if ((rc = pxt_svc_bool(s, route, "return_fileresponse",
+	    &opts.return_fileresponse)) != PXT_OK)
+		return rc;
+	if (opts.return_fileresponse && strcmp(type, "delete") == 0)
+		return pxt_svc_fail(s, pxt_toml_get(route, "return_fileresponse"),
+		    "a delete route has no file to answer with");
 	if (strcmp(type, "insert") == 0)
 		rc = pxt_add_insert_route(r, path, t, &opts);
 	else if (strcmp(type, "update") == 0)
@@ -270,8 +261,7 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	    (rc = pxt_svc_str(s, route, "type", &type)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "path", &path)) != PXT_OK ||
 	    (rc = pxt_svc_bool(s, route, "public", &public_route)) != PXT_OK ||
-	    (rc = pxt_svc_bool(s, route, "background", &background)) != PXT_OK ||
-	    (rc = pxt_svc_unsupported(s, route)) != PXT_OK)
+	    (rc = pxt_svc_bool(s, route, "background", &background)) != PXT_OK)
 		return rc;
 	if (type == NULL)
 		return pxt_svc_fail(s, route, "a route needs 'type' (insert, update, delete "

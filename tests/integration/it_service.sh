@@ -99,11 +99,11 @@ name = "x"
 type = "upsert"
 path = "/q"
 EOF
-bad "bad.toml:7:23: 'return_fileresponse' is not served by this pxtc yet" <<'EOF'
+bad "bad.toml:7:23: a delete route has no file to answer with" <<'EOF'
 [[service]]
 name = "x"
 [[service.routes]]
-type = "insert"
+type = "delete"
 path = "/d"
 table = "app/documents"
 return_fileresponse = true

@@ -91,6 +91,7 @@ typedef struct pxt_route_opts {
 	const char *const *match_columns;
 	const char *const *now_columns;
 	const char *const *uploadfile_inputs;	/* media columns taken as file uploads */
+	bool return_fileresponse;	/* answer with the row's media file itself */
 } pxt_route_opts;
 
 /*
