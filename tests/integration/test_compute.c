@@ -255,6 +255,14 @@ main(void)
 	}
 	test_on_error();
 	test_batch();
+	/* a function breaking its signature, served by the boom router (it_errors.sh) */
+	{
+		pxt_table *w = pxt_create_table(env, "test/wrong", (pxt_coldef[]){
+		    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+
+		PXT_CHECK(w != NULL && pxt_add_computed_column(w, "w", pxt_call(
+		    "wrong_type", pxt_col("s"), NULL), PXT_IF_EXISTS_ERROR) == PXT_OK);
+	}
 	/* a table of plain files for the upload test (it_upload.sh) */
 	PXT_CHECK(pxt_create_table(env, "test/files", (pxt_coldef[]){
 	    {"doc", PXT_DOCUMENT, 0, 0}, {"note", PXT_STRING, 0, 0}, {0}},

@@ -11,6 +11,7 @@ boom_init(pxt_router *r)
 	pxt_env *env = pxt_router_env(r);
 	pxt_table *a = pxt_get_table(env, "test/boom_abort");
 	pxt_table *i = pxt_get_table(env, "test/boom_ignore");
+	pxt_table *w;
 	pxt_query *q;
 	pxt_err rc;
 
@@ -21,6 +22,9 @@ boom_init(pxt_router *r)
 	    (rc = pxt_add_update_route(r, "/abort/update", a, NULL)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_add_insert_route(r, "/ignore", i, NULL)) != PXT_OK)
+		return rc;
+	if ((w = pxt_get_table(env, "test/wrong")) != NULL &&
+	    (rc = pxt_add_insert_route(r, "/wrong", w, NULL)) != PXT_OK)
 		return rc;
 	/* the error cells of on_error = ignore, queried like columns */
 	q = pxt_query_new(i, "boom_errors");
