@@ -125,9 +125,16 @@ echo "$doc" | grep -q "started 3 times" || fail "attempts: $doc"
 "$STACK" stop >/dev/null 2>&1
 "$PXTC" db start >/dev/null
 q "INSERT INTO pxt_catalog.jobs (method, path, body) VALUES ('POST', '/api/later/boom', '{\"s\": \"offline\"}')"
-"$STACK" start >"$IT_WORK/start2.log" 2>&1 || { cat "$IT_WORK/start2.log"; fail "restart"; }
+# (and with [jobs] ttl_s = 1 this time, finished jobs are removed a second later)
+JOBS_TTL_S=1 "$STACK" start >"$IT_WORK/start2.log" 2>&1 || { cat "$IT_WORK/start2.log"; fail "restart"; }
 for _ in $(seq 100); do
 	[ "$(q "SELECT status FROM pxt_catalog.jobs WHERE body LIKE '%offline%'")" = done ] && break
 	sleep 0.1
 done
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'offline'")" = 1 ] || fail "job after restart"
+for _ in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM pxt_catalog.jobs")" = 0 ] && break
+	sleep 0.1
+done
+[ "$(q "SELECT count(*) FROM pxt_catalog.jobs")" = 0 ] || fail "finished jobs not expired: $(q "SELECT status, finished_at FROM pxt_catalog.jobs")"
+[ "$(q "SELECT count(*) FROM pxt_catalog.job_attempts")" = 0 ] || fail "attempts of expired jobs left"
