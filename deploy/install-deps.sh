@@ -11,6 +11,7 @@ packages=(
   libpq-dev                          # libpq >= 15
   libyajl-dev libfcgi-dev            # JSON (yajl >= 2.1), FastCGI (libfcgi >= 2.4)
   libssl-dev                         # libcrypto >= 3.0: signed media URLs
+  libcurl4-openssl-dev               # libcurl >= 7.88: downloading media URLs
   libxml2-dev                        # libxml2 >= 2.9: HTML documents
   libpoppler-glib-dev libvips-dev    # PDF (poppler-glib >= 22.02), images (vips >= 8.14)
   libvips-tools groff poppler-utils  # tests: make images, PDFs; pdfinfo checks them

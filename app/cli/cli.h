@@ -20,6 +20,7 @@ int pxt_cli_check(int argc, char **argv);
 int pxt_cli_routes(int argc, char **argv);
 void pxt_cli_progress(void *ud, const char *what, int64_t done, int64_t total);
 int pxt_cli_media_url(int argc, char **argv);
+int pxt_cli_cache(int argc, char **argv);
 
 /* Print "pxtc: <message>" for the last libpxt error and return PXT_EXIT_ERROR. */
 int pxt_cli_fail(const char *what);

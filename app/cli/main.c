@@ -26,6 +26,7 @@ pxt_cli_usage(FILE *out)
 	    "                   print the route table, exit (1 naming the first mistake)\n"
 	    "  routes           the same: the route table of the current configuration\n"
 	    "  media-url PATH [TTL]  a signed /media/ URL for a file of the media store\n"
+	    "  cache stats|evict [SIZE]|clear  the file cache of downloaded media URLs\n"
 	    "  version          print the version\n"
 	    "\n"
 	    "Configuration: environment > .env > $PIXELTABLE_HOME/config.toml > defaults.\n",
@@ -70,6 +71,8 @@ main(int argc, char **argv)
 		return pxt_cli_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "media-url") == 0)
 		return pxt_cli_media_url(argc - 1, argv + 1);
+	if (strcmp(cmd, "cache") == 0)
+		return pxt_cli_cache(argc - 1, argv + 1);
 	fprintf(stderr, "pxtc: unknown command '%s'\n", cmd);
 	pxt_cli_usage(stderr);
 	return PXT_EXIT_USAGE;

@@ -75,6 +75,7 @@ pxt_open(const pxt_open_opts *opts)
 
 		snprintf(media, sizeof(media), "%s/media", pxt_config_home(env->cfg));
 		pxt_media_store_set(media);
+		pxt_media_fetch_config(env->cfg);
 		rc = pxt_env_connect(env);
 	}
 	if (rc == PXT_OK)

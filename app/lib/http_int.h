@@ -107,6 +107,8 @@ struct pxt_app {
 	int nkeys;
 	char **cors;		/* [pixeltable] cors_origins */
 	int ncors;
+	bool job_runner;	/* pxt_jobs_serve: LISTEN pxt_jobs too */
+	bool jobs_pending;	/* a NOTIFY pxt_jobs arrived (pxt_app_sync) */
 };
 
 struct pxt_req {

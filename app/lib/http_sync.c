@@ -5,6 +5,7 @@
  * re-established (notifications sent while it was down are lost).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "pxt/log.h"
 #include "catalog_int.h"
@@ -21,6 +22,9 @@ pxt_app_sync(pxt_app *app)
 
 	if (!app->listening || pxt_db_reconnects(db) != app->reconnects) {
 		rc = pxt_db_exec_once(db, "LISTEN pxt_catalog", 0, NULL, NULL);
+		/* the jobs runner also wakes up for new jobs */
+		if (rc == PXT_OK && app->job_runner)
+			rc = pxt_db_exec_once(db, "LISTEN pxt_jobs", 0, NULL, NULL);
 		if (rc != PXT_OK)
 			return rc;
 		reload = app->listening;	/* after a reconnect: changes may be missed */
@@ -31,7 +35,10 @@ pxt_app_sync(pxt_app *app)
 	/* a broken connection shows here as 0; the next statement reconnects */
 	if (PQconsumeInput(conn) == 1) {
 		while ((n = PQnotifies(conn)) != NULL) {
-			reload = true;
+			if (strcmp(n->relname, "pxt_catalog") == 0)
+				reload = true;
+			else
+				app->jobs_pending = true;
 			PQfreemem(n);
 		}
 	}

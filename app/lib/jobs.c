@@ -266,17 +266,21 @@ pxt_job_once(pxt_app *app, pxt_pool *pool, int max_attempts, bool *ran)
 	return rc;
 }
 
-/* Wait for a NOTIFY pxt_jobs (or the idle timeout, or a signal). */
+/*
+ * Wait for a NOTIFY (or the idle timeout, or a signal) unless one already came:
+ * pxt_app_sync reads the notifications, reloading on pxt_catalog and marking
+ * jobs_pending on pxt_jobs, so nothing is dropped here.
+ */
 static void
-pxt_job_wait(pxt_db *db)
+pxt_job_wait(pxt_app *app)
 {
-	PGconn *conn = pxt_db_conn(db);
+	PGconn *conn = pxt_db_conn(pxt_env_db(app->env));
 	struct pollfd pfd = {PQsocket(conn), POLLIN, 0};
-	PGnotify *n;
 
-	if (pfd.fd >= 0 && poll(&pfd, 1, PXT_JOB_IDLE_MS) > 0 && PQconsumeInput(conn) == 1)
-		while ((n = PQnotifies(conn)) != NULL)
-			PQfreemem(n);
+	if (pxt_app_sync(app) != PXT_OK || app->jobs_pending)
+		return;
+	if (pfd.fd >= 0)
+		(void)poll(&pfd, 1, PXT_JOB_IDLE_MS);
 }
 
 pxt_err
@@ -288,21 +292,18 @@ pxt_jobs_serve(pxt_app *app, volatile sig_atomic_t *stop)
 	const char *params[1] = {ttl};
 	pxt_db *db = pxt_env_db(app->env);
 	pxt_pool *pool = pxt_pool_new(0);
-	bool listening = false, ran;
+	bool ran;
 	pxt_err rc;
 
 	if (pool == NULL)
 		return PXT_ENOMEM;
 	snprintf(ttl, sizeof(ttl), "%lld", (long long)pxt_config_int(cfg, "jobs", "ttl_s"));
 	pxt_log(PXT_LOG_INFO, "jobs runner ready (%d attempts per job)", max_attempts);
+	app->job_runner = true;
+	app->listening = false;	/* LISTEN pxt_jobs as well, from the next sync */
 	while (!*stop) {
-		/* (again after a reconnect: a new session listens to nothing) */
-		if (!listening || pxt_db_reconnects(db) != app->reconnects) {
-			app->reconnects = pxt_db_reconnects(db);
-			listening = pxt_db_exec_once(db, "LISTEN pxt_jobs", 0, NULL, NULL) ==
-			    PXT_OK;
-		}
 		pxt_clearerr();
+		app->jobs_pending = false;
 		if (pxt_app_sync(app) != PXT_OK ||
 		    (rc = pxt_job_once(app, pool, max_attempts, &ran)) != PXT_OK) {
 			pxt_log(PXT_LOG_WARN, "jobs runner: %s", pxt_errmsg());
@@ -317,7 +318,7 @@ pxt_jobs_serve(pxt_app *app, volatile sig_atomic_t *stop)
 		    " finished_at < now() - make_interval(secs => $1::double precision)", 1,
 		    params, NULL);
 		if (!*stop)
-			pxt_job_wait(db);
+			pxt_job_wait(app);
 	}
 	pxt_pool_free(pool);
 	pxt_log(PXT_LOG_INFO, "jobs runner exiting");

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "pxt/config.h"
 #include "pxt/error.h"
 #include "pxt/expr.h"
 #include "pxt/pool.h"
@@ -84,6 +85,16 @@ pxt_err pxt_image_thumbnail(pxt_pool *pool, const char *path, int size,
     char **out_path);
 
 /* ---- built-in functions (udf_media.c) ------------------------------------------ */
+
+/* The configuration URL media is fetched with (pxt_open sets it). */
+void pxt_media_fetch_config(const pxt_config *cfg);
+
+/*
+ * pxt_media_local resolves a media value to a local file: a path as it is, an
+ * http(s) URL through the file cache (downloaded on first use, leased until pool
+ * goes). PXT_EINVAL for object-store URLs (not fetched yet); the cache's errors.
+ */
+pxt_err pxt_media_local(pxt_pool *pool, const char *value, const char **path);
 
 /*
  * pxt_udf_media_table returns the static table of the document, image and formatting

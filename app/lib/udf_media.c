@@ -2,34 +2,59 @@
  * udf_media.c - the built-in functions over documents and images, and format (see
  * media_store.h for the table, pxt/expr.h for the calling convention).
  *
- * A Document or Image argument is the local absolute path of the file (u.str). A URL
- * (anything containing "://") is refused for now: fetching into the file cache comes
- * later. Every message starts with the function's name and names the file.
+ * A Document or Image argument is a local absolute path or an http(s) URL (u.str); a
+ * URL is read through the file cache (downloaded on first use). Object-store URLs are
+ * refused for now. Every message starts with the function's name and names the file.
  */
 #include <string.h>
 
 #include "pxt/buf.h"
 #include "pxt/json.h"
 #include "doc.h"
+#include "file_cache.h"
 #include "media_store.h"
 
+static const pxt_config *pxt_media_cfg;
+
+void
+pxt_media_fetch_config(const pxt_config *cfg)
+{
+	pxt_media_cfg = cfg;
+}
+
+pxt_err
+pxt_media_local(pxt_pool *pool, const char *value, const char **path)
+{
+	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
+		if (strstr(value, "://") != NULL)
+			return pxt_seterr(PXT_EINVAL, "%s: media in object stores (s3://, "
+			    "gs://, az://) is not fetched yet", value);
+		*path = value;
+		return PXT_OK;
+	}
+	if (pxt_media_cfg == NULL)
+		return pxt_seterr(PXT_EINTERNAL, "%s: no configuration to fetch with", value);
+	/* downloaded on first use, leased until the pool goes */
+	return pxt_cache_get(pxt_media_cfg, pool, value, path);
+}
+
 /*
- * Copies the media path of argument v into pool as *path. PXT_EUNAVAIL for a URL,
- * PXT_EINVAL for an empty path, PXT_ENOMEM; messages start with fn.
+ * Copies the media value of argument v into pool and resolves it to a local file as
+ * *path (a URL through the file cache). PXT_EINVAL for an empty path or a store URL,
+ * the cache's errors for a URL it cannot fetch; messages start with fn.
  */
 static pxt_err
 pxt_media_arg(pxt_pool *pool, const char *fn, const pxt_value *v, const char **path)
 {
 	char *p = pxt_pstrndup(pool, v->u.str.s, v->u.str.len);
+	pxt_err rc;
 
 	if (p == NULL)
 		return pxt_seterr(PXT_ENOMEM, "%s: out of memory", fn);
 	if (*p == '\0' || strlen(p) != v->u.str.len)
 		return pxt_seterr(PXT_EINVAL, "%s: empty or malformed media path", fn);
-	if (strstr(p, "://") != NULL)
-		return pxt_seterr(PXT_EINVAL, "%s: %s: URL media is not fetched yet", fn,
-		    p);
-	*path = p;
+	if ((rc = pxt_media_local(pool, p, path)) != PXT_OK)
+		return pxt_seterr(rc, "%s: %s", fn, pxt_errmsg());
 	return PXT_OK;
 }
 

@@ -8,6 +8,7 @@
 
 #include "pxt/ident.h"
 #include "doc.h"
+#include "media_store.h"
 #include "write_int.h"
 
 enum pxt_iter_kind { PXT_ITER_DOCUMENT, PXT_ITER_STRING };
@@ -139,6 +140,7 @@ pxt_iter_run(const struct pxt_iter *it, pxt_pool *pool, const pxt_value *in,
     pxt_chunk **chunks, int *n)
 {
 	const pxt_doc *doc;
+	const char *path;
 	pxt_err rc;
 
 	*n = 0;
@@ -147,7 +149,8 @@ pxt_iter_run(const struct pxt_iter *it, pxt_pool *pool, const pxt_value *in,
 	if (it->kind == PXT_ITER_STRING)
 		return pxt_string_split(pool, in->u.str.s, in->u.str.len, &it->opts, chunks,
 		    n);
-	if ((rc = pxt_doc_extract(pool, in->u.str.s, &doc)) != PXT_OK)
+	if ((rc = pxt_media_local(pool, in->u.str.s, &path)) != PXT_OK ||
+	    (rc = pxt_doc_extract(pool, path, &doc)) != PXT_OK)
 		return rc;
 	return pxt_doc_split(pool, doc, &it->opts, chunks, n);
 }

@@ -49,10 +49,10 @@ call() {
 }
 
 call 401 "$URL/api/data/documents"
-echo "$body" | grep -q '"error_code":"unauthorized"' || fail "401 body: $body"
+grep -q '"error_code":"unauthorized"' <<<"$body" || fail "401 body: $body"
 grep -qi '^WWW-Authenticate: Bearer' "$IT_WORK/head" || fail "WWW-Authenticate"
 call 401 -H 'Authorization: Bearer not-the-key' "$URL/api/data/documents"
-echo "$body" | grep -q 'the API key is not valid' || fail "wrong key: $body"
+grep -q 'the API key is not valid' <<<"$body" || fail "wrong key: $body"
 call 401 -H 'Authorization: Basic Zm9vOmJhcg==' "$URL/api/data/documents"
 call 200 -H 'Authorization: Bearer first-key-0123456789' "$URL/api/data/documents"
 call 200 -H 'Authorization: bearer second-key-9876543210' "$URL/api/data/documents"

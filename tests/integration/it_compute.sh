@@ -21,6 +21,8 @@ chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
 export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
 export PIXELTABLE_UDF_DIR="$udfs" SERVER_UDF_TIMEOUT_S=2 SERVER_WORKERS=2
+# the test's own HTTP server on loopback serves a document by URL
+export PIXELTABLE_FETCH_ALLOW_PRIVATE=true
 export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,boom.so"
 
 # the C API checks, and the tables the boom router serves
@@ -31,7 +33,11 @@ for port in $(shuf -i 20000-40000 -n 50); do
 done
 export SERVER_PORT=$port
 URL="http://127.0.0.1:$port"
-it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
+it_extra_cleanup() {
+	"$STACK" stop >/dev/null 2>&1
+	[ -n "${web:-}" ] && kill "$web" 2>/dev/null
+	true
+}
 "$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
 
 req() {
@@ -64,7 +70,7 @@ req POST /api/data/documents "{\"document\": \"$media/notes.pdf\", \"metadata\":
 expect 200
 id=$(field id)
 [ "$(field title)" = "Field Notes On Rivers" ] || fail "title: $body"
-echo "$(field text)" | grep -q 'river2 bank water stone' || fail "text: $body"
+grep -q 'river2 bank water stone' <<<"$(field text)" || fail "text: $body"
 words=$(field n_words)
 [ "$words" -ge 720 ] || fail "n_words $words: $body"
 req GET "/api/data/documents/$id/chunks"; expect 200
@@ -85,10 +91,28 @@ grep -qi '^Pxt-Recomputed: text, title, n_words, summary' "$IT_WORK/head" || fai
 req GET "/api/data/documents/$id/chunks"; expect 200
 [ "$(field rows.0.text)" = "One short paragraph." ] && [ "$(field rows | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] || fail "chunks after update: $body"
 
+# ---- a document given by URL: fetched into the file cache, then the same pipeline
+mkdir -p "$IT_WORK/web"
+printf '# Fetched Notes\n\nDelta mud and reeds.\n' >"$IT_WORK/web/remote.md"
+for wport in $(shuf -i 40001-50000 -n 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$wport") 2>/dev/null || break
+done
+python3 -m http.server "$wport" --bind 127.0.0.1 --directory "$IT_WORK/web" >/dev/null 2>&1 &
+web=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$wport/" && break; sleep 0.1; done
+req POST /api/data/documents "{\"document\": \"http://127.0.0.1:$wport/remote.md\"}"; expect 200
+[ "$(field title)" = "Fetched Notes" ] && [ "$(field n_words)" = 6 ] || fail "URL document: $body"
+[ "$(field document)" = "http://127.0.0.1:$wport/remote.md" ] || fail "the URL is stored as given: $body"
+rid=$(field id)
+req GET "/api/data/documents/$rid/chunks"; expect 200
+[ "$(field rows.0.heading)" = "Fetched Notes" ] || fail "URL document chunks: $body"
+[ -n "$(find "$PIXELTABLE_HOME/file_cache" -type f -name '*.md')" ] || fail "not in the file cache"
+req GET "/api/data/documents/$rid/chunks"; expect 200
+
 # ---- delete: the chunks go with the document
 req POST /api/data/documents/delete "{\"id\": \"$id\"}"; expect 200
 req GET "/api/data/documents/$id/chunks"; expect 404
-[ "$(q 'SELECT count(*) FROM pxt_data."app/chunks"')" = 0 ] || fail "chunks left"
+[ "$(q "SELECT count(*) FROM pxt_data.\"app/chunks\" WHERE id = '$id'")" = 0 ] || fail "chunks left"
 
 # ---- an image: size and a thumbnail nginx serves
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
@@ -102,12 +126,12 @@ curl -s -o /dev/null -w '%{http_code}' "$URL${thumb%%\?*}" | grep -q 403 || fail
 
 # ---- a failing UDF: 422 naming column and function, nothing written; or an error cell
 req POST /api/boom/abort '{"s": "fail"}'; expect 422
-echo "$body" | grep -q "computed column 'b' of 'test/boom_abort': boom: boom refuses" || fail "abort: $body"
+grep -q "computed column 'b' of 'test/boom_abort': boom: boom refuses" <<<"$body" || fail "abort: $body"
 req POST /api/boom/ignore '{"s": "fail"}'; expect 200
 [ "$(field b)" = None ] || fail "ignore: $body"
 req GET /api/boom/ignore; expect 200
 [ "$(field rows.0.s)" = fail ] && [ "$(field rows.0.b_errortype)" = InvalidValue ] || fail "error cells: $body"
-echo "$(field rows.0.b_errormsg)" | grep -q "boom refuses the input 'fail'" || fail "errormsg: $body"
+grep -q "boom refuses the input 'fail'" <<<"$(field rows.0.b_errormsg)" || fail "errormsg: $body"
 [ "$(field rows.2.s)" = fine ] && [ "$(field rows.2.b_errortype)" = None ] && [ "$(field rows.2.b)" = FINE ] || fail "ok cell: $body"
 before=$(q 'SELECT count(*) FROM pxt_data."test/boom_abort"')
 
@@ -115,7 +139,7 @@ before=$(q 'SELECT count(*) FROM pxt_data."test/boom_abort"')
 mw=$(cat "$PIXELTABLE_HOME/run/workers.pid")
 req POST /api/boom/abort '{"s": "crash"}'
 [ "$code" = 502 ] || fail "crash answered $code: $body"
-echo "$body" | grep -q '"error_code"' || fail "crash: no JSON error: $body"
+grep -q '"error_code"' <<<"$body" || fail "crash: no JSON error: $body"
 for i in $(seq 100); do [ "$(pgrep -P "$mw" | wc -l)" = 2 ] && break; sleep 0.1; done
 req POST /api/boom/abort '{"s": "after crash"}'; expect 200
 [ "$(field b)" = "AFTER CRASH" ] || fail "after crash: $body"

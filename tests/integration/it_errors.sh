@@ -34,13 +34,13 @@ post() {
 	got=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$URL$1")
 	body=$(cat "$IT_WORK/body")
 	[ "$got" = "$3" ] || fail "$1: got $got, expected $3: $body"
-	echo "$body" | grep -Eq "\"error_code\": ?\"$4\"" || fail "$1: error_code $4 missing: $body"
-	echo "$body" | grep -Eq "\"retryable\": ?$5" || fail "$1: retryable $5 expected: $body"
-	echo "$body" | grep -Eq '"cause":' && echo "$body" | grep -Eq '"retry_after":' || fail "$1: body shape: $body"
+	grep -Eq "\"error_code\": ?\"$4\"" <<<"$body" || fail "$1: error_code $4 missing: $body"
+	grep -Eq "\"retryable\": ?$5" <<<"$body" || fail "$1: retryable $5 expected: $body"
+	grep -Eq '"cause":' <<<"$body" && grep -Eq '"retry_after":' <<<"$body" || fail "$1: body shape: $body"
 }
 
 post /api/boom/wrong '{"s": "x"}' 500 internal_error false
-echo "$body" | grep -q "see the server log" || fail "500 message: $body"
+grep -q "see the server log" <<<"$body" || fail "500 message: $body"
 # the details go to the log (with the request id), not to the client
 grep -q "wrong_type returned Int, its signature says String" "$PIXELTABLE_HOME/logs/worker.log" || fail "500 not logged"
 [ "$(q 'SELECT count(*) FROM pxt_data."test/wrong"')" = 0 ] || fail "500 wrote a row"

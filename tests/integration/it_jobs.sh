@@ -70,11 +70,20 @@ doc=$(wait_job "$id")
 [ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = QUIET ] || fail "job result: $doc"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'quiet'")" = 1 ] || fail "job row"
 
+# ---- the catalog changes under an idle runner (the test tables are made again): the
+# runner reloads on the NOTIFY, so the next job writes the new table
+sleep 2.5
+"$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute again"
+out=$(post /api/later/boom '{"s": "after change"}')
+doc=$(wait_job "$(field "$(head -n1 <<<"$out")" id)")
+[ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = "AFTER CHANGE" ] || fail "job after a catalog change: $doc"
+grep -q "catalog changed" "$PIXELTABLE_HOME/logs/jobs.log" || fail "the runner did not reload"
+
 # ---- a job whose route fails: failed, with the error body, and nothing written
 out=$(post /api/later/boom '{"s": "fail"}')
 doc=$(wait_job "$(field "$(head -n1 <<<"$out")" id)")
 [ "$(field "$doc" status)" = failed ] && [ "$(field "$doc" http_status)" = 422 ] || fail "failed job: $doc"
-echo "$doc" | grep -q "boom refuses" || fail "job error: $doc"
+grep -q "boom refuses" <<<"$doc" || fail "job error: $doc"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'fail'")" = 0 ] || fail "failed job wrote"
 # a malformed body is refused at once, an unknown job is 404
 out=$(post /api/later/boom '{"s": ')
@@ -119,7 +128,7 @@ kill -9 $(pgrep -P "$jw") 2>/dev/null || true
 # "hang" never finishes: each attempt ends with the alarm, then the job gives up
 doc=$(for _ in $(seq 60); do d=$(curl -s "$URL/jobs/$hid"); [ "$(field "$d" status)" = failed ] && { echo "$d"; break; }; sleep 0.5; done)
 [ -n "$doc" ] || fail "the hanging job never gave up: $(curl -s "$URL/jobs/$hid")"
-echo "$doc" | grep -q "started 3 times" || fail "attempts: $doc"
+grep -q "started 3 times" <<<"$doc" || fail "attempts: $doc"
 
 # ---- jobs queued while the runner is down survive a restart of the whole stack
 "$STACK" stop >/dev/null 2>&1

@@ -109,11 +109,11 @@ n0=$(uploads)
 head -c 4096 /dev/urandom >"$IT_WORK/noise.pdf"
 up /api/up/documents -F "document=@$IT_WORK/noise.pdf"
 [ "$code" = 422 ] || fail "bad PDF: $code $body"
-echo "$body" | grep -q "computed column 'text'" || fail "bad PDF message: $body"
+grep -q "computed column 'text'" <<<"$body" || fail "bad PDF message: $body"
 [ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a failed insert left a file"
 # a file for a column that takes none, an unknown field, a malformed body
 up /api/up/files -F "note=@$IT_WORK/notes.md"
-[ "$code" = 422 ] && echo "$body" | grep -q "takes no upload" || fail "file for note: $code $body"
+[ "$code" = 422 ] && grep -q "takes no upload" <<<"$body" || fail "file for note: $code $body"
 up /api/up/files -F "nope=1"
 [ "$code" = 422 ] || fail "unknown field: $code $body"
 up /api/up/files -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary $'--XyZ\r\nContent-Disposition: form-data; name="doc"; filename="a.txt"\r\n\r\ncut short'

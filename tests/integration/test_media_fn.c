@@ -389,7 +389,7 @@ test_doc_udfs(pxt_pool *p)
 	CHECK_MSG("corrupt.pdf: not a readable PDF");
 	PXT_CHECK_INT(call(p, "page_count", PXT_DOCUMENT, "s3://bucket/a.pdf", 0, &v),
 	    PXT_EINVAL);
-	CHECK_MSG("page_count: s3://bucket/a.pdf: URL media is not fetched yet");
+	CHECK_MSG("page_count: s3://bucket/a.pdf: media in object stores");
 }
 
 static void

@@ -133,9 +133,9 @@ test_images(void)
 	PXT_CHECK_INT(call(p, "thumbnail", PXT_IMAGE, path, 0, &v), PXT_EINVAL);
 	CHECK_MSG("thumbnail: size 0 is outside 1..4096");
 	PXT_CHECK_INT(call(p, "thumbnail", PXT_IMAGE, path, 5000, &v), PXT_EINVAL);
-	PXT_CHECK_INT(call(p, "image_mode", PXT_IMAGE, "http://x/y.png", 0, &v),
+	PXT_CHECK_INT(call(p, "image_mode", PXT_IMAGE, "gs://bucket/y.png", 0, &v),
 	    PXT_EINVAL);
-	CHECK_MSG("image_mode: http://x/y.png: URL media is not fetched yet");
+	CHECK_MSG("image_mode: gs://bucket/y.png: media in object stores");
 
 	/* a thumbnail dropped with its pool: no keep, the file goes */
 	PXT_CHECK_INT(call(p, "thumbnail", PXT_IMAGE, path, 100, &v), PXT_OK);
