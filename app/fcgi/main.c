@@ -160,7 +160,8 @@ pxt_serve_one(pxt_app *app, FCGX_Request *r, pxt_pool *pool, char **body,
 		    "null}}");
 		return;
 	}
-	if (upload)
+	/* the route and the key are checked before a byte of an upload is read */
+	if (upload && (uprc = pxt_app_admit_upload(app, req)) == PXT_OK)
 		uprc = pxt_req_read_upload(req, FCGX_GetParam("CONTENT_LENGTH", r->envp),
 		    pxt_fcgi_read, r);
 	if ((big = pxt_oversized(r)) != NULL)

@@ -351,6 +351,31 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
 }
 
+pxt_err
+pxt_app_admit_upload(pxt_app *app, pxt_req *req)
+{
+	char **parts = NULL;
+	int nparts = 0;
+	pxt_err rc;
+
+	if ((rc = pxt_req_split(req, &parts, &nparts)) != PXT_OK)
+		return rc;
+	for (int i = 0; i < app->nroutes; i++) {
+		const struct pxt_route *rt = &app->routes[i];
+
+		if (!pxt_route_match(req, rt, parts, nparts) || !(rt->methods & req->method))
+			continue;
+		if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
+			return rc;
+		if ((rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
+		    rt->kind != PXT_ROUTE_DELETE) || rt->background)
+			return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes "
+			    "no multipart/form-data", req->method_name, rt->pattern);
+		return PXT_OK;
+	}
+	return PXT_OK;	/* no route: the dispatcher answers 404 or 405 */
+}
+
 void
 pxt_app_run_job(pxt_app *app, pxt_req *req)
 {

@@ -115,6 +115,11 @@ pxt_form_object(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *
 		const char *name = i < nfields ? fields[i].name : files[i - nfields].field;
 		const pxt_column *c = pxt_table_find_col(tr->t, name);
 
+		/* a browser's empty file input: no file chosen, the column not given */
+		if (i >= nfields && files[i - nfields].size == 0 &&
+		    (files[i - nfields].filename == NULL || *files[i - nfields].filename ==
+		    '\0'))
+			continue;
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(o->u.obj.keys[j], name) == 0)
 				return pxt_req_fail(req, PXT_EINVAL, name, "field '%.64s' is "

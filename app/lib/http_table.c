@@ -267,8 +267,11 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 	}
 	if ((rc = step(req, tr, ud, &res, &first)) != PXT_OK)
 		return rc;	/* the message (and cause) are set */
-	if (!tx && !outer)
-		pxt_req_committed(req);	/* autocommit: the statement is its transaction */
+	if (!tx && !outer) {
+		/* autocommit: the statement was the transaction; its files stay */
+		pxt_req_committed(req);
+		pxt_media_gen_settle(req->pool, true);
+	}
 	rc = pxt_table_answer(req, tr, res, first);
 	PQclear(res);
 	if (rc != PXT_OK)

@@ -222,7 +222,8 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 		rc = pxt_db_commit(db);
 	else
 		pxt_db_rollback(db);
-	pxt_media_gen_settle(pool, rc == PXT_OK);
+	/* the media of a rolled-back answer went with it */
+	pxt_media_gen_settle(pool, rc == PXT_OK && status < 400);
 	pxt_log(rc == PXT_OK ? PXT_LOG_INFO : PXT_LOG_WARN, "job %s: %s %s -> %d%s", id,
 	    req->method_name, req->path, status, rc == PXT_OK ? "" : " (not recorded)");
 	pxt_req_free(req);

@@ -181,6 +181,51 @@ pxt_fsync_path(const char *path, bool dir)
 	return r;
 }
 
+/*
+ * Move src to dst across file systems (rename gave EXDEV): copy into dst.part, fsync,
+ * rename into place, remove src. 0, or -1 with errno and nothing left at dst.
+ */
+static int
+pxt_move_across(const char *src, const char *dst)
+{
+	char part[4096], buf[65536];
+	int in, out, saved = 0;
+	ssize_t n = 0;
+
+	if (snprintf(part, sizeof(part), "%s.part", dst) >= (int)sizeof(part)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((out = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0) {
+		saved = errno;
+		close(in);
+		errno = saved;
+		return -1;
+	}
+	errno = 0;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	saved = n < 0 ? errno : 0;
+	close(in);
+	if (n >= 0 && fsync(out) != 0)
+		n = -1;
+	if (close(out) != 0)
+		n = -1;
+	if (n < 0 || rename(part, dst) != 0) {
+		saved = saved ? saved : errno;
+		unlink(part);
+		errno = saved;
+		return -1;
+	}
+	unlink(src);
+	return 0;
+}
+
 pxt_err
 pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
     const char *final_path)
@@ -190,7 +235,8 @@ pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
 
 	if (fin == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory committing %s", final_path);
-	if (pxt_fsync_path(tmp_path, false) != 0 || rename(tmp_path, final_path) != 0) {
+	if (pxt_fsync_path(tmp_path, false) != 0 || (rename(tmp_path, final_path) != 0 &&
+	    (errno != EXDEV || pxt_move_across(tmp_path, final_path) != 0))) {
 		rc = pxt_seterr(errno == ENOSPC ? PXT_ESTORAGE : PXT_EIO, "media store: "
 		    "cannot commit %s as %s: %s", tmp_path, final_path, strerror(errno));
 		unlink(tmp_path);

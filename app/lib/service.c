@@ -277,6 +277,12 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	else
 		return pxt_svc_fail(s, pxt_toml_get(route, "type"), "unknown route type "
 		    "'%s' (insert, update, delete or query)", type);
+	if (rc == PXT_OK && background && (pxt_toml_get(route, "uploadfile_inputs") ||
+	    (pxt_toml_get(route, "return_fileresponse") && pxt_toml_bool(
+	    pxt_toml_get(route, "return_fileresponse")))))
+		return pxt_svc_fail(s, pxt_toml_get(route, "background"), "a background "
+		    "route answers 202 with a job: it takes no uploadfile_inputs and no "
+		    "return_fileresponse");
 	if (rc == PXT_OK) {
 		struct pxt_route *rt = &s->app->routes[s->app->nroutes - 1];
 

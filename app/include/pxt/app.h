@@ -84,6 +84,14 @@ pxt_req *pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method,
     bool body_too_large, pxt_param_fn param, void *ctx);
 
 /*
+ * pxt_app_admit_upload decides whether req's multipart body may be read at all, before
+ * a byte of it is: its route must be a table route that is not background, and the
+ * API key must be right. The error (401, 415) is set on req otherwise; a path no
+ * route takes passes (the dispatcher answers 404 or 405 without the body).
+ */
+pxt_err pxt_app_admit_upload(pxt_app *app, pxt_req *req);
+
+/*
  * pxt_req_read_upload streams a multipart/form-data body (read with rd until it
  * returns 0; -1 for an error) into files under $PIXELTABLE_HOME/tmp and plain fields
  * in memory, never holding a file whole in memory; content_length may be NULL.
