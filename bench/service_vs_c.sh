@@ -1,0 +1,469 @@
+#!/usr/bin/env bash
+# service_vs_c.sh - a declared insert route against the same route written in C, in
+# requests per second, on one stack, in interleaved wrk runs.
+#
+# It installs pxtc into a temporary prefix and builds two programs against that copy
+# of libpxt with pkg-config, as an out-of-tree router is built:
+#   bench_setup   (bench/bench_setup.c)     creates the table bench/rows: body String,
+#                                           metadata Json, n Int; no computed columns
+#   bench_c.so    (bench/routers/bench_c.c) a router: POST /api/bench/c/rows, an insert
+#                                           route on bench/rows (pxt_add_insert_route)
+# The service file of the run is the reference app's installed service.toml plus
+# bench/routers/bench.toml, which declares POST /api/bench/toml/rows (type = "insert",
+# the same table and inputs). With a fresh PIXELTABLE_HOME under /tmp it runs
+# bench_setup, then starts the real stack (deploy/local/pxtc-stack, WORKERS workers,
+# routers data.so and bench_c.so) on a free 127.0.0.1 port, and:
+#   1. POSTs one body to each route: both must answer 200, and the same JSON but the id;
+#   2. warms both routes up (3 s each, not recorded);
+#   3. runs wrk -t THREADS -c CONNS -d DUR --latency with bench/lua/rows.lua (a JSON
+#      body per request), ROUNDS pairs, alternating: C, TOML, C, TOML, ...; each run
+#      waits for a quiet machine first, and a pair that another process disturbed
+#      (it took over OTHER_MAX cores, or the hypervisor over STEAL_MAX %) is run again;
+#   4. prints every run's req/s, p50, p99, errors and CPU time per request (workers,
+#      PostgreSQL, nginx, wrk; the other processes' share), the medians of the kept
+#      pairs, and the ratio of the median req/s, TOML / C, against the target (they
+#      differ by less than TARGET_PCT %) as Markdown (stdout, and -o FILE).
+# The stack is stopped and the temporary folders removed on exit, pass or fail.
+#
+#   bench/service_vs_c.sh [-r ROUNDS] [-d SECONDS] [-o REPORT.md] [--no-build]
+#                         [--hold SECONDS]
+# --hold keeps the stack up for SECONDS after the runs (perf, strace, curl by hand: the
+# URL and the worker PIDs are printed), then cleans up.
+# Environment: ROUNDS (3 pairs), DUR (10), WORKERS (2), THREADS (2), CONNS (16),
+# WARM_S (3), TARGET_PCT (10), QUIET_PCT (15) and QUIET_MAX_S (120): before each run,
+# wait up to QUIET_MAX_S seconds until the machine, the stack idle, is less than
+# QUIET_PCT % busy (another session's build would take cores from one route's run
+# only; 100 turns the wait off), OTHER_MAX (0.3), STEAL_MAX (5) and REDO_MAX (6): a
+# pair during which more than OTHER_MAX cores were busy outside the stack and wrk, or
+# the hypervisor stole more than STEAL_MAX % of the CPU, is run again, REDO_MAX times
+# at most, ORDER (ct: C first in each pair; tc: TOML first; abba: C first in odd
+# pairs, TOML first in even ones, which cancels a steady drift), BUILD (build),
+# STRICT=1 (exit 3 when the target is missed).
+# Needs wrk, nginx, spawn-fcgi, multiwatch, psql, curl, cc, pkg-config and cmake.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD=${BUILD:-$ROOT/build}
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-10}
+WORKERS=${WORKERS:-2}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-16}
+WARM_S=${WARM_S:-3}
+TARGET_PCT=${TARGET_PCT:-10}
+QUIET_PCT=${QUIET_PCT:-15}
+QUIET_MAX_S=${QUIET_MAX_S:-120}
+QUIET_WAITED=0
+OTHER_MAX=${OTHER_MAX:-0.3}
+STEAL_MAX=${STEAL_MAX:-5}
+REDO_MAX=${REDO_MAX:-6}
+ORDER=${ORDER:-ct}
+STRICT=${STRICT:-0}
+STACK=$ROOT/deploy/local/pxtc-stack
+C_PATH=/api/bench/c/rows
+TOML_PATH=/api/bench/toml/rows
+REPORT_OUT=
+DO_BUILD=1
+HOLD=0
+CMDLINE="bench/service_vs_c.sh $*"
+
+WORK=
+PXT_HOME=
+STACK_UP=0
+
+log() { printf '%s service_vs_c.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-r) ROUNDS=${2:?}; shift 2 ;;
+		-d) DUR=${2:?}; shift 2 ;;
+		-o) REPORT_OUT=${2:?}; shift 2 ;;
+		--no-build) DO_BUILD=0; shift ;;
+		--hold) HOLD=${2:?}; shift 2 ;;
+		-h|--help) usage 0 ;;
+		*) log "unknown argument: $1"; usage 2 ;;
+		esac
+	done
+	for v in ROUNDS DUR WORKERS THREADS CONNS WARM_S TARGET_PCT QUIET_PCT QUIET_MAX_S; do
+		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
+	done
+	[[ $ORDER == ct || $ORDER == tc || $ORDER == abba ]] ||
+	    die "ORDER is ct (C first in each pair), tc or abba, got '$ORDER'"
+	[[ $REDO_MAX =~ ^[0-9]+$ ]] || die "REDO_MAX must be an integer, got '$REDO_MAX'"
+	[[ $OTHER_MAX =~ ^[0-9]*\.?[0-9]+$ ]] || die "OTHER_MAX must be a number of cores, got '$OTHER_MAX'"
+	[[ $STEAL_MAX =~ ^[0-9]*\.?[0-9]+$ ]] || die "STEAL_MAX must be a percentage, got '$STEAL_MAX'"
+	[[ $HOLD =~ ^[0-9]+$ ]] || die "--hold takes seconds, got '$HOLD'"
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+cleanup() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	if [ "$STACK_UP" = 1 ]; then
+		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
+		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
+	fi
+	# the embedded PostgreSQL bench_setup started, when the stack never came up
+	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
+		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$WORK/prefix/bin/pxtc" db stop >/dev/null 2>&1 ||
+		    PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 ||
+		    log "warning: could not stop the embedded PostgreSQL of $PXT_HOME"
+	fi
+	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
+	[ -n "$WORK" ] && rm -rf "$WORK"
+	[ $rc -ne 0 ] && log "failed (exit $rc); the stack is stopped and the temporary folders are gone"
+	exit $rc
+}
+
+need_tools() {
+	local missing=() t
+	for t in wrk nginx spawn-fcgi multiwatch psql curl cc pkg-config cmake timeout; do
+		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
+	done
+	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh, apt-get install wrk)"
+}
+
+# build_and_install: pxtc into $WORK/prefix, then bench_setup and bench_c.so against it.
+build_and_install() {
+	local f libdir
+	if [ $DO_BUILD -eq 1 ]; then
+		log "building pxtc ($BUILD)"
+		cmake --build "$BUILD" -j2 >&2
+	fi
+	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
+		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
+	done
+	# the workers run as user pxtc when root: give them a copy they can reach. A build
+	# running beside this one may relink libpxt while it is copied: check the copy runs.
+	for f in 1 2 3 4 5; do
+		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
+		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
+		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
+		log "the installed copy does not run (a build in progress?): installing again"
+		sleep 5
+	done
+	export PKG_CONFIG_PATH=$WORK/prefix/lib/pkgconfig
+	pkg-config --exists pxt || die "pkg-config finds no pxt in $PKG_CONFIG_PATH"
+	libdir=$(pkg-config --variable=libdir pxt)
+	# shellcheck disable=SC2046
+	cc -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
+	    $(pkg-config --cflags pxt) -o "$WORK/bench_c.so" "$BENCH/routers/bench_c.c" \
+	    $(pkg-config --libs pxt)
+	# shellcheck disable=SC2046
+	cc -std=c11 -O2 -g -Wall -Wextra -Werror $(pkg-config --cflags pxt) \
+	    -o "$WORK/bench_setup" "$BENCH/bench_setup.c" $(pkg-config --libs pxt) \
+	    -Wl,-rpath,"$libdir"
+	cat "$WORK/prefix/lib/pxtc/service.toml" "$BENCH/routers/bench.toml" > "$WORK/service.toml"
+	chmod -R a+rX "$WORK"
+	log "built bench_setup and bench_c.so against the installed libpxt (pkg-config pxt $(pkg-config --modversion pxt))"
+}
+
+# A free loopback port: nothing answers a connection on it.
+free_port() {
+	local port
+	for port in $(shuf -i 20000-40000 -n 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+	done
+	die "no free loopback port found"
+}
+
+start_stack() {
+	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
+	chmod 0755 "$PXT_HOME"
+	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY
+	export PIXELTABLE_HOME=$PXT_HOME
+	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
+	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
+	export SERVER_ROUTERS="data.so,$WORK/bench_c.so"
+	export SERVER_SERVICE_FILE=$WORK/service.toml
+	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
+	export SERVER_WORKERS=$WORKERS SERVER_PORT
+	SERVER_PORT=$(free_port)
+	URL=http://127.0.0.1:$SERVER_PORT
+	# from $WORK: no stray .env of the caller's folder reaches pxtc
+	(cd "$WORK" && ./bench_setup) >> "$WORK/stack.log" 2>&1 ||
+	    { cat "$WORK/stack.log" >&2; die "bench_setup failed"; }
+	log "home $PXT_HOME: bench/rows created; starting the stack on $URL ($WORKERS workers)"
+	STACK_UP=1
+	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
+	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	MW_PID=$(cat "$PXT_HOME/run/workers.pid")
+	NGINX_MASTER=$(cat "$PXT_HOME/run/nginx.pid")
+	WORKER_PIDS=$(pgrep -P "$MW_PID" | tr '\n' ' ' || true)
+	(cd "$WORK" && "$WORK/prefix/bin/pxtc" routes) 2>&1 | grep -E "/api/bench/" >&2 || true
+}
+
+psql_app() {
+	psql "host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# stack_ok: multiwatch, its WORKERS workers and nginx still run.
+stack_ok() {
+	local n
+	kill -0 "$MW_PID" 2>/dev/null || die "the workers' multiwatch (pid $MW_PID) is gone"
+	kill -0 "$NGINX_MASTER" 2>/dev/null || die "nginx (pid $NGINX_MASTER) is gone"
+	n=$(pgrep -c -P "$MW_PID" || true)
+	[ "${n:-0}" -ge "$WORKERS" ] || die "${n:-0} of $WORKERS workers left: killed from outside?"
+}
+
+# The two routes answer the same body with 200 and the same JSON, but for the id.
+check_same_answer() {
+	local body='{"body": "A first row, to compare the answers.", "metadata": {"source": "check", "tags": ["a", "b"], "score": 1.5}, "n": 7}'
+	local p code a b
+	for p in c toml; do
+		code=$(curl -sS --max-time 30 -o "$WORK/check-$p.json" -w '%{http_code}' \
+		    -H 'Content-Type: application/json' --data-binary "$body" "$URL/api/bench/$p/rows") ||
+		    die "curl failed on POST /api/bench/$p/rows"
+		[ "$code" = 200 ] || { cat "$WORK/check-$p.json" >&2; echo >&2; die "POST /api/bench/$p/rows answered $code"; }
+	done
+	a=$(sed 's/"id": *"[0-9a-f-]*"/"id": "ID"/' "$WORK/check-c.json")
+	b=$(sed 's/"id": *"[0-9a-f-]*"/"id": "ID"/' "$WORK/check-toml.json")
+	if [ "$a" != "$b" ]; then
+		printf 'C:    %.400s\nTOML: %.400s\n' "$a" "$b" >&2
+		die "the two routes answer different JSON"
+	fi
+	grep -q '"id": *"[0-9a-f-]\{36\}"' "$WORK/check-c.json" || die "the answer has no id: $a"
+	ANSWER=$a
+	log "both routes answer 200 and the same JSON but the id: $a"
+}
+
+# ticks PID...: user + system CPU clock ticks the processes have used so far.
+ticks() {
+	local p t=0 v
+	for p in "$@"; do
+		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+pg_pids() {
+	local pm
+	pm=$(head -n1 "$PXT_HOME/pgdata/postmaster.pid" 2>/dev/null) || return 0
+	pgrep -P "$pm" || true
+}
+nginx_pids() { pgrep -P "$NGINX_MASTER" || true; }
+# kv KEY: the value of KEY=... in the BENCH line on stdin.
+kv() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# sys_ticks: the machine's busy (user, nice, system, irq, softirq), steal, total and
+# iowait CPU clock ticks so far (/proc/stat).
+sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $6 }' /proc/stat; }
+
+# child_secs FILE: user + system seconds of the reaped children in a `times` output.
+child_secs() { sed -n 2p "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.3f\n", s }'; }
+
+# wait_quiet: before a run, wait (QUIET_MAX_S at most) until the whole machine is less
+# than QUIET_PCT % busy over a second: the stack is idle then, so what is busy is
+# somebody else (another session's build or tests), which would take cores from one
+# run of a pair and not from the other, or PostgreSQL finishing the last run's work
+# (autovacuum of the inserted rows, a checkpoint). QUIET_PCT=100 turns the wait off.
+wait_quiet() {
+	local s0 s1 pct waited=0
+	while :; do
+		s0=$(sys_ticks)
+		sleep 1
+		s1=$(sys_ticks)
+		pct=$(awk -v s0="$s0" -v s1="$s1" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
+		    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.0f", (b[1] - a[1]) * 100 / t }')
+		[ "$pct" -lt "$QUIET_PCT" ] && break
+		waited=$((waited + 1))
+		[ "$waited" = 1 ] && log "the machine is $pct% busy with the stack idle: waiting for it to quieten (${QUIET_MAX_S} s at most)"
+		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
+			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
+			break
+		fi
+	done
+	[ "$waited" = 0 ] || log "waited ${waited} s for a quiet machine ($pct% busy)"
+	QUIET_WAITED=$((QUIET_WAITED + waited))
+}
+
+# run_wrk LABEL ROUND PATH SECONDS: one run; a line in RESULTS unless ROUND is warm.
+# Besides wrk's numbers: the CPU time per request of the stack's workers, of all
+# PostgreSQL backends and of nginx's workers, and what the rest of the machine took
+# during the run: other_cores (busy CPU of neither the stack nor wrk, in cores: kernel
+# threads, other sessions on the machine), steal_pct (time the hypervisor gave to other
+# VMs), iowait_pct (idle with a disk write pending: the commits' fsyncs, or another
+# session's disk traffic slowing them) and idle_pct, each of the whole machine.
+run_wrk() {
+	local label=$1 round=$2 path=$3 secs=$4 out line w0 p0 n0 w1 p1 n1 s0 s1 c0 c1 hz
+	out=$WORK/wrk-$label-$round.txt
+	stack_ok
+	wait_quiet
+	# shellcheck disable=SC2046,SC2086
+	{ w0=$(ticks $WORKER_PIDS); p0=$(ticks $(pg_pids)); n0=$(ticks $(nginx_pids)); s0=$(sys_ticks); }
+	times > "$WORK/times0.txt"	# (in this shell: wrk's CPU shows in its children's)
+	timeout -k 5 $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency \
+	    -s "$BENCH/lua/rows.lua" "$URL$path" > "$out" 2>&1 ||
+	    { cat "$out" >&2; die "wrk failed for $label"; }
+	times > "$WORK/times1.txt"
+	# shellcheck disable=SC2046,SC2086
+	{ w1=$(ticks $WORKER_PIDS); p1=$(ticks $(pg_pids)); n1=$(ticks $(nginx_pids)); s1=$(sys_ticks); }
+	stack_ok
+	c0=$(child_secs "$WORK/times0.txt")
+	c1=$(child_secs "$WORK/times1.txt")
+	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk for $label"; }
+	hz=$(getconf CLK_TCK)
+	line="$line $(awk -v r="$(kv requests <<<"$line")" -v d="$(kv duration_s <<<"$line")" \
+	    -v hz="$hz" -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) \
+	    -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" 'BEGIN { if (r < 1) r = 1
+	    split(s0, a, " "); split(s1, b, " "); wrk = (c1 - c0) * hz
+	    other = (b[1] - a[1]) - w - p - n - wrk; if (other < 0) other = 0
+	    tot = b[3] - a[3]; if (tot < 1) tot = 1
+	    printf "worker_us=%.1f pg_us=%.1f nginx_us=%.1f wrk_us=%.1f other_cores=%.2f steal_pct=%.1f iowait_pct=%.1f idle_pct=%.1f",
+	        w * 1e6 / hz / r, p * 1e6 / hz / r, n * 1e6 / hz / r, wrk * 1e6 / hz / r,
+	        other / hz / d, (b[2] - a[2]) * 100 / tot, (b[4] - a[4]) * 100 / tot,
+	        (tot - (b[1] - a[1]) - (b[2] - a[2]) - (b[4] - a[4])) * 100 / tot }')"
+	[ "$(kv errors <<<"$line")" = 0 ] || log "warning: $label run $round had errors: $line (see $out)"
+	if [ "$round" = warm ]; then log "$label warm-up: ${line#BENCH }"; return 0; fi
+	printf '%s %s %s\n' "$label" "$round" "$line" >> "$WORK/raw.txt"
+	log "$label run $round: ${line#BENCH }"
+}
+
+# disturbed PAIR: during some run of the pair, more than OTHER_MAX cores were busy
+# outside the stack and wrk (another session's work), or the hypervisor stole more than
+# STEAL_MAX % of the time (other VMs): one route lost CPU the other did not.
+disturbed() {
+	awk -v p="$1" -v m="$OTHER_MAX" -v s="$STEAL_MAX" '$2 == p { for (i = 3; i <= NF; i++) {
+	    split($i, kv, "=")
+	    if (kv[1] == "other_cores" && kv[2] + 0 > m + 0) bad = 1
+	    if (kv[1] == "steal_pct" && kv[2] + 0 > s + 0) bad = 1 } }
+	    END { exit !bad }' "$WORK/raw.txt"
+}
+
+# ROUNDS kept pairs C, TOML, C, TOML, ... (ORDER=tc: TOML, C, ...; abba: C, TOML,
+# TOML, C, ...); a disturbed pair is run again (REDO_MAX times in all; past that,
+# disturbed pairs are kept as they are, and the report says so).
+run_rounds() {
+	local pair=0 kept=0 redone=0 keep
+	: > "$WORK/raw.txt"
+	ROWS0=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
+	log "warm-up, ${WARM_S} s a route (not recorded)"
+	run_wrk c warm "$C_PATH" "$WARM_S"
+	run_wrk toml warm "$TOML_PATH" "$WARM_S"
+	KEPT_DISTURBED=0
+	while [ "$kept" -lt "$ROUNDS" ]; do
+		pair=$((pair + 1))
+		if [ "$ORDER" = ct ] || { [ "$ORDER" = abba ] && [ $((pair % 2)) = 1 ]; }; then
+			run_wrk c "$pair" "$C_PATH" "$DUR"
+			run_wrk toml "$pair" "$TOML_PATH" "$DUR"
+		else
+			run_wrk toml "$pair" "$TOML_PATH" "$DUR"
+			run_wrk c "$pair" "$C_PATH" "$DUR"
+		fi
+		keep=1
+		if disturbed "$pair"; then
+			if [ "$redone" -lt "$REDO_MAX" ]; then
+				redone=$((redone + 1))
+				keep=0
+				log "pair $pair disturbed (over $OTHER_MAX cores busy outside the stack, or over $STEAL_MAX% stolen): running it again ($redone of $REDO_MAX)"
+			else
+				KEPT_DISTURBED=$((KEPT_DISTURBED + 1))
+				log "warning: pair $pair disturbed, kept: REDO_MAX ($REDO_MAX) reached"
+			fi
+		fi
+		[ "$keep" = 0 ] || kept=$((kept + 1))
+		awk -v p="$pair" -v k="$keep" '$2 == p { print $0 " kept=" k }' "$WORK/raw.txt" >> "$WORK/results.txt"
+	done
+	REDONE=$redone
+	ROWS1=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
+}
+
+# field LABEL KEY: KEY's values over LABEL's kept runs, in order.
+field() { awk -v l="$1" -v k="$2" '$1 == l && / kept=1$/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$WORK/results.txt"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+total() { awk '{ s += $1 } END { print s + 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.3f\n", a / b }'; }
+
+report() {
+	local c_rps t_rps rps_ratio p99_ratio diff verdict r
+	c_rps=$(field c rps | median)
+	t_rps=$(field toml rps | median)
+	rps_ratio=$(ratio "$t_rps" "$c_rps")
+	p99_ratio=$(ratio "$(field toml p99_ms | median)" "$(field c p99_ms | median)")
+	diff=$(awk -v x="$rps_ratio" 'BEGIN { d = (x - 1) * 100; printf "%+.1f", d }')
+	verdict=$(awk -v x="$rps_ratio" -v t="$TARGET_PCT" 'BEGIN { d = (x - 1) * 100; if (d < 0) d = -d; print (d < t) ? "met" : "NOT met" }')
+	MISSED=0
+	[ "$verdict" = met ] || MISSED=1
+	{
+		echo "## pxtc declared insert route vs the same route in C, $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo
+		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr)"
+		echo "- command: \`$CMDLINE\` (ROUNDS=$ROUNDS pairs, ORDER=$ORDER, DUR=${DUR}s, WORKERS=$WORKERS, wrk -t$THREADS -c$CONNS --latency, bench/lua/rows.lua, ${WARM_S} s warm-up a route)"
+		echo "- routes: C \`POST $C_PATH\` (bench/routers/bench_c.c, pxt_add_insert_route) and declared \`POST $TOML_PATH\` (bench/routers/bench.toml, type = \"insert\"), same table bench/rows (body String, metadata Json, n Int, id UUIDv7 key), same inputs, same workers"
+		echo "- answer of both (id replaced): \`$ANSWER\`"
+		echo "- rows inserted by the measured and warm-up runs: $((ROWS1 - ROWS0))"
+		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited ${QUIET_WAITED} s in all for a machine under $QUIET_PCT% busy before the runs"
+		echo
+		echo "- pairs kept: $ROUNDS; run again because another process took over $OTHER_MAX cores, or the hypervisor over $STEAL_MAX%, during them: $REDONE; disturbed but kept (REDO_MAX reached): $KEPT_DISTURBED"
+		echo
+		echo "| pair | route | req/s | p50 ms | p99 ms | errors | worker CPU us/req | PostgreSQL CPU us/req | nginx CPU us/req | wrk CPU us/req | other busy cores | steal % | iowait % | idle % | kept |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+		awk '{ delete f; for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		    printf "| %d | %s | %.0f | %.2f | %.2f | %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.1f | %.1f | %.1f | %s |\n", $2,
+		    ($1 == "c" ? "C" : "TOML"), f["rps"], f["p50_ms"], f["p99_ms"], f["errors"],
+		    f["worker_us"], f["pg_us"], f["nginx_us"], f["wrk_us"], f["other_cores"],
+		    f["steal_pct"], f["iowait_pct"], f["idle_pct"], (f["kept"] == 1 ? "yes" : "no, disturbed") }' "$WORK/results.txt"
+		echo
+		echo "Kept pairs only:"
+		echo
+		echo "| route | median req/s | median p50 ms | median p99 ms | worker CPU us/req | PostgreSQL CPU us/req | nginx CPU us/req |"
+		echo "|---|---:|---:|---:|---:|---:|---:|"
+		for r in c toml; do
+			printf '| %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f |\n' \
+			    "$([ $r = c ] && echo "C ($C_PATH)" || echo "TOML ($TOML_PATH)")" \
+			    "$(field $r rps | median)" "$(field $r p50_ms | median)" \
+			    "$(field $r p99_ms | median)" "$(field $r worker_us | median)" \
+			    "$(field $r pg_us | median)" "$(field $r nginx_us | median)"
+		done
+		echo
+		echo "Pair ratios TOML / C (req/s): $(paste -d' ' <(field c rps) <(field toml rps) |
+		    awk '{ printf "%s%.3f", (NR > 1 ? " / " : ""), $2 / $1 }')"
+		echo
+		echo "Target: the declared route and the C route differ by less than $TARGET_PCT% in req/s: **$verdict** (median TOML / C = $rps_ratio, ${diff}%; p99 TOML / C = $p99_ratio)."
+	} > "$WORK/report.md"
+	cat "$WORK/report.md"
+	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+}
+
+hold() {
+	log "$URL up (workers $WORKER_PIDS), PIXELTABLE_HOME=$PXT_HOME"
+	log "holding for $HOLD s (Ctrl-C ends it)"
+	sleep "$HOLD" &
+	wait $!
+}
+
+main() {
+	parse_args "$@"
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
+	    log "warning: load average $LOAD_START: something else is busy; numbers will be low and noisy"
+	need_tools
+	WORK=$(mktemp -d /tmp/pxt-bench-svc.XXXXXX)
+	chmod 0755 "$WORK"	# the workers (user pxtc) load bench_c.so and service.toml from it
+	build_and_install
+	start_stack
+	check_same_answer
+	run_rounds
+	report
+	if [ "$HOLD" -gt 0 ]; then hold; fi
+	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
+		log "the target was missed (STRICT=1)"
+		exit 3
+	fi
+}
+
+# run unless sourced (sourcing gives the functions, for trying pieces by hand)
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi
