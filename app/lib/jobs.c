@@ -216,9 +216,8 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 	params[3] = status < 400 ? pxt_pstrndup(pool, out, outlen) : NULL;
 	params[4] = status < 400 ? NULL : pxt_pstrndup(pool, out, outlen);
 	rc = pxt_db_exec(db, "UPDATE pxt_catalog.jobs SET status = $2, http_status = $3,"
-	    " result = $4, error = $5, finished_at = clock_timestamp() WHERE id = $1::uuid", 5,
-	    params,
-	    NULL);
+	    " result = $4, error = $5, finished_at = clock_timestamp()"
+	    " WHERE id = $1::uuid", 5, params, NULL);
 	if (rc == PXT_OK)
 		rc = pxt_db_commit(db);
 	else
