@@ -14,7 +14,7 @@
 #include "write_int.h"
 
 
-static bool
+bool
 pxt_in_list(char **list, const char *name)
 {
 	for (; list != NULL && *list != NULL; list++)
@@ -23,7 +23,7 @@ pxt_in_list(char **list, const char *name)
 	return false;
 }
 
-static bool
+bool
 pxt_is_default_key(const pxt_table *t, const pxt_column *c)
 {
 	int npk = 0;
@@ -34,7 +34,7 @@ pxt_is_default_key(const pxt_table *t, const pxt_column *c)
 	    c->type == PXT_UUID;
 }
 
-static bool
+bool
 pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 {
 	if (c->computed != NULL)
@@ -46,7 +46,7 @@ pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 	return !pxt_is_default_key(tr->t, c);
 }
 
-static bool
+bool
 pxt_is_output(const void *ud, const pxt_column *c)
 {
 	const struct pxt_table_route *tr = ud;

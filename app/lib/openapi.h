@@ -37,11 +37,8 @@ pxt_err pxt_http_openapi(pxt_req *req, void *ud);
 void pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response);
 
 /* The input, output and key (match) columns of a table route, as http_table.c has them. */
-bool pxt_oa_is_input(const struct pxt_table_route *tr, const pxt_column *c);
-bool pxt_oa_is_output(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c);
-bool pxt_oa_is_default_key(const pxt_table *t, const pxt_column *c);
 
 /* Whether the pattern of rt has the segment {name}. */
 bool pxt_oa_in_path(const struct pxt_route *rt, const char *name);

@@ -95,52 +95,16 @@ pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response)
 	pxt_jw_obj_end(w);
 }
 
-static bool
-pxt_oa_in_list(char **list, const char *name)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return true;
-	return false;
-}
-
-bool
-pxt_oa_is_default_key(const pxt_table *t, const pxt_column *c)
-{
-	int npk = 0;
-
-	for (int i = 0; i < t->ncols; i++)
-		npk += t->cols[i].primary_key;
-	return npk == 1 && c->primary_key && strcmp(c->name, "id") == 0 &&
-	    c->type == PXT_UUID;
-}
-
-bool
-pxt_oa_is_input(const struct pxt_table_route *tr, const pxt_column *c)
-{
-	if (c->computed != NULL)
-		return false;
-	if (tr->inputs != NULL)
-		return pxt_oa_in_list(tr->inputs, c->name);
-	return !pxt_oa_is_default_key(tr->t, c);
-}
-
-bool
-pxt_oa_is_output(const struct pxt_table_route *tr, const pxt_column *c)
-{
-	return tr->outputs == NULL || pxt_oa_in_list(tr->outputs, c->name);
-}
-
 bool
 pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
 {
-	return tr->match != NULL ? pxt_oa_in_list(tr->match, c->name) : c->primary_key;
+	return tr->match != NULL ? pxt_in_list(tr->match, c->name) : c->primary_key;
 }
 
 bool
 pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c)
 {
-	return pxt_oa_in_list(tr->now, c->name);
+	return pxt_in_list(tr->now, c->name);
 }
 
 /* Whether column c is in the body of table route tr, and whether it is required. */
@@ -148,12 +112,12 @@ static bool
 pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *required)
 {
 	bool key = tr->kind != PXT_ROUTE_INSERT && pxt_oa_is_key(tr, c);
-	bool in = tr->kind != PXT_ROUTE_DELETE && pxt_oa_is_input(tr, c) &&
+	bool in = tr->kind != PXT_ROUTE_DELETE && pxt_is_input(tr, c) &&
 	    !(tr->kind == PXT_ROUTE_UPDATE && c->primary_key);
 
 	if (tr->kind == PXT_ROUTE_INSERT)
 		*required = in && !c->nullable && !pxt_oa_is_now(tr, c) &&
-		    !pxt_oa_is_default_key(tr->t, c);
+		    !pxt_is_default_key(tr->t, c);
 	else
 		*required = key;
 	return key || in;
@@ -265,20 +229,7 @@ typedef bool (*pxt_oa_keep)(const void *ud, const pxt_column *c);
 static bool
 pxt_oa_keep_output(const void *ud, const pxt_column *c)
 {
-	return pxt_oa_is_output(ud, c);
-}
-
-static bool
-pxt_oa_keep_selected(const void *ud, const pxt_column *c)
-{
-	const pxt_query *q = ud;
-
-	if (q->select == NULL)
-		return true;
-	for (char **s = q->select; *s != NULL; s++)
-		if (strcmp(*s, c->name) == 0)
-			return true;
-	return false;
+	return pxt_is_output(ud, c);
 }
 
 /* A row object: the kept columns of t (all of them always present), and q's errors. */
@@ -335,7 +286,7 @@ pxt_oa_table_row(pxt_jw *w, const struct pxt_table_route *tr)
 void
 pxt_oa_query_row(pxt_jw *w, const pxt_query *q)
 {
-	pxt_oa_row(w, q->t, pxt_oa_keep_selected, q, q);
+	pxt_oa_row(w, q->t, pxt_q_selected, q, q);
 }
 
 /* The error responses, by the code the dispatcher maps to their status. */

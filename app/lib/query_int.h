@@ -62,4 +62,7 @@ struct pxt_query {
 /* The type of an expression's value (media columns compare as String). */
 pxt_type pxt_q_type(const pxt_qexpr *e);
 
+/* Whether query ud (a pxt_query) answers column c. */
+bool pxt_q_selected(const void *ud, const pxt_column *c);
+
 #endif

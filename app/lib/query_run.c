@@ -11,7 +11,7 @@
 #include "query_int.h"
 
 
-static bool
+bool
 pxt_q_selected(const void *ud, const pxt_column *c)
 {
 	const pxt_query *q = ud;
