@@ -90,6 +90,14 @@ bool pxt_is_default_key(const pxt_table *t, const pxt_column *c);
 bool pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_is_output(const void *ud, const pxt_column *c);
 
+/*
+ * Idempotency-Key (http_table.c): claim key for req's route in the open transaction
+ * (*replayed: an earlier answer was copied into req), then store req's answer under
+ * it and commit.
+ */
+pxt_err pxt_idem_claim(pxt_req *req, pxt_db *db, const char *key, bool *replayed);
+pxt_err pxt_idem_finish(pxt_req *req, pxt_db *db, const char *key);
+
 /* Describe the route just added by r (the last one of its app). */
 void pxt_route_describe(pxt_router *r, enum pxt_route_kind kind, const void *desc);
 

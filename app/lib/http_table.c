@@ -89,7 +89,7 @@ pxt_body_object(pxt_req *req, const pxt_table *t, const pxt_json **obj)
  * Claim key for this route in the open transaction. *replayed is true when an earlier
  * request with the same key (within a day) already answered: its response is copied.
  */
-static pxt_err
+pxt_err
 pxt_idem_claim(pxt_req *req, pxt_db *db, const char *key, bool *replayed)
 {
 	const char *params[2] = {pxt_req_path(req), key};
@@ -131,14 +131,17 @@ pxt_idem_claim(pxt_req *req, pxt_db *db, const char *key, bool *replayed)
 }
 
 /* Store the response under the claimed key and commit. */
-static pxt_err
+pxt_err
 pxt_idem_finish(pxt_req *req, pxt_db *db, const char *key)
 {
-	const char *params[3] = {pxt_req_path(req), key, pxt_buf_str(pxt_res_body(req))};
+	char status[16];
+	const char *params[4] = {pxt_req_path(req), key, pxt_buf_str(pxt_res_body(req)),
+	    status};
 	pxt_err rc;
 
-	rc = pxt_db_exec(db, "UPDATE pxt_catalog.idempotency SET status = 200, body = $3"
-	    " WHERE route = $1 AND key = $2", 3, params, NULL);
+	snprintf(status, sizeof(status), "%d", pxt_res_get_status(req));
+	rc = pxt_db_exec(db, "UPDATE pxt_catalog.idempotency SET status = $4::integer,"
+	    " body = $3 WHERE route = $1 AND key = $2", 4, params, NULL);
 	if (rc == PXT_OK)
 		rc = pxt_db_commit(db);
 	return rc;

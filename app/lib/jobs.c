@@ -33,7 +33,9 @@ pxt_job_enqueue(pxt_req *req)
 {
 	const char *params[4] = {req->method_name, req->path, req->query, NULL};
 	pxt_db *db = pxt_env_db(req->app->env);
+	const char *key = pxt_req_header(req, "Idempotency-Key");
 	const pxt_json *body;
+	bool replayed = false;
 	char *url;
 	PGresult *res;
 	pxt_jw *w;
@@ -46,12 +48,21 @@ pxt_job_enqueue(pxt_req *req)
 		if ((params[3] = pxt_pstrndup(req->pool, req->body, req->body_len)) == NULL)
 			return PXT_ENOMEM;
 	}
+	/* the same Idempotency-Key again answers the first 202: one job, not two */
+	if (key != NULL) {
+		if ((rc = pxt_db_begin(db)) != PXT_OK ||
+		    (rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
+			return rc;
+		if (replayed) {
+			pxt_db_rollback(db);
+			return PXT_OK;
+		}
+	}
 	rc = pxt_db_exec(db, "WITH j AS (INSERT INTO pxt_catalog.jobs (method, path,"
 	    " query, body) VALUES ($1, $2, $3, $4) RETURNING id)"
 	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 4, params, &res);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "cannot queue the job: %s", pxt_errmsg());
-	pxt_req_committed(req);
 	url = pxt_psprintf(req->pool, "/jobs/%s", PQgetvalue(res, 0, 0));
 	w = pxt_res_json(req, 202);
 	pxt_jw_obj_begin(w);
@@ -63,6 +74,9 @@ pxt_job_enqueue(pxt_req *req)
 	if (url != NULL)
 		pxt_res_header(req, "Location", url);
 	PQclear(res);
+	if (key != NULL && (rc = pxt_idem_finish(req, db, key)) != PXT_OK)
+		return rc;
+	pxt_req_committed(req);
 	return PXT_OK;
 }
 

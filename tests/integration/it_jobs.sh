@@ -70,6 +70,15 @@ doc=$(wait_job "$id")
 [ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = QUIET ] || fail "job result: $doc"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'quiet'")" = 1 ] || fail "job row"
 
+# ---- the same Idempotency-Key twice: one job, the first 202 answered again
+k="job-$(date +%s%N)"
+a=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"s": "once"}' "$URL/api/later/boom")
+b=$(curl -s -D "$IT_WORK/head" -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"s": "once"}' "$URL/api/later/boom")
+[ "$a" = "$b" ] || fail "replayed 202 differs: $a / $b"
+grep -qi '^Idempotent-Replayed: true' "$IT_WORK/head" || fail "no Idempotent-Replayed"
+wait_job "$(field "$a" id)" >/dev/null
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'once'")" = 1 ] || fail "two jobs for one key"
+
 # ---- the catalog changes under an idle runner (the test tables are made again): the
 # runner reloads on the NOTIFY, so the next job writes the new table
 sleep 2.5
@@ -126,7 +135,7 @@ for _ in $(seq 50); do
 done
 kill -9 $(pgrep -P "$jw") 2>/dev/null || true
 # "hang" never finishes: each attempt ends with the alarm, then the job gives up
-doc=$(for _ in $(seq 60); do d=$(curl -s "$URL/jobs/$hid"); [ "$(field "$d" status)" = failed ] && { echo "$d"; break; }; sleep 0.5; done)
+doc=$(for _ in $(seq 120); do d=$(curl -s "$URL/jobs/$hid"); [ "$(field "$d" status)" = failed ] && { echo "$d"; break; }; sleep 0.5; done)
 [ -n "$doc" ] || fail "the hanging job never gave up: $(curl -s "$URL/jobs/$hid")"
 grep -q "started 3 times" <<<"$doc" || fail "attempts: $doc"
 
