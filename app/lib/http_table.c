@@ -415,6 +415,31 @@ struct pxt_upd_step {
 	const char **params;
 };
 
+/*
+ * The files the store made that an update replaces (a new upload, a thumbnail made
+ * again) are deleted once the update commits.
+ */
+static pxt_err
+pxt_release_replaced(pxt_pool *pool, const pxt_table *t, const pxt_wrow *before,
+    const pxt_wrow *after, const unsigned char *set)
+{
+	pxt_err rc = PXT_OK;
+
+	for (int i = 0; rc == PXT_OK && i < t->ncols; i++) {
+		const pxt_value *a = &before->v[i], *b = &after->v[i];
+		char *path;
+
+		if (!set[i] || !pxt_type_is_media(t->cols[i].type) || a->null ||
+		    (!b->null && a->u.str.len == b->u.str.len &&
+		    memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0))
+			continue;
+		if ((path = pxt_pstrndup(pool, a->u.str.s, a->u.str.len)) == NULL)
+			return PXT_ENOMEM;
+		rc = pxt_media_store_release(pool, path);
+	}
+	return rc;
+}
+
 /* Update with dependents: read the row, recompute, write it, refresh its views. */
 static pxt_err
 pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
@@ -422,6 +447,7 @@ pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 {
 	struct pxt_upd_step *u = ud;
 	pxt_table *t = tr->t;
+	pxt_wrow old;
 	char *tail = pxt_psprintf(req->pool, "WHERE %s FOR UPDATE", pxt_buf_str(u->where));
 	char *out = pxt_outputs_sql(req, tr);
 	pxt_wrow *rows;
@@ -440,10 +466,15 @@ pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 	if (nrows > 1)
 		return pxt_req_fail(req, PXT_ECONFLICT, NULL, "%d rows of '%s' match: an "
 		    "update changes one row", nrows, t->path);
+	old = rows[0];
+	if ((old.v = pxt_palloc(req->pool, sizeof(pxt_value) * (size_t)t->ncols)) == NULL)
+		return PXT_ENOMEM;
+	memcpy(old.v, rows[0].v, sizeof(pxt_value) * (size_t)t->ncols);
 	for (int i = 0; i < t->ncols; i++)
 		if (u->given->given[i])
 			rows[0].v[i] = u->given->v[i];
-	if ((rc = pxt_wrow_compute(t, req->pool, &rows[0], u->set)) != PXT_OK)
+	if ((rc = pxt_wrow_compute(t, req->pool, &rows[0], u->set)) != PXT_OK ||
+	    (rc = pxt_release_replaced(req->pool, t, &old, &rows[0], u->set)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_write_update_row(t, req->pool, &rows[0], u->set, *out ? out :
 	    NULL, res)) != PXT_OK)
@@ -475,7 +506,7 @@ pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	struct pxt_upd_step u = {NULL, NULL, &where, 0, params};
 	struct pxt_sql_step s = {&sql, 0, params};
 	int nset = 0, ndeps = 0;
-	bool views = false;
+	bool views = false, media = false;
 	pxt_wrow r;
 	pxt_err rc = params && todo ? PXT_OK : PXT_ENOMEM;
 
@@ -498,7 +529,10 @@ pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 		goto out;
 	ndeps = pxt_write_dependents(t, r.given, todo);
 	pxt_recomputed_header(req, t, todo);
-	if (ndeps > 0 || views) {
+	for (int i = 0; i < t->ncols; i++)
+		media |= r.given[i] && pxt_type_is_media(t->cols[i].type);
+	/* read the row first when something depends on the change or a file may go */
+	if (ndeps > 0 || views || media) {
 		for (int i = 0; i < t->ncols; i++)
 			todo[i] |= r.given[i];
 		u.given = &r;
@@ -528,6 +562,20 @@ out:
 	return rc;
 }
 
+/* A delete that returns the rows' media: the files the store made for them go too. */
+static pxt_err
+pxt_step_delete(pxt_req *req, const struct pxt_table_route *tr, void *ud,
+    PGresult **res, int *first)
+{
+	pxt_err rc = pxt_step_sql(req, tr, ud, res, first);
+
+	for (int r = 0; rc == PXT_OK && r < PQntuples(*res); r++)
+		for (int c = 0; rc == PXT_OK && c < PQnfields(*res); c++)
+			if (!PQgetisnull(*res, r, c))
+				rc = pxt_media_store_release(req->pool, PQgetvalue(*res, r, c));
+	return rc;
+}
+
 static pxt_err
 pxt_handle_delete(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj)
 {
@@ -540,8 +588,14 @@ pxt_handle_delete(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	pxt_buf_addf(&sql, "DELETE FROM %s WHERE ", t->storage_sql);
 	if (rc == PXT_OK)
 		rc = pxt_where_keys(req, tr, obj, &sql, params, &s.n);
+	for (int i = 0, k = 0; i < t->ncols; i++) {
+		if (!pxt_type_is_media(t->cols[i].type))
+			continue;
+		pxt_buf_adds(&sql, k++ ? ", " : " RETURNING ");
+		pxt_quote_ident(&sql, t->col_storage[i]);
+	}
 	if (rc == PXT_OK)
-		rc = pxt_table_run(req, tr, false, pxt_step_sql, &s);
+		rc = pxt_table_run(req, tr, false, pxt_step_delete, &s);
 	pxt_buf_free(&sql);
 	return rc;
 }

@@ -37,6 +37,7 @@ struct pxt_store_rec {
 	pxt_pool *pool;
 	struct pxt_store_file *tmps;
 	struct pxt_store_file *files;
+	struct pxt_store_file *drops;	/* owned files to delete once the write commits */
 };
 
 static pthread_mutex_t pxt_store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -262,6 +263,38 @@ pxt_media_store_keep(pxt_pool *pool)
 {
 	struct pxt_store_rec *r = pxt_store_rec(pool, false);
 
-	if (r != NULL)
-		r->files = NULL;
+	if (r == NULL)
+		return;
+	r->files = NULL;
+	/* the rows that referred to these are gone or changed for good */
+	for (struct pxt_store_file *f = r->drops; f != NULL; f = f->next)
+		unlink(f->path);
+	r->drops = NULL;
+}
+
+bool
+pxt_media_store_owns(const char *path)
+{
+	size_t n = strlen(pxt_store_dir);
+
+	return n > 0 && path != NULL && strncmp(path, pxt_store_dir, n) == 0 &&
+	    (strncmp(path + n, "/gen/", 5) == 0 || strncmp(path + n, "/uploads/", 9) ==
+	    0) && strstr(path, "/../") == NULL;
+}
+
+pxt_err
+pxt_media_store_release(pxt_pool *pool, const char *path)
+{
+	struct pxt_store_rec *r;
+	struct pxt_store_file *f;
+
+	if (!pxt_media_store_owns(path))
+		return PXT_OK;
+	if ((r = pxt_store_rec(pool, true)) == NULL ||
+	    (f = pxt_palloc(pool, sizeof(*f))) == NULL ||
+	    (f->path = pxt_pstrdup(pool, path)) == NULL)
+		return pxt_seterr(PXT_ENOMEM, "out of memory releasing %s", path);
+	f->next = r->drops;
+	r->drops = f;
+	return PXT_OK;
 }

@@ -11,6 +11,7 @@
 #ifndef PXT_MEDIA_STORE_H
 #define PXT_MEDIA_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pxt/config.h"
@@ -54,6 +55,15 @@ pxt_err pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
  * again deleted with the pool unless keep is called again. Never fails.
  */
 void pxt_media_store_keep(pxt_pool *pool);
+
+/*
+ * pxt_media_store_owns tells whether path is a file the store made (generated media
+ * under gen/, uploads under uploads/): the row that refers to it owns it.
+ * pxt_media_store_release notes such a file for deletion once the write of pool
+ * commits (pxt_media_store_keep); paths the store does not own are left alone.
+ */
+bool pxt_media_store_owns(const char *path);
+pxt_err pxt_media_store_release(pxt_pool *pool, const char *path);
 
 /* ---- images (image_fn.c) ------------------------------------------------------- */
 

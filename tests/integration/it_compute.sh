@@ -123,6 +123,20 @@ curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT
 [ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "thumbnail not served: $(cat "$IT_WORK/t.code")"
 [ "$(vipsheader -f width "$IT_WORK/t.png")" = 256 ] || fail "thumbnail width"
 curl -s -o /dev/null -w '%{http_code}' "$URL${thumb%%\?*}" | grep -q 403 || fail "unsigned thumbnail served"
+# the thumbnail belongs to its row: a new image replaces it, a delete removes it
+iid=$(field id)
+tfile="$PIXELTABLE_HOME${thumb%%\?*}"
+[ -f "$tfile" ] || fail "thumbnail file $tfile"
+vips black "$media/pic2.png" 300 100
+[ "$(id -u)" = 0 ] && chown pxtc: "$media/pic2.png"
+req POST /api/data/images/update "{\"id\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
+[ "$(field width)" = 300 ] || fail "updated image: $body"
+thumb2=$(field thumbnail)
+tfile2="$PIXELTABLE_HOME${thumb2%%\?*}"
+[ -f "$tfile2" ] && [ ! -e "$tfile" ] || fail "the old thumbnail stayed or the new one is missing"
+req POST /api/data/images/delete "{\"id\": \"$iid\"}"; expect 200
+[ ! -e "$tfile2" ] || fail "the deleted row's thumbnail stayed"
+[ -f "$media/pic2.png" ] || fail "a file the store did not make was removed"
 
 # ---- a failing UDF: 422 naming column and function, nothing written; or an error cell
 req POST /api/boom/abort '{"s": "fail"}'; expect 422
