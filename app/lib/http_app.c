@@ -295,15 +295,20 @@ pxt_method_list(unsigned methods, char *out, size_t outlen)
 			    names[i]);
 }
 
+/*
+ * The route of req's method and path (*found, NULL when none) and the methods of the
+ * other routes of that path (*allowed). Fails only for a malformed path.
+ */
 static pxt_err
-pxt_app_route(pxt_app *app, pxt_req *req)
+pxt_route_lookup(pxt_app *app, pxt_req *req, const struct pxt_route **found,
+    unsigned *allowed)
 {
-	unsigned allowed = 0;
-	char **parts = NULL, allow[64];
-	bool preflight;
+	char **parts = NULL;
 	int nparts = 0;
 	pxt_err rc;
 
+	*found = NULL;
+	*allowed = 0;
 	if ((rc = pxt_req_split(req, &parts, &nparts)) != PXT_OK)
 		return rc;
 	for (int i = 0; i < app->nroutes; i++) {
@@ -312,15 +317,31 @@ pxt_app_route(pxt_app *app, pxt_req *req)
 		if (!pxt_route_match(req, rt, parts, nparts))
 			continue;
 		if (rt->methods & req->method) {
-			if (req->in_job)
-				return rt->fn(req, rt->ud);
-			if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
-				return rc;
-			if (rt->background)
-				return pxt_job_enqueue(req);
-			return rt->fn(req, rt->ud);
+			*found = rt;
+			return PXT_OK;
 		}
-		allowed |= rt->methods;
+		*allowed |= rt->methods;
+	}
+	return PXT_OK;
+}
+
+static pxt_err
+pxt_app_route(pxt_app *app, pxt_req *req)
+{
+	const struct pxt_route *rt;
+	unsigned allowed;
+	char allow[64];
+	bool preflight;
+	pxt_err rc;
+
+	if ((rc = pxt_route_lookup(app, req, &rt, &allowed)) != PXT_OK)
+		return rc;
+	if (rt != NULL) {
+		if (req->in_job)
+			return rt->fn(req, rt->ud);
+		if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
+			return rc;
+		return rt->background ? pxt_job_enqueue(req) : rt->fn(req, rt->ud);
 	}
 	if (allowed == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no route for %s %s",
@@ -354,26 +375,20 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 pxt_err
 pxt_app_admit_upload(pxt_app *app, pxt_req *req)
 {
-	char **parts = NULL;
-	int nparts = 0;
+	const struct pxt_route *rt;
+	unsigned allowed;
 	pxt_err rc;
 
-	if ((rc = pxt_req_split(req, &parts, &nparts)) != PXT_OK)
+	/* no route: the dispatcher answers 404 or 405 without the body */
+	if ((rc = pxt_route_lookup(app, req, &rt, &allowed)) != PXT_OK || rt == NULL)
 		return rc;
-	for (int i = 0; i < app->nroutes; i++) {
-		const struct pxt_route *rt = &app->routes[i];
-
-		if (!pxt_route_match(req, rt, parts, nparts) || !(rt->methods & req->method))
-			continue;
-		if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
-			return rc;
-		if ((rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
-		    rt->kind != PXT_ROUTE_DELETE) || rt->background)
-			return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes "
-			    "no multipart/form-data", req->method_name, rt->pattern);
-		return PXT_OK;
-	}
-	return PXT_OK;	/* no route: the dispatcher answers 404 or 405 */
+	if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
+		return rc;
+	if ((rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
+	    rt->kind != PXT_ROUTE_DELETE) || rt->background)
+		return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes no "
+		    "multipart/form-data", req->method_name, rt->pattern);
+	return PXT_OK;
 }
 
 void
