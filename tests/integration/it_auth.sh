@@ -31,13 +31,11 @@ export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
 export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml"
 export PIXELTABLE_API_KEY="first-key-0123456789,second-key-9876543210"
 export PIXELTABLE_CORS_ORIGINS="https://app.example"
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 # call CODE [curl args...] - the status must be CODE; the body is in $body
 call() {

@@ -28,17 +28,15 @@ export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,boo
 # the C API checks, and the tables the boom router serves
 "$PXT_TEST_COMPUTE" || fail "test_compute"
 
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 it_extra_cleanup() {
 	"$STACK" stop >/dev/null 2>&1
 	[ -n "${web:-}" ] && kill "$web" 2>/dev/null
 	true
 }
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 req() {
 	code=$(curl -s -D "$IT_WORK/head" -o "$IT_WORK/body" -w '%{http_code}' -X "$1" \
@@ -94,9 +92,7 @@ req GET "/api/data/documents/$id/chunks"; expect 200
 # ---- a document given by URL: fetched into the file cache, then the same pipeline
 mkdir -p "$IT_WORK/web"
 printf '# Fetched Notes\n\nDelta mud and reeds.\n' >"$IT_WORK/web/remote.md"
-for wport in $(shuf -i 40001-50000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$wport") 2>/dev/null || break
-done
+wport=$(free_port 40001 50000) || fail "no free port"
 python3 -m http.server "$wport" --bind 127.0.0.1 --directory "$IT_WORK/web" >/dev/null 2>&1 &
 web=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$wport/" && break; sleep 0.1; done

@@ -20,13 +20,11 @@ export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs" SERVER_WORKERS=2
 export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,boom.so"
 export SERVER_REQUEST_TIMEOUT_S=1
 "$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute"
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 # post PATH BODY STATUS CODE RETRYABLE - the answer must have them all
 post() {

@@ -39,13 +39,11 @@ export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml"
 export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs" SERVER_UDF_TIMEOUT_S=5
 # the tables test/boom_* (a computed column calling the test module's boom())
 "$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute"
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"; }
 post() { curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$URL$1"; }
@@ -144,7 +142,7 @@ grep -q "started 3 times" <<<"$doc" || fail "attempts: $doc"
 "$PXTC" db start >/dev/null
 q "INSERT INTO pxt_catalog.jobs (method, path, body) VALUES ('POST', '/api/later/boom', '{\"s\": \"offline\"}')"
 # (and with [jobs] ttl_s = 1 this time, finished jobs are removed a second later)
-JOBS_TTL_S=1 "$STACK" start >"$IT_WORK/start2.log" 2>&1 || { cat "$IT_WORK/start2.log"; fail "restart"; }
+JOBS_TTL_S=1 stack_start "$IT_WORK/start2.log"
 for _ in $(seq 100); do
 	[ "$(q "SELECT status FROM pxt_catalog.jobs WHERE body LIKE '%offline%'")" = done ] && break
 	sleep 0.1

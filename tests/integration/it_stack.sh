@@ -18,15 +18,13 @@ export SERVER_WORKERS=2 SERVER_MAX_JSON_BODY_MB=0.01 SERVER_MAX_UPLOAD_MB=1
 export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,probe.so"
 
 # a free loopback port: nothing answers a connection on it
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 
 it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
 
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 # req METHOD PATH [BODY [CONTENT-TYPE]] - sets $code and $body
 req() {

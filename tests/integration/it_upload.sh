@@ -48,13 +48,11 @@ export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
 export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml" SERVER_MAX_UPLOAD_MB=80
 export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs"
 "$PXT_TEST_COMPUTE" >/dev/null 2>&1 || fail "test_compute"
-for port in $(shuf -i 20000-40000 -n 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
-export SERVER_PORT=$port
-URL="http://127.0.0.1:$port"
+SERVER_PORT=$(free_port) || fail "no free port"
+export SERVER_PORT
+URL="http://127.0.0.1:$SERVER_PORT"
 it_extra_cleanup() { "$STACK" stop >/dev/null 2>&1; }
-"$STACK" start >"$IT_WORK/start.log" 2>&1 || { cat "$IT_WORK/start.log"; fail "stack start"; }
+stack_start
 
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"; }
 # up PATH CURL-ARGS... - sets $code and $body

@@ -42,3 +42,19 @@ expect_exit() {
 		fail "'$*' exited $got, expected $want"
 	fi
 }
+
+# free_port [LOW HIGH] - a loopback port in the range that nothing answers on
+free_port() {
+	local p
+	for p in $(shuf -i "${1:-20000}-${2:-40000}" -n 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# stack_start [LOG] - start the stack ($STACK, deploy/local/pxtc-stack); on failure
+# show its log and fail the test
+stack_start() {
+	local log=${1:-$IT_WORK/start.log}
+	"$STACK" start >"$log" 2>&1 || { cat "$log"; fail "stack start"; }
+}
