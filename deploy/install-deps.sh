@@ -51,8 +51,9 @@ fi
 
 # npm packages, exact versions pinned by each folder's package-lock.json: the runtime
 # package in deploy/docs (swagger-ui-dist, served at /docs) apart from the test peers
-# in tests/ (an OpenAPI validator, playwright-core driving Debian's chromium). `npm ci`
-# runs only when node_modules is missing or older than the lock file; no install
+# in tests/ (an OpenAPI validator, playwright-core driving Debian's chromium, and the
+# object-store peers: the S3 server @20minutes/s3rver, which checks SigV4, and the
+# Azure Blob emulator azurite). `npm ci` runs only when node_modules is missing or older than the lock file; no install
 # scripts run and no browser is downloaded.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for dir in "$top/deploy/docs" "$top/tests"; do

@@ -10,6 +10,7 @@
 #include "pxt/ident.h"
 #include "pxt/log.h"
 #include "catalog_int.h"
+#include "media_store.h"
 
 /*
  * The catalog, format 1. Designed for what comes later: computed columns (columns.
@@ -157,6 +158,71 @@ pxt_cat_bootstrap(pxt_env *env)
 	return pxt_cat_change_end(env, own, rc);
 }
 
+/* The owned media released by the changes of one nesting level (one savepoint). */
+struct pxt_cat_drops {
+	struct pxt_cat_drops *next;	/* outer levels */
+	pxt_pool *pool;			/* pxt_media_store_release records here */
+	int depth;			/* env->change_depth of the level */
+};
+
+pxt_pool *
+pxt_cat_drop_pool(pxt_env *env)
+{
+	struct pxt_cat_drops *d = env->drops;
+
+	if (env->change_depth == 0) {
+		pxt_seterr(PXT_EINTERNAL, "media released outside a catalog change");
+		return NULL;
+	}
+	if (d != NULL && d->depth == env->change_depth)
+		return d->pool;
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->pool = pxt_pool_new(0)) == NULL) {
+		free(d);
+		pxt_seterr(PXT_ENOMEM, "out of memory releasing media");
+		return NULL;
+	}
+	d->depth = env->change_depth;
+	d->next = env->drops;
+	env->drops = d;
+	return d->pool;
+}
+
+void
+pxt_cat_drops_settle(pxt_env *env, bool ok)
+{
+	struct pxt_cat_drops *d;
+
+	while ((d = env->drops) != NULL) {
+		env->drops = d->next;
+		if (ok)
+			pxt_media_store_keep(d->pool);	/* deletes the released files */
+		pxt_pool_free(d->pool);
+		free(d);
+	}
+	env->change_depth = 0;
+}
+
+/*
+ * Leave a nested change: its released media join the enclosing level (its savepoint
+ * was released) or are forgotten (it was rolled back).
+ */
+static void
+pxt_cat_drops_leave(pxt_env *env, bool merge)
+{
+	struct pxt_cat_drops *d;
+
+	while (!merge && (d = env->drops) != NULL && d->depth >= env->change_depth) {
+		env->drops = d->next;
+		pxt_pool_free(d->pool);
+		free(d);
+	}
+	for (d = env->drops; merge && d != NULL && d->depth >= env->change_depth;
+	    d = d->next)
+		d->depth = env->change_depth - 1;
+	if (env->change_depth > 0)
+		env->change_depth--;
+}
+
 pxt_err
 pxt_cat_change_begin(pxt_env *env, bool *own)
 {
@@ -164,12 +230,16 @@ pxt_cat_change_begin(pxt_env *env, bool *own)
 	pxt_err rc;
 
 	*own = !pxt_db_in_tx(env->db);
-	if (*own)
+	if (*own) {
+		/* what a transaction that ended elsewhere (connection lost) released stays */
+		pxt_cat_drops_settle(env, false);
 		rc = pxt_db_begin(env->db);
-	else	/* inside the caller's transaction: a failed change undoes only itself */
+	} else {	/* inside the caller's transaction: a failed change undoes only itself */
 		rc = pxt_db_exec_once(env->db, "SAVEPOINT pxt_change", 0, NULL, NULL);
+	}
 	if (rc != PXT_OK)
 		return rc;
+	env->change_depth++;
 	/* re-entrant for this session: cheap when the caller holds it already */
 	rc = pxt_db_exec(env->db, lock, 0, NULL, NULL);
 	if (rc != PXT_OK)
@@ -185,13 +255,21 @@ pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc)
 	if (own) {
 		if (rc != PXT_OK) {
 			pxt_db_rollback(env->db);
+			pxt_cat_drops_settle(env, false);
 			return rc;
 		}
-		return pxt_db_commit(env->db);
+		rc = pxt_db_commit(env->db);
+		/* only now may the files the change took away go */
+		pxt_cat_drops_settle(env, rc == PXT_OK);
+		return rc;
 	}
-	if (rc == PXT_OK)
-		return pxt_db_exec_once(env->db, "RELEASE SAVEPOINT pxt_change", 0, NULL,
+	if (rc == PXT_OK) {
+		rc = pxt_db_exec_once(env->db, "RELEASE SAVEPOINT pxt_change", 0, NULL,
 		    NULL);
+		pxt_cat_drops_leave(env, rc == PXT_OK);
+		return rc;
+	}
+	pxt_cat_drops_leave(env, false);
 	/* keep the message of the failure, not of the clean-up */
 	snprintf(saved, sizeof(saved), "%s", pxt_errmsg());
 	if (pxt_db_exec_once(env->db, "ROLLBACK TO SAVEPOINT pxt_change; "

@@ -33,6 +33,8 @@ struct pxt_env {
 	void (*progress_fn)(void *, const char *, int64_t, int64_t);
 	void *progress_ud;
 	struct pxt_query *queries;	/* every named query, newest first */
+	int change_depth;		/* catalog changes open (pxt_cat_change_begin) */
+	struct pxt_cat_drops *drops;	/* media they released, newest level first */
 };
 
 struct pxt_table {
@@ -95,6 +97,20 @@ pxt_err pxt_cat_change_begin(pxt_env *env, bool *own);
  * commit's error.
  */
 pxt_err pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc);
+/*
+ * pxt_cat_drop_pool returns the pool (owned by env) in which the change being made
+ * records the owned media files it takes away (pxt_media_store_release): they are
+ * deleted once the transaction of the outermost change commits (pxt_cat_change_end,
+ * or pxt_commit after pxt_begin), and forgotten, the files left in place, when that
+ * change or an enclosing one rolls back. NULL with PXT_EINTERNAL outside a change,
+ * PXT_ENOMEM.
+ */
+pxt_pool *pxt_cat_drop_pool(pxt_env *env);
+/*
+ * pxt_cat_drops_settle ends the media of every open change level: deleted when ok
+ * (the transaction committed), forgotten otherwise; frees the levels. Never fails.
+ */
+void pxt_cat_drops_settle(pxt_env *env, bool ok);
 /* Bump the catalog version, log the change in history and NOTIFY pxt_catalog. */
 pxt_err pxt_cat_bump(pxt_env *env, const char *op, const char *path);
 /*

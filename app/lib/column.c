@@ -8,6 +8,8 @@
 
 #include "pxt/ident.h"
 #include "catalog_int.h"
+#include "write_int.h"
+#include "media_store.h"
 
 static pxt_table *
 pxt_cat_find_handle(pxt_env *env, const char *path)
@@ -60,6 +62,7 @@ pxt_cat_fill_columns(pxt_table *t, PGresult *res)
 		    pxt_pstrdup(t->pool, PQgetvalue(res, i, 6));
 		c->media_dest = PQgetisnull(res, i, 7) ? NULL :
 		    pxt_pstrdup(t->pool, PQgetvalue(res, i, 7));
+		pxt_media_dest_note(c->media_dest);
 		t->col_storage[i] = pxt_pstrdup(t->pool, PQgetvalue(res, i, 8));
 		if (c->type == PXT_TYPE_NONE)
 			return pxt_seterr(PXT_EINTERNAL, "table '%s': column '%s' has an "
@@ -182,6 +185,22 @@ out:
 	return rc;
 }
 
+/*
+ * The owned media files in column i of t go when the change dropping it commits:
+ * released into the change's drop pool now, while the values are still there.
+ */
+static pxt_err
+pxt_cat_release_column(pxt_env *env, pxt_table *t, int i)
+{
+	pxt_pool *drops;
+
+	if (i < 0 || !pxt_type_is_media(t->cols[i].type))
+		return PXT_OK;
+	if ((drops = pxt_cat_drop_pool(env)) == NULL)
+		return pxt_errcode();
+	return pxt_media_release_column(t, i, drops);
+}
+
 pxt_err
 pxt_cat_drop_column(pxt_env *env, pxt_table *t, const char *name)
 {
@@ -189,14 +208,17 @@ pxt_cat_drop_column(pxt_env *env, pxt_table *t, const char *name)
 	const char *params[2] = {tid, name};
 	pxt_buf b = PXT_BUF_INIT;
 	const char *storage = name;
-	int pos = -1;
+	int pos = -1, idx = -1;
 	pxt_err rc;
 
 	for (int i = 0; i < t->ncols; i++)
 		if (strcmp(t->cols[i].name, name) == 0) {
 			storage = t->col_storage[i];
 			pos = t->cols[i].computed != NULL ? t->cols[i].position : -1;
+			idx = i;
 		}
+	if ((rc = pxt_cat_release_column(env, t, idx)) != PXT_OK)
+		return rc;
 	pxt_buf_addf(&b, "ALTER TABLE %s DROP COLUMN ", t->storage_sql);
 	rc = pxt_quote_ident(&b, storage);
 	/* a computed column's error cells go with it */

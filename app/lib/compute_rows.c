@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "media_store.h"
 #include "udf_int.h"
 #include "write_int.h"
 
@@ -49,6 +50,9 @@ pxt_cell_set(const pxt_table *t, pxt_pool *pool, pxt_wrow *r, int i, pxt_err rc,
 	    !(c->type == PXT_FLOAT && out->type == PXT_INT))
 		rc = pxt_seterr(PXT_EINTERNAL, "returned %s, not the declared %s",
 		    pxt_type_name(out->type), pxt_type_name(c->type));
+	/* generated media goes to the column's destination (an object store) */
+	if (rc == PXT_OK && !out->null && pxt_type_is_media(c->type))
+		rc = pxt_media_place(pool, c->media_dest, PXT_MEDIA_OUTPUT, out);
 	if (rc == PXT_OK) {
 		if (c->type == PXT_FLOAT && out->type == PXT_INT && !out->null)
 			out->u.f = (double)out->u.i;

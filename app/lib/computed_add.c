@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pxt/ident.h"
+#include "media_store.h"
 #include "write_int.h"
 
 /* Add the storage and catalog of computed column name (type) holding json. */
@@ -84,6 +85,26 @@ pxt_computed_existing(pxt_table *t, int idx, const pxt_expr *e, pxt_type type,
 	return pxt_cat_drop_column(t->env, t, c->name);
 }
 
+/* destination= is for media results and must name a media store. */
+static pxt_err
+pxt_computed_dest_check(pxt_table *t, const char *name, pxt_type type,
+    const char *dest)
+{
+	char what[160];
+
+	if (dest == NULL)
+		return PXT_OK;
+	if (!pxt_type_is_media(type))
+		return pxt_seterr(PXT_EINVAL, "computed column '%s' of '%s': destination= "
+		    "is for media results, and this one is %s", name, t->path,
+		    pxt_type_name(type));
+	snprintf(what, sizeof(what), "computed column '%s': destination", name);
+	if (pxt_media_dest_check(t->pool, dest, what) != PXT_OK)
+		return PXT_EINVAL;
+	pxt_media_dest_note(dest);
+	return PXT_OK;
+}
+
 static pxt_err
 pxt_computed_add_locked(pxt_table *t, const char *name, pxt_expr *e,
     pxt_if_exists if_exists, const pxt_computed_opts *o)
@@ -104,6 +125,8 @@ pxt_computed_add_locked(pxt_table *t, const char *name, pxt_expr *e,
 	if (type == PXT_ARRAY)
 		return pxt_seterr(PXT_EUNSUPPORTED, "computed column '%s': Array results "
 		    "are not stored yet", name);
+	if ((rc = pxt_computed_dest_check(t, name, type, o->destination)) != PXT_OK)
+		return rc;
 	if ((rc = pxt_expr_serialize(e, &json)) != PXT_OK)
 		goto out;
 	have = pxt_table_find_col(t, name);

@@ -76,6 +76,10 @@ pxt_open(const pxt_open_opts *opts)
 		snprintf(media, sizeof(media), "%s/media", pxt_config_home(env->cfg));
 		pxt_media_store_set(media);
 		pxt_media_fetch_config(env->cfg);
+		pxt_media_store_config(env->cfg);
+		rc = pxt_media_dest_config(env->cfg);
+	}
+	if (rc == PXT_OK) {
 		rc = pxt_env_connect(env);
 	}
 	if (rc == PXT_OK)
@@ -96,6 +100,7 @@ pxt_close(pxt_env *env)
 		return;
 	if (env->db != NULL && pxt_db_in_tx(env->db))
 		pxt_db_rollback(env->db);
+	pxt_cat_drops_settle(env, false);
 	for (t = env->tables; t != NULL; t = next) {
 		next = t->next;
 		pxt_pool_free(t->pool);
@@ -136,15 +141,21 @@ pxt_begin(pxt_env *env)
 pxt_err
 pxt_commit(pxt_env *env)
 {
+	pxt_err rc;
+
 	if (!env->user_tx)
 		return pxt_seterr(PXT_EINVAL, "pxt_commit without pxt_begin");
 	env->user_tx = false;
-	return pxt_db_commit(env->db);
+	rc = pxt_db_commit(env->db);
+	/* the media files the changes took away go once they are committed */
+	pxt_cat_drops_settle(env, rc == PXT_OK);
+	return rc;
 }
 
 pxt_err
 pxt_rollback(pxt_env *env)
 {
 	env->user_tx = false;
+	pxt_cat_drops_settle(env, false);
 	return pxt_db_rollback(env->db);
 }

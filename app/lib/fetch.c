@@ -44,6 +44,16 @@ pxt_curl_init(void)
 	pxt_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+pxt_err
+pxt_curl_ready(void)
+{
+	pthread_once(&pxt_curl_once, pxt_curl_init);
+	if (pxt_curl_init_rc != CURLE_OK)
+		return pxt_seterr(PXT_EINTERNAL, "libcurl failed to initialize: %s",
+		    curl_easy_strerror(pxt_curl_init_rc));
+	return PXT_OK;
+}
+
 void
 pxt_fetch_url_redacted(const char *url, char *out, size_t outlen)
 {
@@ -203,6 +213,8 @@ pxt_fetch_result(CURL *c, CURLcode e, const struct pxt_fetch *f, const char *sho
 	long status = 0;
 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (o->status != NULL)
+		*o->status = status;
 	/* a refused address fails the connection (another address may have worked) */
 	if (f->refused && e == CURLE_COULDNT_CONNECT)
 		return pxt_seterr(PXT_EPERM, "refusing to fetch %s: %s is %s; set "
@@ -261,12 +273,10 @@ pxt_fetch_url(const pxt_config *cfg, const char *url, const char *dest_tmp,
 	pxt_fetch_url_redacted(url, shown, sizeof(shown));
 	if ((rc = pxt_fetch_check_url(url, shown)) != PXT_OK)
 		return rc;
-	pthread_once(&pxt_curl_once, pxt_curl_init);
-	if (pxt_curl_init_rc != CURLE_OK)
-		return pxt_seterr(PXT_EINTERNAL, "libcurl failed to initialize: %s",
-		    curl_easy_strerror(pxt_curl_init_rc));
-	f.allow_private = cfg != NULL &&
-	    pxt_config_bool(cfg, "pixeltable", "fetch_allow_private");
+	if ((rc = pxt_curl_ready()) != PXT_OK)
+		return rc;
+	f.allow_private = o.trusted || (cfg != NULL &&
+	    pxt_config_bool(cfg, "pixeltable", "fetch_allow_private"));
 	f.allow_addr = o.allow_addr;
 	f.fd = open(dest_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (f.fd < 0)

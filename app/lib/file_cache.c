@@ -35,6 +35,7 @@
 #include "pxt/log.h"
 #include "pxt/os.h"
 #include "file_cache.h"
+#include "objstore.h"
 
 #define PXT_CACHE_EXT_MAX 8
 
@@ -222,7 +223,10 @@ pxt_cache_download(const pxt_config *cfg, pxt_pool *pool, const char *url,
 	    (int)sizeof(tmp))
 		return pxt_seterr(PXT_EINVAL, "file cache path too long: %s", entry);
 	unlink(tmp);	/* a leftover of a crashed process that had our pid */
-	if ((rc = pxt_fetch_url(cfg, url, tmp, (size_t)limit, o)) != PXT_OK)
+	/* an object in a store: a signed request to the operator's endpoint */
+	rc = pxt_obj_is_url(url) ? pxt_obj_get_file(cfg, pool, url, tmp, (size_t)limit) :
+	    pxt_fetch_url(cfg, url, tmp, (size_t)limit, o);
+	if (rc != PXT_OK)
 		return rc;
 	/* lease before the rename: no eviction can remove it in between */
 	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || flock(fd, LOCK_SH) != 0 ||

@@ -32,6 +32,12 @@ struct pxt_fetch_opts {
 	 * first hop on loopback; NULL in production.
 	 */
 	const char *allow_addr;
+	/*
+	 * The URL points at an endpoint the operator configured (an object store), not
+	 * at a user's input: its addresses are not checked.
+	 */
+	bool trusted;
+	long *status;		/* when not NULL, gets the last HTTP status (0: none) */
 };
 
 #define PXT_FETCH_MAX_REDIRECTS 5
@@ -56,6 +62,12 @@ struct pxt_fetch_opts {
  */
 pxt_err pxt_fetch_url(const pxt_config *cfg, const char *url, const char *dest_tmp,
     size_t max_bytes, const struct pxt_fetch_opts *opts);
+
+/*
+ * pxt_curl_ready initializes libcurl once per process (thread-safe); call it before
+ * any libcurl handle is made. PXT_EINTERNAL when libcurl cannot initialize.
+ */
+pxt_err pxt_curl_ready(void);
 
 /*
  * pxt_fetch_url_redacted writes url without userinfo, query and fragment into out

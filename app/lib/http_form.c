@@ -72,6 +72,8 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	const pxt_column *c = pxt_table_find_col(tr->t, f->field);
 	const char *base = strrchr(f->path, '/');
 	char *dir, *dest;
+	pxt_value v = {0};
+	pxt_err rc;
 
 	if (c == NULL || !pxt_type_is_media(c->type) || !pxt_form_in(tr->uploads,
 	    f->field))
@@ -90,7 +92,13 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	if (pxt_media_store_commit_file(req->pool, f->path, dest) != PXT_OK)
 		return pxt_req_fail(req, PXT_EIO, f->field, "%s", pxt_errmsg());
 	pxt_upload_keep(req->upload, i);
-	*out = pxt_form_string(req->pool, dest, strlen(dest));
+	/* an object store as input_media_dest: the upload goes there before the row */
+	v.type = c->type;
+	v.u.str.s = dest;
+	v.u.str.len = strlen(dest);
+	if ((rc = pxt_media_place(req->pool, NULL, PXT_MEDIA_INPUT, &v)) != PXT_OK)
+		return pxt_req_fail(req, rc, f->field, "%s", pxt_errmsg());
+	*out = pxt_form_string(req->pool, v.u.str.s, v.u.str.len);
 	return *out ? PXT_OK : PXT_ENOMEM;
 }
 

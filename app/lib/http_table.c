@@ -185,31 +185,65 @@ pxt_file_column(const struct pxt_table_route *tr)
 }
 
 /*
+ * The X-Accel-Redirect location (*loc) of media value v: a file of the local media
+ * store under /_pxtc_media/, a URL (http(s) or an object store) through the file
+ * cache (fetched now if need be) under /_pxtc_cache/; *path gets the local file.
+ * Fails the request when v is neither or cannot be fetched.
+ */
+static pxt_err
+pxt_file_location(pxt_req *req, const pxt_column *c, const char *v, const char **loc,
+    const char **path)
+{
+	const char *dir = pxt_media_store_dir(), *local;
+	char cache[4096];
+	size_t n = dir ? strlen(dir) : 0;
+	pxt_err rc;
+
+	*path = v;
+	if (n > 0 && strncmp(v, dir, n) == 0 && v[n] == '/' && strstr(v, "/../") == NULL)
+		*loc = pxt_psprintf(req->pool, "/_pxtc_media/%s", v + n + 1);
+	else if (strstr(v, "://") == NULL)
+		return pxt_req_fail(req, PXT_EUNSUPPORTED, c->name, "the file of column "
+		    "'%s' is not in the local media store", c->name);
+	else if ((rc = pxt_media_local(req->pool, v, &local)) != PXT_OK)
+		return pxt_req_fail(req, rc, c->name, "column '%s': %s", c->name,
+		    pxt_errmsg());
+	else {
+		/* leased until the request's pool goes, after nginx took the answer */
+		snprintf(cache, sizeof(cache), "%s/file_cache/",
+		    pxt_config_home(pxt_env_config(req->app->env)));
+		n = strlen(cache);
+		if (strncmp(local, cache, n) != 0)
+			return pxt_req_fail(req, PXT_EINTERNAL, c->name, "column '%s': %s "
+			    "is not in the file cache", c->name, local);
+		*path = local;
+		*loc = pxt_psprintf(req->pool, "/_pxtc_cache/%s", local + n);
+	}
+	return *loc != NULL ? PXT_OK : PXT_ENOMEM;
+}
+
+/*
  * return_fileresponse: the row's media file itself, sent by nginx (X-Accel-Redirect to
- * its internal /_pxtc_media/ location) when it lies in the local media store.
+ * an internal location): a file of the local media store, or URL media (an object
+ * store's included) from the file cache.
  */
 static pxt_err
 pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
     int first)
 {
-	const char *dir = pxt_media_store_dir(), *v;
 	int col = first, want = pxt_file_column(tr);
-	size_t n = dir ? strlen(dir) : 0;
-	char *loc;
+	const char *loc = NULL, *path;
+	pxt_err rc;
 
 	for (int i = 0; i < want; i++)
 		col += pxt_is_output(tr, &tr->t->cols[i]);
 	if (want < 0 || PQgetisnull(res, 0, col))
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "the row has no file to "
 		    "answer with");
-	v = PQgetvalue(res, 0, col);
-	if (n == 0 || strncmp(v, dir, n) != 0 || v[n] != '/' || strstr(v, "/../"))
-		return pxt_req_fail(req, PXT_EUNSUPPORTED, tr->t->cols[want].name, "the "
-		    "file of column '%s' is not in the local media store",
-		    tr->t->cols[want].name);
-	if ((loc = pxt_psprintf(req->pool, "/_pxtc_media/%s", v + n + 1)) == NULL)
-		return PXT_ENOMEM;
-	pxt_res_status(req, 200, pxt_media_type(v));
+	if ((rc = pxt_file_location(req, &tr->t->cols[want], PQgetvalue(res, 0, col),
+	    &loc, &path)) != PXT_OK)
+		return rc;
+	pxt_res_status(req, 200, pxt_media_type(path));
 	pxt_res_header(req, "X-Accel-Redirect", loc);
 	return PXT_OK;
 }
@@ -415,31 +449,6 @@ struct pxt_upd_step {
 	const char **params;
 };
 
-/*
- * The files the store made that an update replaces (a new upload, a thumbnail made
- * again) are deleted once the update commits.
- */
-static pxt_err
-pxt_release_replaced(pxt_pool *pool, const pxt_table *t, const pxt_wrow *before,
-    const pxt_wrow *after, const unsigned char *set)
-{
-	pxt_err rc = PXT_OK;
-
-	for (int i = 0; rc == PXT_OK && i < t->ncols; i++) {
-		const pxt_value *a = &before->v[i], *b = &after->v[i];
-		char *path;
-
-		if (!set[i] || !pxt_type_is_media(t->cols[i].type) || a->null ||
-		    (!b->null && a->u.str.len == b->u.str.len &&
-		    memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0))
-			continue;
-		if ((path = pxt_pstrndup(pool, a->u.str.s, a->u.str.len)) == NULL)
-			return PXT_ENOMEM;
-		rc = pxt_media_store_release(pool, path);
-	}
-	return rc;
-}
-
 /* Update with dependents: read the row, recompute, write it, refresh its views. */
 static pxt_err
 pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
@@ -474,12 +483,13 @@ pxt_step_update(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 		if (u->given->given[i])
 			rows[0].v[i] = u->given->v[i];
 	if ((rc = pxt_wrow_compute(t, req->pool, &rows[0], u->set)) != PXT_OK ||
-	    (rc = pxt_release_replaced(req->pool, t, &old, &rows[0], u->set)) != PXT_OK)
+	    (rc = pxt_write_release_replaced(req->pool, t, &old, &rows[0], u->set)) !=
+	    PXT_OK)
 		return rc;
 	if ((rc = pxt_write_update_row(t, req->pool, &rows[0], u->set, *out ? out :
 	    NULL, res)) != PXT_OK)
 		return rc;
-	return pxt_write_views_refresh(t, req->pool, &rows[0], u->set);
+	return pxt_write_views_refresh(t, req->pool, &rows[0], u->set, req->pool);
 }
 
 /* Name the recomputed columns in a response header (what an update touched). */
@@ -562,13 +572,27 @@ out:
 	return rc;
 }
 
-/* A delete that returns the rows' media: the files the store made for them go too. */
+struct pxt_del_step {
+	struct pxt_sql_step s;	/* DELETE ... RETURNING the rows' media */
+	char *rowids;		/* the rows, locked, when their view rows hold media */
+};
+
+/*
+ * A delete that returns the rows' media: the files the store made for them go too,
+ * and those of the view rows the foreign keys delete with them, read first.
+ */
 static pxt_err
 pxt_step_delete(pxt_req *req, const struct pxt_table_route *tr, void *ud,
     PGresult **res, int *first)
 {
-	pxt_err rc = pxt_step_sql(req, tr, ud, res, first);
+	struct pxt_del_step *d = ud;
+	pxt_err rc = PXT_OK;
 
+	if (d->rowids != NULL)
+		rc = pxt_media_release_views(tr->t, req->pool, d->rowids, d->s.n,
+		    d->s.params);
+	if (rc == PXT_OK)
+		rc = pxt_step_sql(req, tr, &d->s, res, first);
 	for (int r = 0; rc == PXT_OK && r < PQntuples(*res); r++)
 		for (int c = 0; rc == PXT_OK && c < PQnfields(*res); c++)
 			if (!PQgetisnull(*res, r, c))
@@ -579,24 +603,30 @@ pxt_step_delete(pxt_req *req, const struct pxt_table_route *tr, void *ud,
 static pxt_err
 pxt_handle_delete(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj)
 {
-	const pxt_table *t = tr->t;
-	pxt_buf sql = PXT_BUF_INIT;
+	pxt_table *t = tr->t;
+	pxt_buf sql = PXT_BUF_INIT, where = PXT_BUF_INIT;
 	const char **params = pxt_pcalloc(req->pool, sizeof(char *) * (size_t)(t->ncols + 1));
-	struct pxt_sql_step s = {&sql, 0, params};
+	struct pxt_del_step d = {{&sql, 0, params}, NULL};
 	pxt_err rc = params ? PXT_OK : PXT_ENOMEM;
 
-	pxt_buf_addf(&sql, "DELETE FROM %s WHERE ", t->storage_sql);
 	if (rc == PXT_OK)
-		rc = pxt_where_keys(req, tr, obj, &sql, params, &s.n);
+		rc = pxt_where_keys(req, tr, obj, &where, params, &d.s.n);
+	pxt_buf_addf(&sql, "DELETE FROM %s WHERE %s", t->storage_sql, pxt_buf_str(&where));
 	for (int i = 0, k = 0; i < t->ncols; i++) {
 		if (!pxt_type_is_media(t->cols[i].type))
 			continue;
 		pxt_buf_adds(&sql, k++ ? ", " : " RETURNING ");
 		pxt_quote_ident(&sql, t->col_storage[i]);
 	}
+	if (rc == PXT_OK && !where.failed && pxt_media_in_views(t) &&
+	    (d.rowids = pxt_psprintf(req->pool, "SELECT \"_pxt_rowid\" FROM %s WHERE %s"
+	    " FOR UPDATE", t->storage_sql, where.data)) == NULL)
+		rc = PXT_ENOMEM;
 	if (rc == PXT_OK)
-		rc = pxt_table_run(req, tr, false, pxt_step_delete, &s);
+		rc = where.failed ? PXT_ENOMEM : pxt_table_run(req, tr, d.rowids != NULL,
+		    pxt_step_delete, &d);
 	pxt_buf_free(&sql);
+	pxt_buf_free(&where);
 	return rc;
 }
 

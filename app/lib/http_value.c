@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "http_value.h"
+#include "objstore.h"
 #include "media_out.h"
 
 static bool
@@ -247,6 +248,12 @@ wrong_type:
 
 			if (rc != PXT_OK)
 				return rc;
+		} else if (pxt_obj_is_url(s)) {
+			pxt_obj_loc loc;
+
+			if (pxt_obj_parse(req->pool, s, false, &loc) != PXT_OK)
+				return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': %s",
+				    c->name, pxt_errmsg());
 		}
 		break;
 	}

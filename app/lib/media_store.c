@@ -18,8 +18,10 @@
 
 #include <openssl/rand.h>
 
+#include "pxt/log.h"
 #include "pxt/os.h"
 #include "media_store.h"
+#include "objstore.h"
 
 #define PXT_EXT_MAX 16
 
@@ -29,6 +31,7 @@ static char pxt_store_dir[PATH_MAX];
 struct pxt_store_file {
 	struct pxt_store_file *next;
 	const char *path;
+	bool remote;		/* an object-store URL, deleted through the store */
 };
 
 /* A pool's record: temporary files (always deleted) and committed, unkept files. */
@@ -42,6 +45,33 @@ struct pxt_store_rec {
 
 static pthread_mutex_t pxt_store_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pxt_store_rec *pxt_store_recs;
+static const pxt_config *pxt_store_cfg;
+
+void
+pxt_media_store_config(const pxt_config *cfg)
+{
+	pxt_store_cfg = cfg;
+}
+
+/*
+ * Deletes a recorded file: a local one with unlink, an object through its store (a
+ * failure is logged: the object stays, unreferenced).
+ */
+static void
+pxt_store_delete(const struct pxt_store_file *f)
+{
+	pxt_pool *tmp;
+
+	if (!f->remote) {
+		unlink(f->path);	/* ENOENT after a commit renamed it */
+		return;
+	}
+	if (pxt_store_cfg == NULL || (tmp = pxt_pool_new(2048)) == NULL)
+		return;
+	if (pxt_obj_delete(pxt_store_cfg, tmp, f->path) != PXT_OK)
+		pxt_log(PXT_LOG_WARN, "media store: %s", pxt_errmsg());
+	pxt_pool_free(tmp);
+}
 
 void
 pxt_media_store_set(const char *dir)
@@ -77,9 +107,9 @@ pxt_store_cleanup(void *data)
 		}
 	pthread_mutex_unlock(&pxt_store_lock);
 	for (struct pxt_store_file *f = r->tmps; f != NULL; f = f->next)
-		unlink(f->path);	/* ENOENT after a commit renamed it */
+		pxt_store_delete(f);
 	for (struct pxt_store_file *f = r->files; f != NULL; f = f->next)
-		unlink(f->path);
+		pxt_store_delete(f);
 }
 
 /* Returns pool's record, creating it when create is set; NULL if none / no memory. */
@@ -110,7 +140,7 @@ static pxt_err
 pxt_store_record(pxt_pool *pool, const char *path, bool tmp)
 {
 	struct pxt_store_rec *r = pxt_store_rec(pool, true);
-	struct pxt_store_file *f = r ? pxt_palloc(pool, sizeof(*f)) : NULL;
+	struct pxt_store_file *f = r ? pxt_pcalloc(pool, sizeof(*f)) : NULL;
 
 	if (f == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory recording %s", path);
@@ -268,8 +298,35 @@ pxt_media_store_keep(pxt_pool *pool)
 	r->files = NULL;
 	/* the rows that referred to these are gone or changed for good */
 	for (struct pxt_store_file *f = r->drops; f != NULL; f = f->next)
-		unlink(f->path);
+		pxt_store_delete(f);
 	r->drops = NULL;
+}
+
+pxt_err
+pxt_media_store_record_remote(pxt_pool *pool, const char *url)
+{
+	struct pxt_store_rec *r = pxt_store_rec(pool, true);
+	struct pxt_store_file *f = r ? pxt_pcalloc(pool, sizeof(*f)) : NULL;
+
+	if (f == NULL || (f->path = pxt_pstrdup(pool, url)) == NULL)
+		return pxt_seterr(PXT_ENOMEM, "out of memory recording %s", url);
+	f->remote = true;
+	f->next = r->files;
+	r->files = f;
+	return PXT_OK;
+}
+
+void
+pxt_media_store_forget(pxt_pool *pool, const char *path)
+{
+	struct pxt_store_rec *r = pxt_store_rec(pool, false);
+
+	for (struct pxt_store_file **pp = r ? &r->files : NULL; pp && *pp; pp = &(*pp)->next)
+		if (!(*pp)->remote && strcmp((*pp)->path, path) == 0) {
+			*pp = (*pp)->next;
+			break;
+		}
+	unlink(path);
 }
 
 bool
@@ -277,6 +334,8 @@ pxt_media_store_owns(const char *path)
 {
 	size_t n = strlen(pxt_store_dir);
 
+	if (pxt_obj_is_url(path))
+		return pxt_media_dest_owns(path);
 	return n > 0 && path != NULL && strncmp(path, pxt_store_dir, n) == 0 &&
 	    (strncmp(path + n, "/gen/", 5) == 0 || strncmp(path + n, "/uploads/", 9) ==
 	    0) && strstr(path, "/../") == NULL;
@@ -291,9 +350,10 @@ pxt_media_store_release(pxt_pool *pool, const char *path)
 	if (!pxt_media_store_owns(path))
 		return PXT_OK;
 	if ((r = pxt_store_rec(pool, true)) == NULL ||
-	    (f = pxt_palloc(pool, sizeof(*f))) == NULL ||
+	    (f = pxt_pcalloc(pool, sizeof(*f))) == NULL ||
 	    (f->path = pxt_pstrdup(pool, path)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory releasing %s", path);
+	f->remote = pxt_obj_is_url(path);
 	f->next = r->drops;
 	r->drops = f;
 	return PXT_OK;

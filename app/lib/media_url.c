@@ -10,10 +10,12 @@
 #include <openssl/evp.h>
 
 #include "pxt/buf.h"
+#include "pxt/log.h"
 #include "pxt/media.h"
 #include "pxt/os.h"
 #include "media_out.h"
 #include "media_store.h"
+#include "objstore.h"
 
 #define PXT_SECRET_MIN 16
 
@@ -136,6 +138,28 @@ pxt_media_sign_set(const char *secret, long ttl_s)
 	pxt_sign_ttl = ttl_s;
 }
 
+/*
+ * An object the store put in an object store: a presigned GET URL living
+ * media_url_ttl_s; the value as it is when it cannot be signed (logged).
+ */
+static void
+pxt_media_write_presigned(pxt_jw *w, const char *url, size_t len)
+{
+	const pxt_config *cfg = pxt_media_dest_cfg();
+	pxt_pool *pool = pxt_pool_new(2048);
+	char *signed_url = NULL;
+
+	if (pool != NULL && cfg != NULL && pxt_obj_presign(cfg, pool, url, "GET",
+	    pxt_sign_ttl > 0 ? pxt_sign_ttl : 3600, &signed_url) == PXT_OK)
+		pxt_jw_cstr(w, signed_url);
+	else {
+		if (pool != NULL && cfg != NULL)
+			pxt_log(PXT_LOG_WARN, "cannot presign %s: %s", url, pxt_errmsg());
+		pxt_jw_str(w, url, len);
+	}
+	pxt_pool_free(pool);
+}
+
 void
 pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
 {
@@ -144,6 +168,10 @@ pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
 	pxt_pool *pool;
 	char *url = NULL;
 
+	if (pxt_media_dest_owns(path) && strlen(path) == len) {
+		pxt_media_write_presigned(w, path, len);
+		return;
+	}
 	if (pxt_sign_secret == NULL || n == 0 || len <= n + 1 ||
 	    strncmp(path, dir, n) != 0 || path[n] != '/' || strlen(path) != len ||
 	    (pool = pxt_pool_new(512)) == NULL) {

@@ -10,29 +10,50 @@
 
 #define PXT_RECOMPUTE_BATCH 256
 
+/*
+ * Compute row r again and write it; the owned media it replaces (its own cells, its
+ * view rows) are released into drops, deleted once the change commits.
+ */
+static pxt_err
+pxt_recompute_row(pxt_table *t, pxt_pool *pool, pxt_wrow *r, const unsigned char *todo,
+    pxt_pool *drops)
+{
+	pxt_wrow old = *r;
+	pxt_err rc;
+
+	if ((old.v = pxt_palloc(pool, sizeof(pxt_value) * (size_t)t->ncols)) == NULL)
+		return PXT_ENOMEM;
+	memcpy(old.v, r->v, sizeof(pxt_value) * (size_t)t->ncols);
+	if ((rc = pxt_wrow_compute(t, pool, r, todo)) == PXT_OK &&
+	    (rc = pxt_write_release_replaced(drops, t, &old, r, todo)) == PXT_OK)
+		rc = pxt_write_update_row(t, pool, r, todo, NULL, NULL);
+	if (rc == PXT_OK && t->nviews > 0)
+		rc = pxt_write_views_refresh(t, pool, r, todo, drops);
+	return rc;
+}
+
 /* One batch of rows after *last; *n gets how many were done. */
 static pxt_err
 pxt_recompute_batch(pxt_table *t, int idx, bool errors_only, const unsigned char *todo,
     int64_t *last, int *n)
 {
-	pxt_pool *pool = pxt_pool_new(0);
+	pxt_pool *pool = pxt_pool_new(0), *drops = pxt_cat_drop_pool(t->env);
 	char lastbuf[32], *tail;
 	const char *params[1] = {lastbuf};
 	pxt_wrow *rows;
 	pxt_err rc;
 
-	if (pool == NULL)
-		return PXT_ENOMEM;
+	if (pool == NULL || drops == NULL) {
+		pxt_pool_free(pool);
+		return drops == NULL ? pxt_errcode() : PXT_ENOMEM;
+	}
 	snprintf(lastbuf, sizeof(lastbuf), "%lld", (long long)*last);
 	tail = pxt_psprintf(pool, "WHERE \"_pxt_rowid\" > $1%s ORDER BY \"_pxt_rowid\""
 	    " LIMIT %d FOR UPDATE", errors_only ? pxt_psprintf(pool, " AND \"_pxt_et_%d\""
 	    " IS NOT NULL", t->cols[idx].position) : "", PXT_RECOMPUTE_BATCH);
 	rc = tail ? pxt_write_read_rows(t, pool, tail, 1, params, &rows, n) : PXT_ENOMEM;
 	for (int r = 0; rc == PXT_OK && r < *n; r++) {
-		if ((rc = pxt_wrow_compute(t, pool, &rows[r], todo)) == PXT_OK)
-			rc = pxt_write_update_row(t, pool, &rows[r], todo, NULL, NULL);
-		if (rc == PXT_OK && t->nviews > 0)
-			rc = pxt_write_views_refresh(t, pool, &rows[r], todo);
+		rc = pxt_recompute_row(t, pool, &rows[r], todo, drops);
 		*last = rows[r].rowid;
 	}
 	pxt_media_gen_settle(pool, rc == PXT_OK);

@@ -8,6 +8,7 @@
 
 #include "pxt/ident.h"
 #include "catalog_int.h"
+#include "write_int.h"
 
 pxt_err
 pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk)
@@ -194,19 +195,58 @@ out:
 	return rc;
 }
 
+/*
+ * The owned media files in the media columns of table id (storage: its quoted
+ * storage table) go when the change dropping it commits: released into the change's
+ * drop pool now, while the rows are still there.
+ */
+static pxt_err
+pxt_drop_table_media(pxt_env *env, const char *id, const char *storage)
+{
+	const char *params[1] = {id};
+	pxt_buf sql = PXT_BUF_INIT;
+	pxt_pool *drops;
+	PGresult *res;
+	int n = 0;
+	pxt_err rc;
+
+	rc = pxt_db_exec(env->db, "SELECT storage_name, type FROM pxt_catalog.columns"
+	    " WHERE table_id = $1 ORDER BY position", 1, params, &res);
+	if (rc != PXT_OK)
+		return rc;
+	pxt_buf_adds(&sql, "SELECT ");
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (!pxt_type_is_media(pxt_type_parse(PQgetvalue(res, i, 1))))
+			continue;
+		pxt_buf_adds(&sql, n++ ? ", " : "");
+		pxt_quote_ident(&sql, PQgetvalue(res, i, 0));
+	}
+	PQclear(res);
+	pxt_buf_addf(&sql, " FROM %s", storage);
+	if (n > 0 && (drops = pxt_cat_drop_pool(env)) == NULL)
+		rc = pxt_errcode();
+	else if (n > 0)
+		rc = sql.failed ? PXT_ENOMEM : pxt_media_release_select(env->db, drops,
+		    sql.data, 0, NULL);
+	pxt_buf_free(&sql);
+	return rc;
+}
+
 static pxt_err
 pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 {
 	const char *params[] = {path};
-	char *base = NULL;
-	pxt_buf b = PXT_BUF_INIT;
+	char *base = NULL, id[32];
+	pxt_buf b = PXT_BUF_INIT, storage = PXT_BUF_INIT;
+	bool stored;
 	PGresult *res;
 	pxt_err rc;
 
 	rc = pxt_db_exec(env->db, "SELECT t.storage_name, (SELECT string_agg(v.path, ', ')"
 	    " FROM pxt_catalog.tables v WHERE v.base_id = t.id), (SELECT b.path FROM"
-	    " pxt_catalog.tables b WHERE b.id = t.base_id) FROM pxt_catalog.tables t"
-	    " WHERE t.path = $1", 1, params, &res);
+	    " pxt_catalog.tables b WHERE b.id = t.base_id), t.id, to_regclass("
+	    "quote_ident('" PXT_DATA_SCHEMA "') || '.' || quote_ident(t.storage_name))"
+	    " IS NOT NULL FROM pxt_catalog.tables t WHERE t.path = $1", 1, params, &res);
 	if (rc != PXT_OK)
 		return rc;
 	if (PQntuples(res) == 0) {
@@ -220,12 +260,18 @@ pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 		PQclear(res);
 		return rc;
 	}
-	pxt_buf_adds(&b, "DROP TABLE IF EXISTS ");
-	rc = pxt_quote_qualified(&b, PXT_DATA_SCHEMA, PQgetvalue(res, 0, 0));
+	rc = pxt_quote_qualified(&storage, PXT_DATA_SCHEMA, PQgetvalue(res, 0, 0));
+	pxt_buf_addf(&b, "DROP TABLE IF EXISTS %s", pxt_buf_str(&storage));
 	base = PQgetisnull(res, 0, 2) ? NULL : strdup(PQgetvalue(res, 0, 2));
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 3));
+	stored = PQgetvalue(res, 0, 4)[0] == 't';
 	PQclear(res);
+	if (rc == PXT_OK && (b.failed || storage.failed))
+		rc = PXT_ENOMEM;
 	if (rc == PXT_OK)
 		rc = pxt_cat_note(env, true, "drop table '%s' and its rows", path);
+	if (rc == PXT_OK && stored)
+		rc = pxt_drop_table_media(env, id, storage.data);
 	if (rc == PXT_OK)
 		rc = pxt_cat_ddl(env, b.data);
 	if (rc == PXT_OK)
@@ -240,6 +286,7 @@ pxt_drop_table_locked(pxt_env *env, const char *path, pxt_if_missing if_missing)
 		rc = pxt_errcode();
 	free(base);
 	pxt_buf_free(&b);
+	pxt_buf_free(&storage);
 	return rc;
 }
 

@@ -2,9 +2,9 @@
  * udf_media.c - the built-in functions over documents and images, and format (see
  * media_store.h for the table, pxt/expr.h for the calling convention).
  *
- * A Document or Image argument is a local absolute path or an http(s) URL (u.str); a
- * URL is read through the file cache (downloaded on first use). Object-store URLs are
- * refused for now. Every message starts with the function's name and names the file.
+ * A Document or Image argument is a local absolute path, an http(s) URL or an
+ * object-store URL (u.str); a URL is read through the file cache (downloaded on first
+ * use). Every message starts with the function's name and names the file.
  */
 #include <string.h>
 
@@ -13,6 +13,7 @@
 #include "doc.h"
 #include "file_cache.h"
 #include "media_store.h"
+#include "objstore.h"
 
 static const pxt_config *pxt_media_cfg;
 
@@ -25,17 +26,22 @@ pxt_media_fetch_config(const pxt_config *cfg)
 pxt_err
 pxt_media_local(pxt_pool *pool, const char *value, const char **path)
 {
-	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
+	pxt_err rc;
+
+	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0 &&
+	    !pxt_obj_is_url(value)) {
 		if (strstr(value, "://") != NULL)
-			return pxt_seterr(PXT_EINVAL, "%s: media in object stores (s3://, "
-			    "gs://, az://) is not fetched yet", value);
+			return pxt_seterr(PXT_EINVAL, "%.200s: media is a local path, an "
+			    "http(s) URL or an object-store URL (s3://, gs://, az://)", value);
 		*path = value;
 		return PXT_OK;
 	}
 	if (pxt_media_cfg == NULL)
 		return pxt_seterr(PXT_EINTERNAL, "%s: no configuration to fetch with", value);
 	/* downloaded on first use, leased until the pool goes */
-	return pxt_cache_get(pxt_media_cfg, pool, value, path);
+	rc = pxt_cache_get(pxt_media_cfg, pool, value, path);
+	/* a missing object is the input's fault, as a missing local file is */
+	return rc == PXT_ENOTFOUND ? pxt_seterr(PXT_EINVAL, "%s", pxt_errmsg()) : rc;
 }
 
 /*

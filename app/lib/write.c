@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http_value.h"
+#include "media_store.h"
 #include "write_int.h"
 
 #define PXT_MAX_PARAMS 65535
@@ -263,8 +264,29 @@ pxt_write_read_rows(pxt_table *t, pxt_pool *pool, const char *tail, int n,
 }
 
 pxt_err
+pxt_write_release_replaced(pxt_pool *drops, const pxt_table *t,
+    const pxt_wrow *before, const pxt_wrow *after, const unsigned char *set)
+{
+	pxt_err rc = PXT_OK;
+
+	for (int i = 0; rc == PXT_OK && i < t->ncols; i++) {
+		const pxt_value *a = &before->v[i], *b = &after->v[i];
+		char *path;
+
+		if (!set[i] || !pxt_type_is_media(t->cols[i].type) || a->null ||
+		    (!b->null && a->u.str.len == b->u.str.len &&
+		    memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0))
+			continue;
+		if ((path = pxt_pstrndup(drops, a->u.str.s, a->u.str.len)) == NULL)
+			return PXT_ENOMEM;
+		rc = pxt_media_store_release(drops, path);
+	}
+	return rc;
+}
+
+pxt_err
 pxt_write_views_refresh(pxt_table *t, pxt_pool *pool, pxt_wrow *r,
-    const unsigned char *changed)
+    const unsigned char *changed, pxt_pool *drops)
 {
 	char idbuf[32];
 	const char *params[1] = {idbuf};
@@ -284,9 +306,12 @@ pxt_write_views_refresh(pxt_table *t, pxt_pool *pool, pxt_wrow *r,
 			reads = changed[c] && pxt_view_reads(v, t, c);
 		if (!reads)
 			continue;
+		/* the rows replaced take their files (and their views' files) along */
+		rc = pxt_media_release_view(v, drops, "SELECT $1::bigint", 1, params);
 		pxt_buf_addf(&sql, "DELETE FROM %s WHERE \"_pxt_base\" = $1", v->storage_sql);
-		rc = sql.failed ? PXT_ENOMEM : pxt_db_exec(t->env->db, sql.data, 1, params,
-		    NULL);
+		if (rc == PXT_OK)
+			rc = sql.failed ? PXT_ENOMEM : pxt_db_exec(t->env->db, sql.data, 1,
+			    params, NULL);
 		pxt_buf_free(&sql);
 		if (rc == PXT_OK)
 			rc = pxt_view_rows(v, t, pool, r, &rows, &n);

@@ -119,6 +119,10 @@ curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT
 [ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "thumbnail not served: $(cat "$IT_WORK/t.code")"
 [ "$(vipsheader -f width "$IT_WORK/t.png")" = 256 ] || fail "thumbnail width"
 curl -s -o /dev/null -w '%{http_code}' "$URL${thumb%%\?*}" | grep -q 403 || fail "unsigned thumbnail served"
+# ranges (video players seek with them), answered by nginx
+code=$(curl -s -o "$IT_WORK/part" -w '%{http_code}' -r 10-109 "$URL$thumb")
+[ "$code" = 206 ] && [ "$(stat -c %s "$IT_WORK/part")" = 100 ] || fail "range of a media file: $code"
+cmp -s "$IT_WORK/part" <(tail -c +11 "$IT_WORK/t.png" | head -c 100) || fail "range bytes"
 # the thumbnail belongs to its row: a new image replaces it, a delete removes it
 iid=$(field id)
 tfile="$PIXELTABLE_HOME${thumb%%\?*}"

@@ -158,6 +158,13 @@ expect_exit 0 "$PXTC" cache stats
 grep -q '^files *3$' "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "stats after eviction"; }
 grep -q '^bytes *900000$' "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "stats bytes"; }
 grep -q '^limit *1000000 ' "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "stats limit"; }
+# an evicted file is fetched again, transparently, and the cache stays within its bound
+get_ok "$BASE/files/e3.bin"
+[ -f "$path" ] && cmp -s "$path" "$F/e3.bin" || fail "e3 fetched again: wrong content"
+[ "$(requests /files/e3.bin)" = 2 ] || fail "the evicted e3 was not fetched again"
+[ ! -e "$e1" ] || fail "the least recently used entry (e1) was kept past the bound"
+expect_exit 0 "$PXTC" cache stats
+grep -q '^bytes *900000$' "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "over the bound after a re-fetch"; }
 expect_exit 0 "$PXTC" cache clear
 [ -f "$e2" ] || fail "clear removed a leased entry"
 no_leftovers 1

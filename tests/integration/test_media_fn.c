@@ -387,9 +387,13 @@ test_doc_udfs(pxt_pool *p)
 	PXT_CHECK_INT(call(p, "extract_text", PXT_DOCUMENT, path, 0, &v), PXT_EINVAL);
 	CHECK_MSG("extract_text: ");
 	CHECK_MSG("corrupt.pdf: not a readable PDF");
+	/* an object store without credentials: the keys to set are named */
 	PXT_CHECK_INT(call(p, "page_count", PXT_DOCUMENT, "s3://bucket/a.pdf", 0, &v),
+	    PXT_ECONFIG);
+	CHECK_MSG("page_count: S3 media needs credentials: set [s3] access_key_id");
+	PXT_CHECK_INT(call(p, "page_count", PXT_DOCUMENT, "ftp://host/a.pdf", 0, &v),
 	    PXT_EINVAL);
-	CHECK_MSG("page_count: s3://bucket/a.pdf: media in object stores");
+	CHECK_MSG("page_count: ftp://host/a.pdf: media is a local path, an http(s) URL");
 }
 
 static void
@@ -424,6 +428,7 @@ int
 main(int argc, char **argv)
 {
 	pxt_pool *p;
+	pxt_config *cfg = NULL;
 	const pxt_doc *d1, *d2;
 	int counts[2] = {0, 0};
 
@@ -434,6 +439,12 @@ main(int argc, char **argv)
 	dir = argv[1];
 	store = argv[2];
 	pxt_media_store_set(store);
+	/* the configuration URL and object media is fetched with (no store keys) */
+	if (pxt_config_load(NULL, &cfg) != PXT_OK) {
+		fprintf(stderr, "configuration: %s\n", pxt_errmsg());
+		return 1;
+	}
+	pxt_media_fetch_config(cfg);
 	p = pxt_pool_new(0);
 
 	/* nothing of poppler, glib or vips before the first PDF or image */
@@ -465,5 +476,7 @@ main(int argc, char **argv)
 	PXT_CHECK_INT(mapped("libvips"), 1);
 	pxt_test_pass += counts[0];
 	pxt_test_fail += counts[1];
+	pxt_media_fetch_config(NULL);
+	pxt_config_free(cfg);
 	return pxt_test_done();
 }

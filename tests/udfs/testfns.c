@@ -1,8 +1,8 @@
 /*
  * testfns.c - a UDF module for the tests: boom(s) upper-cases s, fails for "fail",
  * crashes the process for "crash", never returns for "hang" and takes 0.3 s for
- * anything starting with "slow". Built twice: the
- * second copy (PXT_TEST_SIG_B) declares boom(Int), a changed signature.
+ * anything starting with "slow"; as_image(s) gives the path s as an Image. Built
+ * twice: the second copy (PXT_TEST_SIG_B) declares boom(Int), a changed signature.
  */
 #include <ctype.h>
 #include <signal.h>
@@ -91,7 +91,22 @@ fn_tag_batch(pxt_pool *pool, const pxt_value *a, int nargs, int nrows, pxt_value
 	return PXT_OK;
 }
 
+/* as_image(s): s, an image's path, as an Image (a view's text column made media) */
+static pxt_err
+fn_as_image(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
+{
+	char *s;
+
+	(void)n;
+	if ((s = pxt_pstrndup(pool, a[0].u.str.s, a[0].u.str.len)) == NULL)
+		return PXT_ENOMEM;
+	out->u.str.s = s;
+	out->u.str.len = a[0].u.str.len;
+	return PXT_OK;
+}
+
 static const pxt_udf test_functions[] = {
+	{"as_image", PXT_IMAGE, 1, {PXT_STRING}, fn_as_image, NULL},
 	{"tag", PXT_STRING, 1, {PXT_STRING}, fn_tag, fn_tag_batch},
 #ifdef PXT_TEST_SIG_B
 	{"boom", PXT_STRING, 1, {PXT_INT}, fn_boom, NULL},

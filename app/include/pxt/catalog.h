@@ -98,7 +98,9 @@ int64_t pxt_catalog_version(pxt_env *env);
 
 /*
  * Group several changes into one transaction (under the catalog lock): all of them
- * land, or none. Without pxt_begin each change is its own transaction.
+ * land, or none. Without pxt_begin each change is its own transaction. The media
+ * files the changes take away (see pxt_drop_table) are deleted by pxt_commit once the
+ * commit succeeded, and left in place by pxt_rollback or a failed commit.
  */
 pxt_err pxt_begin(pxt_env *env);
 pxt_err pxt_commit(pxt_env *env);
@@ -131,14 +133,21 @@ pxt_table *pxt_create_table(pxt_env *env, const char *path, const pxt_coldef *co
 /* pxt_get_table returns a handle (owned by env) or NULL with PXT_ENOTFOUND. */
 pxt_table *pxt_get_table(pxt_env *env, const char *path);
 
-/* pxt_drop_table drops a table and its rows (destructive). */
+/*
+ * pxt_drop_table drops a table or a view and its rows (destructive); PXT_ECONFLICT
+ * while views over it exist. The files of the local media store that its media
+ * columns refer to (generated media, uploads) are deleted once the change commits;
+ * a drop that fails or is rolled back leaves them.
+ */
 pxt_err pxt_drop_table(pxt_env *env, const char *path, pxt_if_missing if_missing);
 
 /*
  * Columns. pxt_add_column adds a column (nullable unless REQUIRED, which an empty
  * table only can take); IGNORE requires the same type. pxt_drop_column drops a column
- * and its values (destructive; never the primary key). pxt_rename_column renames it
- * in the catalog and the storage table.
+ * and its values (destructive; never the primary key), and with a media column the
+ * store's files its cells refer to once the change commits (not a file another media
+ * cell of the same row holds). pxt_rename_column renames it in the catalog and the
+ * storage table.
  */
 pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists);
 pxt_err pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing);
