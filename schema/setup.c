@@ -23,6 +23,8 @@
 #define SETUP_CHUNK_OVERLAP 50
 #define SETUP_THUMBNAIL_PX 256
 #define EXIT_DESTRUCTIVE 3
+/* the built-in offline embedder: no model, no network (openai_embed for a provider) */
+#define SETUP_EMBED_FN "embed_text"
 
 struct setup_report {
 	bool dry_run;
@@ -56,7 +58,7 @@ static pxt_err
 setup_schema(pxt_env *env, const char *ns)
 {
 	char path[PXT_PATH_MAX + 1];
-	pxt_table *docs, *images;
+	pxt_table *docs, *chunks, *images;
 	pxt_err rc;
 
 	if ((rc = pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE)) != PXT_OK)
@@ -85,12 +87,18 @@ setup_schema(pxt_env *env, const char *ns)
 	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
 		return rc;
 	snprintf(path, sizeof(path), "%s/chunks", ns);
-	if (pxt_create_view(env, path, docs, &(pxt_iter_def){
+	if ((chunks = pxt_create_view(env, path, docs, &(pxt_iter_def){
 	    .size = sizeof(pxt_iter_def), .name = "document_splitter",
 	    .input = "document", .separators = "heading,token_limit",
 	    .limit = SETUP_CHUNK_TOKENS, .overlap = SETUP_CHUNK_OVERLAP},
-	    PXT_IF_EXISTS_IGNORE) == NULL)
+	    PXT_IF_EXISTS_IGNORE)) == NULL)
 		return pxt_errcode();
+	/* the search router's indexes (routers/search.c) */
+	if ((rc = pxt_add_embedding_index(chunks, "text", "text_embedding",
+	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_fulltext_index(chunks, "text", "text_fulltext", "english",
+	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
 
 	snprintf(path, sizeof(path), "%s/images", ns);
 	images = pxt_create_table(env, path, (pxt_coldef[]){
@@ -112,6 +120,14 @@ setup_schema(pxt_env *env, const char *ns)
 	    (rc = pxt_add_computed_column(images, "thumbnail", pxt_call("thumbnail",
 	    pxt_col("image"), pxt_lit_int(SETUP_THUMBNAIL_PX), NULL),
 	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
+		return rc;
+	/* images are searched by what their metadata says */
+	if ((rc = pxt_add_computed_column(images, "description", pxt_call("json_text",
+	    pxt_col("metadata"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_embedding_index(images, "description", "description_embedding",
+	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
+	    (rc = pxt_add_fulltext_index(images, "description", "description_fulltext",
+	    "english", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
 		return rc;
 
 	return pxt_sync_finish(env);

@@ -87,6 +87,14 @@ pxt_err pxt_recompute_locked(pxt_table *t, const char *name, bool errors_only,
     void (*progress)(void *, const char *, int64_t, int64_t), void *ud);
 
 /*
+ * Add the computed column name = e (taken over) to t inside the caller's change, its
+ * existing rows computed; no name check, so pxtc's own "_pxt" columns go through it.
+ */
+struct pxt_computed_opts;
+pxt_err pxt_computed_add_locked(pxt_table *t, const char *name, struct pxt_expr *e,
+    pxt_if_exists if_exists, const struct pxt_computed_opts *o);
+
+/*
  * Open a transaction (inside the caller's: a savepoint) and take the catalog lock.
  * *own tells whether the transaction is ours.
  */

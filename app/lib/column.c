@@ -63,6 +63,7 @@ pxt_cat_fill_columns(pxt_table *t, PGresult *res)
 		c->media_dest = PQgetisnull(res, i, 7) ? NULL :
 		    pxt_pstrdup(t->pool, PQgetvalue(res, i, 7));
 		pxt_media_dest_note(c->media_dest);
+		c->hidden = strncmp(c->name, "_pxt", 4) == 0;
 		t->col_storage[i] = pxt_pstrdup(t->pool, PQgetvalue(res, i, 8));
 		if (c->type == PXT_TYPE_NONE)
 			return pxt_seterr(PXT_EINTERNAL, "table '%s': column '%s' has an "

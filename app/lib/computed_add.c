@@ -105,7 +105,7 @@ pxt_computed_dest_check(pxt_table *t, const char *name, pxt_type type,
 	return PXT_OK;
 }
 
-static pxt_err
+pxt_err
 pxt_computed_add_locked(pxt_table *t, const char *name, pxt_expr *e,
     pxt_if_exists if_exists, const pxt_computed_opts *o)
 {
@@ -122,9 +122,6 @@ pxt_computed_add_locked(pxt_table *t, const char *name, pxt_expr *e,
 	if ((rc = pxt_expr_check(e, t, &type)) != PXT_OK)
 		return pxt_seterr(rc, "computed column '%s' of '%s': %s", name, t->path,
 		    pxt_errmsg());
-	if (type == PXT_ARRAY)
-		return pxt_seterr(PXT_EUNSUPPORTED, "computed column '%s': Array results "
-		    "are not stored yet", name);
 	if ((rc = pxt_computed_dest_check(t, name, type, o->destination)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_expr_serialize(e, &json)) != PXT_OK)

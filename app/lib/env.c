@@ -10,6 +10,7 @@
 #include "pxt/embedded.h"
 #include "pxt/log.h"
 #include "catalog_int.h"
+#include "embed.h"
 #include "media_store.h"
 #include "udf_int.h"
 
@@ -76,6 +77,7 @@ pxt_open(const pxt_open_opts *opts)
 		snprintf(media, sizeof(media), "%s/media", pxt_config_home(env->cfg));
 		pxt_media_store_set(media);
 		pxt_media_fetch_config(env->cfg);
+		pxt_embed_config(env->cfg);
 		pxt_media_store_config(env->cfg);
 		rc = pxt_media_dest_config(env->cfg);
 	}

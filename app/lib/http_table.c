@@ -37,7 +37,7 @@ pxt_is_default_key(const pxt_table *t, const pxt_column *c)
 bool
 pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 {
-	if (c->computed != NULL)
+	if (c->computed != NULL || c->hidden)
 		return false;
 	if (pxt_in_list(tr->uploads, c->name))
 		return true;
@@ -51,6 +51,8 @@ pxt_is_output(const void *ud, const pxt_column *c)
 {
 	const struct pxt_table_route *tr = ud;
 
+	if (c->hidden)
+		return false;
 	return tr->outputs == NULL || pxt_in_list(tr->outputs, c->name);
 }
 

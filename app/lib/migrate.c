@@ -178,7 +178,8 @@ pxt_sync_finish(pxt_env *env)
 		for (int i = t->ncols - 1; rc == PXT_OK && i >= 0; i--) {
 			const pxt_column *c = &t->cols[i];
 
-			if (c->primary_key || pxt_is_declared(d, c->name))
+			/* an index's own column goes with its index */
+			if (c->primary_key || c->hidden || pxt_is_declared(d, c->name))
 				continue;
 			rc = pxt_cat_note(env, true, "drop column '%s' of '%s' (no longer "
 			    "declared) and its values", c->name, d->path);
@@ -208,6 +209,8 @@ pxt_describe(pxt_table *t, pxt_pool *pool)
 	for (int i = 0; i < t->ncols; i++) {
 		const pxt_column *c = &t->cols[i];
 
+		if (c->hidden)
+			continue;
 		pxt_buf_addf(&b, "  %-24s %-20s %-9s %s%s%s\n", c->name,
 		    pxt_coltype_text(pool, c->type, c->elem, true),
 		    c->nullable ? "yes" : "no", c->primary_key ? "primary" : "",

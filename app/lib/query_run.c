@@ -16,6 +16,8 @@ pxt_q_selected(const void *ud, const pxt_column *c)
 {
 	const pxt_query *q = ud;
 
+	if (c->hidden)
+		return false;
 	if (q->select == NULL)
 		return true;
 	for (char **s = q->select; *s != NULL; s++)

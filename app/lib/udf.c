@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pxt/expr.h"
+#include "embed.h"
 #include "media_store.h"
 #include "utf8.h"
 
@@ -193,6 +194,10 @@ pxt_udf_builtins(void)
 		pxt_udf_add(&pxt_builtin_udfs[i]);
 	/* documents, images and format (udf_media.c) */
 	media = pxt_udf_media_table(&nmedia);
+	for (size_t i = 0; i < nmedia; i++)
+		pxt_udf_add(&media[i]);
+	/* embeddings for search: embed_text, openai_embed (embed_hash.c) */
+	media = pxt_udf_embed_table(&nmedia);
 	for (size_t i = 0; i < nmedia; i++)
 		pxt_udf_add(&media[i]);
 }

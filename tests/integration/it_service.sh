@@ -11,7 +11,7 @@ expect_exit 0 "$PXTC" serve --dry-run
 grep -Eq '^GET +/api/data/documents/\{id\}/chunks +query +document_chunks +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "chunks route"; }
 grep -Eq '^POST +/api/data/images +insert +app/images ' "$IT_WORK/out" || fail "images insert"
-grep -q "ok: 12 routes" "$IT_WORK/out" || fail "route count"
+grep -q "ok: 14 routes" "$IT_WORK/out" || fail "route count"
 expect_exit 0 "$PXTC" routes
 expect_exit 2 "$PXTC" serve
 
@@ -156,4 +156,4 @@ grep -Eq '^POST +/api/extra/recent +query +list_documents +.*ok.toml:[0-9]+ \(pu
 	{ cat "$IT_WORK/out"; fail "extra route"; }
 # no service file at all: only the C routes
 SERVER_SERVICE_FILE= expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 3 routes" "$IT_WORK/out" || fail "no service file"
+grep -q "ok: 5 routes" "$IT_WORK/out" || fail "no service file"

@@ -68,6 +68,11 @@ typedef struct pxt_column {
 	int position;
 	const char *computed;	/* serialized expression, NULL for a plain column */
 	const char *media_dest;	/* NULL: the default media store */
+	/*
+	 * A column pxtc keeps for itself (its name starts with "_pxt", which user names
+	 * cannot): an embedding index's vectors. Never an input or an output.
+	 */
+	bool hidden;
 } pxt_column;
 
 /* Options of pxt_open; pass NULL for the defaults. Fields are only ever appended. */

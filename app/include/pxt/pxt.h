@@ -16,6 +16,7 @@
 #include "pxt/log.h"
 #include "pxt/media.h"
 #include "pxt/pool.h"
+#include "pxt/search.h"
 #include "pxt/types.h"
 
 #define PXT_VERSION_MAJOR 0
