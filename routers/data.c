@@ -13,6 +13,8 @@
 #define DATA_LIST_MAX 1000
 #define DATA_CHUNKS_DEFAULT 1000
 #define DATA_CHUNKS_MAX 10000
+#define DATA_SIMILAR_DEFAULT 10
+#define DATA_SIMILAR_MAX 100
 
 /* The table ns/name, or NULL with a message saying to run the setup program. */
 static pxt_table *
@@ -62,6 +64,29 @@ data_chunks_query(pxt_router *r, const char *ns)
 	return pxt_query_check(q);
 }
 
+/*
+ * similar_chunks: the chunks most similar to the text `query` (the chunks' embedding
+ * index: similarity in a named query), with their score, best first.
+ */
+static pxt_err
+data_similar_query(pxt_router *r, const char *ns)
+{
+	static const char *const cols[] = {"id", "pos", "text", "heading", NULL};
+	pxt_table *chunks = data_table(r, ns, "chunks");
+	pxt_query *q;
+	pxt_qexpr *sim;
+
+	if (chunks == NULL)
+		return pxt_errcode();
+	q = pxt_query_new(chunks, "similar_chunks");
+	pxt_query_select(q, cols);
+	sim = pxt_q_similarity(q, "text", pxt_q_param(q, "query", PXT_STRING));
+	pxt_query_select_expr(q, "score", sim);
+	pxt_query_order_by_expr(q, sim, true);
+	pxt_query_limit(q, DATA_SIMILAR_DEFAULT, DATA_SIMILAR_MAX);
+	return pxt_query_check(q);
+}
+
 static pxt_err
 data_init(pxt_router *r)
 {
@@ -72,7 +97,9 @@ data_init(pxt_router *r)
 	if ((rc = data_list_query(r, ns, "documents")) != PXT_OK ||
 	    (rc = data_list_query(r, ns, "images")) != PXT_OK)
 		return rc;
-	return data_chunks_query(r, ns);
+	if ((rc = data_chunks_query(r, ns)) != PXT_OK)
+		return rc;
+	return data_similar_query(r, ns);
 }
 
 PXT_ROUTER("data", "1.0", data_init, NULL)

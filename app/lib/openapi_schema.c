@@ -262,6 +262,9 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 		    "{\"type\":[\"string\",\"null\"],\"description\":\"the kind of error "
 		    "of the computed column, or null\"}");
 	}
+	for (int i = 0; q != NULL && i < q->nxsel; i++)
+		pxt_oa_kraw(w, q->xsel[i].name, "{\"type\":[\"number\",\"null\"],"
+		    "\"description\":\"the similarity to the query text\"}");
 	pxt_jw_obj_end(w);
 	pxt_jw_key(w, "required");
 	pxt_jw_arr_begin(w);
@@ -273,6 +276,8 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 		    "errormsg" : "errortype");
 		pxt_jw_cstr(w, key);
 	}
+	for (int i = 0; q != NULL && i < q->nxsel; i++)
+		pxt_jw_cstr(w, q->xsel[i].name);
 	pxt_jw_arr_end(w);
 	pxt_jw_obj_end(w);
 }

@@ -9,7 +9,7 @@
 
 #include "query_int.h"
 
-static void
+void
 pxt_q_error(pxt_query *q, pxt_err code, const char *fmt, const char *arg)
 {
 	if (q->err != PXT_OK)
@@ -80,7 +80,7 @@ pxt_query_select(pxt_query *q, const char *const *cols)
 	}
 }
 
-static pxt_qexpr *
+pxt_qexpr *
 pxt_q_node(pxt_query *q, enum pxt_qop op)
 {
 	pxt_qexpr *e = q ? pxt_pcalloc(q->pool, sizeof(*e)) : NULL;
@@ -152,6 +152,8 @@ pxt_q_type(const pxt_qexpr *e)
 		return pxt_type_is_media(e->col->type) ? PXT_STRING : e->col->type;
 	if (e->op == PXT_Q_PARAM)
 		return e->q->params[e->param].type;
+	if (e->op == PXT_Q_SIM)
+		return PXT_FLOAT;
 	return PXT_BOOL;
 }
 

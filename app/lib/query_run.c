@@ -42,6 +42,9 @@ pxt_q_expr_sql(pxt_buf *b, const pxt_qexpr *e)
 		pxt_buf_addf(b, "$%d::%s", e->param + 1,
 		    pxt_type_sql(q->params[e->param].type, PXT_TYPE_NONE));
 		break;
+	case PXT_Q_SIM:
+		pxt_buf_adds(b, e->sim_sql ? e->sim_sql : "NULL");
+		break;
 	default:
 		pxt_buf_addc(b, '(');
 		pxt_q_expr_sql(b, e->a);
@@ -59,8 +62,15 @@ pxt_q_order_sql(pxt_buf *b, const pxt_query *q)
 	const pxt_table *t = q->t;
 
 	for (int i = 0; i < q->norder; i++) {
-		const pxt_column *c = pxt_table_find_col(t, q->order[i].col);
+		const pxt_column *c = q->order[i].e ? NULL : pxt_table_find_col(t,
+		    q->order[i].col);
 
+		if (q->order[i].e != NULL) {
+			pxt_buf_adds(b, i == 0 ? " ORDER BY " : ", ");
+			pxt_q_expr_sql(b, q->order[i].e);
+			pxt_buf_adds(b, q->order[i].desc ? " DESC NULLS LAST" : " ASC");
+			continue;
+		}
 		if (c == NULL)
 			return pxt_seterr(PXT_ENOTFOUND, "query '%s': column '%s' no longer "
 			    "exists", q->name, q->order[i].col);
@@ -99,6 +109,12 @@ pxt_q_compile(pxt_query *q)
 		}
 		pxt_buf_addf(&b, "%s\"_pxt_e%c_%d\"", b.len > 7 ? ", " : "",
 		    q->errsel[i].msg ? 'm' : 't', c->position);
+	}
+	if ((rc = pxt_q_sim_resolve(q)) != PXT_OK)
+		goto out;
+	for (int i = 0; i < q->nxsel; i++) {
+		pxt_buf_adds(&b, b.len > 7 ? ", " : "");
+		pxt_q_expr_sql(&b, q->xsel[i].e);
 	}
 	pxt_buf_addf(&b, " FROM %s", t->storage_sql);
 	if (q->where != NULL) {
@@ -304,6 +320,13 @@ pxt_q_write_row(pxt_jw *w, const pxt_query *q, const PGresult *res, int row)
 		else
 			pxt_jw_cstr(w, PQgetvalue(res, row, col));
 	}
+	for (int i = 0; i < q->nxsel; i++, col++) {
+		pxt_jw_key(w, q->xsel[i].name);
+		if (PQgetisnull(res, row, col))
+			pxt_jw_null(w);
+		else
+			pxt_jw_double(w, strtod(PQgetvalue(res, row, col), NULL));
+	}
 	pxt_jw_obj_end(w);
 }
 
@@ -356,7 +379,8 @@ pxt_query_handler(pxt_req *req, void *ud)
 		    q->t->path);
 	if (q->generation != q->t->env->generation && (rc = pxt_q_compile(q)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_q_bind(req, q, values)) != PXT_OK)
+	if ((rc = pxt_q_bind(req, q, values)) != PXT_OK ||
+	    (rc = pxt_q_sim_embed(req, q, values)) != PXT_OK)
 		return rc;
 	rc = pxt_db_exec(pxt_env_db(pxt_req_env(req)), q->sql, q->nparams, values, &res);
 	if (rc != PXT_OK)

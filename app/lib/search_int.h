@@ -42,6 +42,13 @@ pxt_err pxt_index_load(pxt_table *t, const char *kind, const char *name,
     struct pxt_index_info *ix);
 
 /*
+ * pxt_index_for_column fills *ix with the embedding index on column of t.
+ * PXT_ENOTFOUND when the column has none, PXT_EINVAL when it has several.
+ */
+pxt_err pxt_index_for_column(pxt_table *t, const char *column,
+    struct pxt_index_info *ix);
+
+/*
  * pxt_vec_text_dim counts the elements of an array's text ("{1,2,3}" or "[1,2,3]" is
  * 3); -1 when it is not an array's text.
  */

@@ -117,6 +117,34 @@ out:
 	return rc;
 }
 
+pxt_err
+pxt_index_for_column(pxt_table *t, const char *column, struct pxt_index_info *ix)
+{
+	char tid[32];
+	const char *params[2] = {tid, column};
+	pxt_pool *pool = pxt_pool_new(2048);
+	PGresult *res = NULL;
+	pxt_err rc;
+
+	if (pool == NULL)
+		return PXT_ENOMEM;
+	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
+	rc = pxt_db_exec(t->env->db, "SELECT id, name, kind, params::text, storage_name"
+	    " FROM pxt_catalog.indexes WHERE table_id = $1 AND kind = 'embedding' AND"
+	    " params->>'column' = $2 ORDER BY name", 2, params, &res);
+	if (rc == PXT_OK && PQntuples(res) == 0)
+		rc = pxt_seterr(PXT_ENOTFOUND, "column '%s' of '%s' has no embedding index",
+		    column, t->path);
+	else if (rc == PXT_OK && PQntuples(res) > 1)
+		rc = pxt_seterr(PXT_EINVAL, "column '%s' of '%s' has several embedding "
+		    "indexes", column, t->path);
+	else if (rc == PXT_OK)
+		rc = pxt_index_fill(pool, res, 0, ix);
+	PQclear(res);
+	pxt_pool_free(pool);
+	return rc;
+}
+
 bool
 pxt_vec_pgvector_available(pxt_env *env)
 {

@@ -11,7 +11,7 @@ expect_exit 0 "$PXTC" serve --dry-run
 grep -Eq '^GET +/api/data/documents/\{id\}/chunks +query +document_chunks +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "chunks route"; }
 grep -Eq '^POST +/api/data/images +insert +app/images ' "$IT_WORK/out" || fail "images insert"
-grep -q "ok: 14 routes" "$IT_WORK/out" || fail "route count"
+grep -q "ok: 15 routes" "$IT_WORK/out" || fail "route count"
 expect_exit 0 "$PXTC" routes
 expect_exit 2 "$PXTC" serve
 

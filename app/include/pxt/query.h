@@ -51,6 +51,27 @@ pxt_qexpr *pxt_q_like(pxt_qexpr *a, pxt_qexpr *b);
 pxt_qexpr *pxt_q_and(pxt_qexpr *a, pxt_qexpr *b);
 pxt_qexpr *pxt_q_or(pxt_qexpr *a, pxt_qexpr *b);
 
+/*
+ * pxt_q_similarity: how close the String column (which has an embedding index) is to
+ * the text of the String parameter arg, as the index's metric scores it (cosine
+ * similarity; inner product; Euclidean distance for L2). The request's text is
+ * embedded with the index's function when the query runs; use the parameter nowhere
+ * else. Usable in where (pxt_q_gt(sim, pxt_q_param(q, "min", PXT_FLOAT))), order by
+ * (pxt_query_order_by_expr) and as an output (pxt_query_select_expr). With pgvector
+ * an order by similarity with a limit uses its index; otherwise the score is computed
+ * over the rows the query keeps (pxt_search is the fast top-k over a whole table).
+ */
+pxt_qexpr *pxt_q_similarity(pxt_query *q, const char *column, pxt_qexpr *arg);
+
+/* pxt_query_order_by_expr appends a sort key that is a numeric expression. */
+void pxt_query_order_by_expr(pxt_query *q, pxt_qexpr *e, bool desc);
+
+/*
+ * pxt_query_select_expr adds an output named name (not a column's name) holding the
+ * value of e (a similarity), after the columns.
+ */
+void pxt_query_select_expr(pxt_query *q, const char *name, pxt_qexpr *e);
+
 /* pxt_query_where sets the filter (replacing an earlier one). */
 void pxt_query_where(pxt_query *q, pxt_qexpr *e);
 
