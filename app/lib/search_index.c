@@ -134,6 +134,24 @@ pxt_index_existing(pxt_table *t, const char *name, const char *kind,
 	return pxt_index_drop_locked(t, id);
 }
 
+/*
+ * After a change: t's handle as the catalog has it now. A change that failed keeps its
+ * own error, which the reload would otherwise replace.
+ */
+static pxt_err
+pxt_index_reload(pxt_table *t, pxt_err rc)
+{
+	char *msg;
+
+	if (rc == PXT_OK)
+		return pxt_cat_load_table(t->env, t->path) == NULL ? pxt_errcode() : PXT_OK;
+	msg = strdup(pxt_errmsg());
+	pxt_cat_load_table(t->env, t->path);
+	pxt_seterr(rc, "%s", msg ? msg : pxt_strerror(rc));
+	free(msg);
+	return rc;
+}
+
 /* The String column of t the index is on; PXT_ENOTFOUND / PXT_EINVAL otherwise. */
 static pxt_err
 pxt_index_column(pxt_table *t, const char *column, int *idx)
@@ -337,10 +355,7 @@ pxt_add_embedding_index(pxt_table *t, const char *column, const char *name,
 		rc = pxt_errcode();
 	else
 		rc = pxt_emb_add_locked(t, column, name, u, metric, if_exists);
-	rc = pxt_cat_change_end(t->env, own, rc);
-	if (pxt_cat_load_table(t->env, t->path) == NULL && rc == PXT_OK)
-		rc = pxt_errcode();
-	return rc;
+	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
 }
 
 /* The text search configuration named language, as the server spells it, in out. */
@@ -426,10 +441,7 @@ pxt_add_fulltext_index(pxt_table *t, const char *column, const char *name,
 	else
 		rc = pxt_fts_add_locked(t, column, name, language ? language : "english",
 		    if_exists);
-	rc = pxt_cat_change_end(t->env, own, rc);
-	if (pxt_cat_load_table(t->env, t->path) == NULL && rc == PXT_OK)
-		rc = pxt_errcode();
-	return rc;
+	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
 }
 
 pxt_err
@@ -452,8 +464,5 @@ pxt_drop_index(pxt_table *t, const char *name, pxt_if_missing if_missing)
 		    "table '%s' has no index named '%s'", t->path, name ? name : "(null)");
 	else if (rc == PXT_OK && (rc = pxt_index_drop_locked(t, id)) == PXT_OK)
 		rc = pxt_cat_bump(t->env, "drop_index", t->path);
-	rc = pxt_cat_change_end(t->env, own, rc);
-	if (pxt_cat_load_table(t->env, t->path) == NULL && rc == PXT_OK)
-		rc = pxt_errcode();
-	return rc;
+	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
 }

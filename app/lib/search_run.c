@@ -13,6 +13,7 @@
 #include "http_value.h"
 #include "search_int.h"
 #include "udf_int.h"
+#include "vec.h"
 #include "vindex.h"
 
 #define PXT_SEARCH_MAX_LIMIT 1000
@@ -36,20 +37,25 @@ struct pxt_srch {
 	int np;
 };
 
+/* Whether c is shown by the list select (NULL: every column but hidden ones). */
+static bool
+pxt_srch_listed(const char *const *select, const pxt_column *c)
+{
+	if (c->hidden)
+		return false;
+	if (select == NULL)
+		return true;
+	for (const char *const *p = select; *p != NULL; p++)
+		if (strcmp(*p, c->name) == 0)
+			return true;
+	return false;
+}
+
 /* Whether c is one of the columns the search returns. */
 static bool
 pxt_srch_keep(const void *ud, const pxt_column *c)
 {
-	const pxt_search_spec *s = ud;
-
-	if (c->hidden)
-		return false;
-	if (s->select == NULL)
-		return true;
-	for (const char *const *p = s->select; *p != NULL; p++)
-		if (strcmp(*p, c->name) == 0)
-			return true;
-	return false;
+	return pxt_srch_listed(((const pxt_search_spec *)ud)->select, c);
 }
 
 /* One filter into st->where: "col" or "col.key" of a Json column, equal to value. */
@@ -125,8 +131,7 @@ pxt_srch_init(struct pxt_srch *st)
 
 /* The query's vector with the index's function (dim floats in pool memory). */
 static pxt_err
-pxt_srch_embed(struct pxt_srch *st, const struct pxt_index_info *ix, float **vec,
-    const char **text)
+pxt_srch_embed(struct pxt_srch *st, const struct pxt_index_info *ix, float **vec)
 {
 	const pxt_udf *u = pxt_udf_find(ix->fn);
 	pxt_value arg = {PXT_STRING, false, {0}}, out = {PXT_ARRAY, false, {0}};
@@ -144,7 +149,6 @@ pxt_srch_embed(struct pxt_srch *st, const struct pxt_index_info *ix, float **vec
 	    NULL)
 		return out.null ? pxt_seterr(PXT_EINVAL, "%s gave no vector for the query",
 		    ix->fn) : PXT_ENOMEM;
-	*text = pxt_pstrndup(st->pool, out.u.str.s, out.u.str.len);
 	return pxt_vec_text_floats(out.u.str.s, out.u.str.len, *vec, ix->dim);
 }
 
@@ -226,20 +230,28 @@ pxt_srch_exact(struct pxt_srch *st, const struct pxt_index_info *ix, const float
 /* Semantic candidates from pgvector's index. */
 static pxt_err
 pxt_srch_pgvector(struct pxt_srch *st, const struct pxt_index_info *ix,
-    const char *qtext, int k, struct pxt_cand *c, int *nc)
+    const float *q, int k, struct pxt_cand *c, int *nc)
 {
 	static const char *const op[] = {"<=>", "<#>", "<->"};
-	static const char *const score[] = {"1 - (d)", "-(d)", "d"};
+	/* pgvector's cosine distance to a zero vector is NaN: its cosine is 0 */
+	static const char *const score[] = {"coalesce(1 - nullif(d, 'NaN'), 0)", "-(d)",
+	    "d"};
+	static const char *const order[] = {"2 DESC", "2 DESC", "2"};
 	pxt_buf sql = PXT_BUF_INIT;
 	PGresult *res = NULL;
+	pxt_value qv;
 	pxt_err rc;
 
-	st->params[st->np] = qtext;
+	/* the query vector as pgvector reads it: "[0.1,-0.2,...]" */
+	if ((rc = pxt_vec_format(st->pool, q, ix->dim, &qv)) != PXT_OK)
+		return rc;
+	st->params[st->np] = qv.u.str.s;
 	pxt_buf_addf(&sql, "SELECT \"_pxt_rowid\", %s FROM (SELECT \"_pxt_rowid\","
-	    " (\"%s\"::vector(%d)) %s ($%d::double precision[]::vector(%d)) AS d FROM %s"
-	    " WHERE \"%s\" IS NOT NULL%s ORDER BY d LIMIT %d) s ORDER BY d",
+	    " (\"%s\"::vector(%d)) %s ($%d::vector(%d)) AS d FROM %s"
+	    " WHERE \"%s\" IS NOT NULL%s ORDER BY d LIMIT %d) s ORDER BY %s, 1",
 	    score[ix->metric], ix->storage, ix->dim, op[ix->metric], st->np + 1, ix->dim,
-	    st->t->storage_sql, ix->storage, pxt_buf_str(&st->where), k);
+	    st->t->storage_sql, ix->storage, pxt_buf_str(&st->where), k,
+	    order[ix->metric]);
 	rc = sql.failed ? PXT_ENOMEM : pxt_db_exec(st->t->env->db, sql.data, st->np + 1,
 	    st->params, &res);
 	pxt_buf_free(&sql);
@@ -258,14 +270,13 @@ static pxt_err
 pxt_srch_semantic(struct pxt_srch *st, int k, struct pxt_cand *c, int *nc)
 {
 	struct pxt_index_info ix;
-	const char *qtext = NULL;
 	float *q = NULL;
 	pxt_err rc;
 
 	if ((rc = pxt_index_load(st->t, "embedding", st->s->embedding_index, &ix)) !=
-	    PXT_OK || (rc = pxt_srch_embed(st, &ix, &q, &qtext)) != PXT_OK)
+	    PXT_OK || (rc = pxt_srch_embed(st, &ix, &q)) != PXT_OK)
 		return rc;
-	return ix.pgvector ? pxt_srch_pgvector(st, &ix, qtext, k, c, nc) :
+	return ix.pgvector ? pxt_srch_pgvector(st, &ix, q, k, c, nc) :
 	    pxt_srch_exact(st, &ix, q, k, c, nc);
 }
 
@@ -369,16 +380,7 @@ pxt_srch_hybrid(struct pxt_srch *st, struct pxt_cand *c, int *nc)
 static bool
 pxt_srch_keep_parent(const void *ud, const pxt_column *c)
 {
-	const pxt_search_spec *s = ud;
-
-	if (c->hidden)
-		return false;
-	if (s->parent_select == NULL)
-		return true;
-	for (const char *const *p = s->parent_select; *p != NULL; p++)
-		if (strcmp(*p, c->name) == 0)
-			return true;
-	return false;
+	return pxt_srch_listed(((const pxt_search_spec *)ud)->parent_select, c);
 }
 
 /*

@@ -201,19 +201,22 @@ out:
 
 /*
  * Reads the horizon and the logged rows at or above mark with their vectors, in one
- * statement: *res (row 0 always there; rowid NULL when nothing is logged).
+ * statement: *res (row 0 always there; rowid NULL when nothing is logged; column 4
+ * tells whether this session's own transaction, not yet committed, logged some).
  */
 static pxt_err
 pxt_vsync_changes(pxt_table *t, const struct pxt_index_info *info, uint64_t mark,
     PGresult **res)
 {
-	char sql[768], sid[32], smark[32];
+	char sql[1024], sid[32], smark[32];
 	const char *params[2] = {sid, smark};
 
 	snprintf(sid, sizeof(sid), "%lld", (long long)info->id);
 	snprintf(smark, sizeof(smark), "%llu", (unsigned long long)mark);
 	snprintf(sql, sizeof(sql), "SELECT x.h, (SELECT coalesce(max(upto), 0) FROM"
-	    " pxt_catalog.vec_pruned WHERE index_id = $1), c.rowid, c.v FROM (SELECT"
+	    " pxt_catalog.vec_pruned WHERE index_id = $1), c.rowid, c.v, EXISTS (SELECT 1"
+	    " FROM pxt_catalog.vec_log WHERE index_id = $1 AND txid ="
+	    " txid_current_if_assigned()) FROM (SELECT"
 	    " txid_snapshot_xmin(txid_current_snapshot()) AS h) x LEFT JOIN (SELECT DISTINCT"
 	    " l.rowid, e.\"%s\"::text AS v FROM pxt_catalog.vec_log l LEFT JOIN %s e ON"
 	    " e.\"_pxt_rowid\" = l.rowid WHERE l.index_id = $1 AND l.txid >= $2::bigint) c"
@@ -264,12 +267,14 @@ pxt_vsync_run(pxt_table *t, const struct pxt_index_info *info, pxt_vindex *ix,
 {
 	uint64_t mark = pxt_vindex_mark(ix), h, pruned;
 	PGresult *res = NULL;
+	bool own;
 	pxt_err rc;
 
 	if ((rc = pxt_vsync_changes(t, info, mark, &res)) != PXT_OK)
 		return rc;
 	h = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	pruned = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+	own = PQgetvalue(res, 0, 4)[0] == 't';
 	/* nothing logged at or above the mark and the horizon where it was: current */
 	if (mark != 0 && mark > pruned && PQgetisnull(res, 0, 2) && h == mark) {
 		PQclear(res);
@@ -289,6 +294,13 @@ pxt_vsync_run(pxt_table *t, const struct pxt_index_info *info, pxt_vindex *ix,
 		rc = pxt_vsync_build(t, info, ix, buf);
 	else
 		rc = pxt_vsync_catch_up(ix, res, info->dim, buf);
+	/*
+	 * This session's transaction saw its own changes, which may yet roll back: the
+	 * file is left for the next sync (of any process) to build again from what
+	 * committed.
+	 */
+	if (rc == PXT_OK && own)
+		rc = pxt_vindex_set_mark(ix, 0);
 	PQclear(res);
 	pxt_vindex_unlock(ix);
 	return rc;

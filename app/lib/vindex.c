@@ -211,25 +211,25 @@ pxt_vix_attach(pxt_vindex *ix, bool create)
 			}
 		}
 		(void)pxt_vix_flock(ix->fd, LOCK_UN);
-		if (fstat(ix->fd, &st) != 0) {
-			rc = pxt_seterr(PXT_EIO, "vector index %s: %s", ix->path, strerror(errno));
-			goto fail;
-		}
 	}
-	ix->dev = st.st_dev;
-	ix->ino = st.st_ino;
-	/* check the header with a read first: the file may be shorter than a page */
-	memset(&h, 0, sizeof(h));
-	got = pread(ix->fd, &h, sizeof(h), 0);
-	if (got < 0) {
-		rc = pxt_seterr(PXT_EIO, "vector index %s: cannot read: %s", ix->path,
+	/* check the header with a read first (the file may be shorter than a page), under
+	 * the shared lock: a writer grows the file before its header says so */
+	if (pxt_vix_flock(ix->fd, LOCK_SH) != 0) {
+		rc = pxt_seterr(PXT_EIO, "vector index %s: cannot lock: %s", ix->path,
 		    strerror(errno));
 		goto fail;
 	}
-	if ((rc = pxt_vix_check(ix, &h, (uint64_t)st.st_size)) != PXT_OK)
+	memset(&h, 0, sizeof(h));
+	if (fstat(ix->fd, &st) != 0 || (got = pread(ix->fd, &h, sizeof(h), 0)) < 0)
+		rc = pxt_seterr(PXT_EIO, "vector index %s: cannot read: %s", ix->path,
+		    strerror(errno));
+	else if ((rc = pxt_vix_check(ix, &h, (uint64_t)st.st_size)) == PXT_OK)
+		rc = pxt_vix_map(ix, (size_t)st.st_size);
+	(void)pxt_vix_flock(ix->fd, LOCK_UN);
+	if (rc != PXT_OK)
 		goto fail;
-	if ((rc = pxt_vix_map(ix, (size_t)st.st_size)) != PXT_OK)
-		goto fail;
+	ix->dev = st.st_dev;
+	ix->ino = st.st_ino;
 	return PXT_OK;
 fail:
 	pxt_vix_detach(ix);
@@ -329,22 +329,29 @@ pxt_vix_map_get(pxt_vindex *ix, int64_t key)
 
 static pxt_err pxt_vix_map_grow(pxt_vindex *ix, size_t want);
 
-/* Sets key -> slot (key absent or present). */
+/* Sets key -> slot; only a new key can fail (PXT_ENOMEM, the map unchanged). */
 static pxt_err
 pxt_vix_map_put(pxt_vindex *ix, int64_t key, int64_t slot)
 {
-	size_t mask, i;
+	size_t mask = ix->mcap - 1, i;
 	pxt_err rc;
 
+	if (ix->mcap > 0) {
+		for (i = pxt_vix_hash(key, mask); ix->mkeys[i] != PXT_VIX_FREE;
+		    i = (i + 1) & mask)
+			if (ix->mkeys[i] == key) {
+				ix->mslots[i] = slot;
+				return PXT_OK;
+			}
+	}
 	if ((ix->mn + 1) * 2 > ix->mcap &&
 	    (rc = pxt_vix_map_grow(ix, ix->mcap ? ix->mcap * 2 : 1024)) != PXT_OK)
 		return rc;
 	mask = ix->mcap - 1;
 	i = pxt_vix_hash(key, mask);
-	while (ix->mkeys[i] != PXT_VIX_FREE && ix->mkeys[i] != key)
+	while (ix->mkeys[i] != PXT_VIX_FREE)
 		i = (i + 1) & mask;
-	if (ix->mkeys[i] == PXT_VIX_FREE)
-		ix->mn++;
+	ix->mn++;
 	ix->mkeys[i] = key;
 	ix->mslots[i] = slot;
 	return PXT_OK;
@@ -648,10 +655,10 @@ pxt_vindex_upsert(pxt_vindex *ix, int64_t rowid, const float *v)
 	h = pxt_vix_hdr(ix);	/* growing may have remapped */
 	s = ix->nfree > 0 ? ix->freel[ix->nfree - 1] : (int64_t)ix->used;
 	old = pxt_vix_map_get(ix, rowid);
-	/* reserve the map entry and the free list's room before the file changes:
-	 * nothing fails after this */
-	if ((rc = pxt_vix_map_put(ix, rowid, old >= 0 ? old : s)) != PXT_OK ||
-	    (rc = pxt_vix_free_reserve(ix, ix->nfree + 1)) != PXT_OK)
+	/* reserve the free list's room and the map entry before the file changes:
+	 * nothing fails after this (a failed put leaves the map as it was) */
+	if ((rc = pxt_vix_free_reserve(ix, ix->nfree + 1)) != PXT_OK ||
+	    (rc = pxt_vix_map_put(ix, rowid, old >= 0 ? old : s)) != PXT_OK)
 		goto out;
 	h->j_rowid = rowid;
 	h->j_old = old;
@@ -676,7 +683,7 @@ pxt_vindex_upsert(pxt_vindex *ix, int64_t rowid, const float *v)
 	} else {
 		h->count++;
 	}
-	pxt_vix_map_put(ix, rowid, s);	/* the key exists: cannot fail */
+	(void)pxt_vix_map_put(ix, rowid, s);	/* the key exists: cannot fail */
 	h->gen++;
 	pxt_vix_barrier();
 	h->j_old = -1;

@@ -128,9 +128,9 @@ pxt_err pxt_vindex_flush(pxt_vindex *ix);
  * (dim finite floats) to hits, best first, and their number (at most k, fewer when the
  * index holds fewer) to *nhits. keep (may be NULL) is asked about candidate rowids
  * (those whose approximate score would enter the candidates), under the lock: false
- * leaves the rowid out; it must not call into this handle. score: cosine similarity for COSINE (the query is
- * normalized; a zero query or vector scores 0), the dot product for IP, the Euclidean
- * distance for L2 (ascending). Takes the shared lock for its duration when the handle
+ * leaves the rowid out; it must not call into this handle. score: cosine similarity
+ * for COSINE (the query is normalized; a zero query or vector scores 0), the dot
+ * product for IP, the Euclidean distance for L2 (ascending). Takes the shared lock for its duration when the handle
  * holds none. Allocates O(k) memory. PXT_EINVAL bad arguments or a non-finite query
  * element, PXT_ECONFLICT / PXT_EIO from the lock, PXT_ENOMEM.
  */
@@ -189,7 +189,7 @@ typedef void (*pxt_vdots_fn)(const int8_t *codes, size_t dimp, size_t n,
 
 struct pxt_vindex {
 	char *path;
-	int fd;			/* -1 when detached (the file was replaced, reopening failed) */
+	int fd;			/* -1: detached (the file was replaced, reopening failed) */
 	bool rdonly;
 	int lock;		/* 0 none, 1 shared, 2 exclusive */
 	int dim;
@@ -212,7 +212,7 @@ struct pxt_vindex {
 	/* the scan */
 	pxt_vdots_fn dots;
 	const char *kname;
-	float *qf;		/* dimf: the query (normalized for cosine), then a vector */
+	float *qf;		/* dimf: the query (normalized for cosine), or a vector */
 	int8_t *qc;		/* dimp */
 	uint8_t *qu;		/* dimp */
 	int32_t *dotbuf;	/* PXT_VIX_CHUNK */

@@ -142,7 +142,8 @@ pxt_vdots_avx2(const int8_t *codes, size_t dimp, size_t n, const struct pxt_vaux
 			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p1, ones));
 		}
 		a0 = _mm256_add_epi32(a0, a1);
-		s = _mm_add_epi32(_mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1));
+		s = _mm_add_epi32(_mm256_castsi256_si128(a0),
+		    _mm256_extracti128_si256(a0, 1));
 		s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
 		s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
 		out[v] = _mm_cvtsi128_si32(s);
@@ -167,16 +168,21 @@ pxt_vdots_vnni(const int8_t *codes, size_t dimp, size_t n, const struct pxt_vaux
 		__m128i s;
 
 		for (size_t i = 0; i < dimp; i += 64) {
-			a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256((const void *)(qu + i)),
-			    _mm256_loadu_si256((const void *)(c + i)));
-			a1 = _mm256_dpbusd_epi32(a1, _mm256_loadu_si256((const void *)(qu + i + 32)),
-			    _mm256_loadu_si256((const void *)(c + i + 32)));
+			const __m256i *x = (const __m256i *)(c + i), *y = (const __m256i *)(qu + i);
+
+			a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256(y),
+			    _mm256_loadu_si256(x));
+			a1 = _mm256_dpbusd_epi32(a1, _mm256_loadu_si256(y + 1),
+			    _mm256_loadu_si256(x + 1));
 		}
 		a0 = _mm256_add_epi32(a0, a1);
-		s = _mm_add_epi32(_mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1));
+		s = _mm_add_epi32(_mm256_castsi256_si128(a0),
+		    _mm256_extracti128_si256(a0, 1));
 		s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
 		s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-		out[v] = (int32_t)((uint32_t)_mm_cvtsi128_si32(s) - 128u * (uint32_t)aux[v].csum);
+		/* unsigned: a corrupt csum must not overflow a signed int */
+		out[v] = (int32_t)((uint32_t)_mm_cvtsi128_si32(s) -
+		    128u * (uint32_t)aux[v].csum);
 	}
 }
 #endif
@@ -197,8 +203,10 @@ pxt_vix_runnable(const char *name)
 {
 #if defined(__x86_64__)
 	if (strcmp(name, "avx512vnni") == 0)
-		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+		return __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vl") &&
 		    __builtin_cpu_supports("avx512vnni");
 	if (strcmp(name, "avx2") == 0)
 		return __builtin_cpu_supports("avx2");
@@ -331,7 +339,8 @@ pxt_vix_scan(pxt_vindex *ix, float qscale, bool (*keep)(int64_t, void *), void *
 				x.key -= aux[i].sqnorm;
 			if (*n == cap && !(x.key > c[0].key))
 				continue;
-			if (rowids[i] == PXT_VIX_FREE || (keep != NULL && !keep(rowids[i], ud)))
+			if (rowids[i] == PXT_VIX_FREE ||
+			    (keep != NULL && !keep(rowids[i], ud)))
 				continue;
 			if (x.key != x.key)
 				x.key = -INFINITY;
