@@ -12,6 +12,7 @@
 
 #include "pxt/pxt.h"
 #include "pxt_test.h"
+#include "pxt_test_db.h"
 
 static pxt_env *env;
 
@@ -19,26 +20,13 @@ static pxt_env *env;
 static const char *
 one(const char *sql)
 {
-	static char buf[4096];
-	PGresult *res = NULL;
-
-	if (pxt_db_exec_once(pxt_env_db(env), sql, 0, NULL, &res) != PXT_OK ||
-	    PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return buf;
+	return pxt_test_one(env, sql);
 }
 
 static void
 expect_msg(const char *part)
 {
-	if (strstr(pxt_errmsg(), part) == NULL) {
-		fprintf(stderr, "message '%s' lacks '%s'\n", pxt_errmsg(), part);
-		PXT_CHECK(0);
-	}
+	pxt_test_expect_msg(part);
 }
 
 static void

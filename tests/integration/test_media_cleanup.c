@@ -18,6 +18,7 @@
 #include "pxt/app.h"
 #include "pxt/pxt.h"
 #include "pxt_test.h"
+#include "pxt_test_db.h"
 
 #define MAXP 64
 
@@ -29,17 +30,7 @@ static char img[3][PATH_MAX];	/* a.png, b.png, c.png */
 static const char *
 one(const char *sql)
 {
-	static char buf[4096];
-	PGresult *res = NULL;
-
-	if (pxt_db_exec_once(pxt_env_db(env), sql, 0, NULL, &res) != PXT_OK ||
-	    PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return buf;
+	return pxt_test_one(env, sql);
 }
 
 /* A set of file paths read from the database. */
