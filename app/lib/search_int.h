@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "pxt/search.h"
+#include "pxt/buf.h"
 #include "catalog_int.h"
 
 struct pxt_vindex;
@@ -78,5 +79,33 @@ pxt_err pxt_vsync(pxt_table *t, const struct pxt_index_info *ix,
 
 /* pxt_vsync_forget closes and removes the file of index id (its index was dropped). */
 void pxt_vsync_forget(pxt_env *env, int64_t id);
+
+/* ---- running a search (search_run.c, search_kw.c) ------------------------- */
+
+/* A ranked candidate: the row, its score, and a keyword match's snippet. */
+struct pxt_cand {
+	int64_t rowid;
+	double score;
+	const char *snippet;
+};
+
+/* The state of one search. */
+struct pxt_srch {
+	pxt_table *t;
+	pxt_pool *pool;
+	const pxt_search_spec *s;
+	pxt_buf where;		/* " AND ..." for the filters */
+	const char **params;	/* the filters' parameters, then the search's own */
+	int np;
+};
+
+/*
+ * pxt_srch_keyword puts in c the k best full-text matches of st's query (*nc of them),
+ * ranked, with snippets: the rows holding all the query's words first, then those
+ * holding all but one, and so on (each level ranked by ts_rank_cd); quotes, "-word" or
+ * "or" ask for web-search syntax instead. score: the number of words matched plus
+ * ts_rank_cd normalized to [0, 1).
+ */
+pxt_err pxt_srch_keyword(struct pxt_srch *st, int k, struct pxt_cand *c, int *nc);
 
 #endif

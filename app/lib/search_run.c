@@ -20,23 +20,6 @@
 #define PXT_SEARCH_MAX_QUERY 10000
 #define PXT_RRF_K 60.0
 
-/* A ranked candidate: the row, its score, and a keyword match's snippet. */
-struct pxt_cand {
-	int64_t rowid;
-	double score;
-	const char *snippet;
-};
-
-/* The state of one search. */
-struct pxt_srch {
-	pxt_table *t;
-	pxt_pool *pool;
-	const pxt_search_spec *s;
-	pxt_buf where;		/* " AND ..." for the filters */
-	const char **params;	/* the filters' parameters, then the search's own */
-	int np;
-};
-
 /* Whether c is shown by the list select (NULL: every column but hidden ones). */
 static bool
 pxt_srch_listed(const char *const *select, const pxt_column *c)
@@ -280,52 +263,6 @@ pxt_srch_semantic(struct pxt_srch *st, int k, struct pxt_cand *c, int *nc)
 	    pxt_srch_exact(st, &ix, q, k, c, nc);
 }
 
-/* Keyword candidates: the k best full-text matches, ranked, with snippets. */
-static pxt_err
-pxt_srch_keyword(struct pxt_srch *st, int k, struct pxt_cand *c, int *nc)
-{
-	struct pxt_index_info ix;
-	const pxt_column *col;
-	pxt_buf sql = PXT_BUF_INIT;
-	PGresult *res = NULL;
-	pxt_err rc;
-
-	if ((rc = pxt_index_load(st->t, "fulltext", st->s->fulltext_index, &ix)) != PXT_OK)
-		return rc;
-	if ((col = pxt_table_find_col(st->t, ix.column)) == NULL)
-		return pxt_seterr(PXT_EINTERNAL, "index '%s': no column '%s'", ix.name,
-		    ix.column);
-	st->params[st->np] = st->s->query;
-	/* the language is a configuration name the server listed when the index was made */
-	pxt_buf_addf(&sql, "SELECT \"_pxt_rowid\", ts_rank_cd(\"%s\", pxt_q),"
-	    " ts_headline('%s'::regconfig, coalesce(", ix.storage, ix.language);
-	pxt_quote_ident(&sql, st->t->col_storage[col - st->t->cols]);
-	/*
-	 * Any of the query's words matches (ranked by how many and how close); quotes,
-	 * "-word" or "or" ask for web-search syntax instead (phrases, exclusion).
-	 */
-	pxt_buf_addf(&sql, ", ''), pxt_q, 'StartSel=<b>, StopSel=</b>, MaxWords=30,"
-	    " MinWords=10, MaxFragments=2') FROM %s, (SELECT CASE WHEN $%d ~* "
-	    "'(\"|(^|\\s)-\\w|\\sor\\s)' THEN websearch_to_tsquery('%s'::regconfig, $%d)"
-	    " ELSE to_tsquery('simple', (SELECT string_agg(quote_literal(l), ' | ') FROM"
-	    " unnest(tsvector_to_array(to_tsvector('%s'::regconfig, $%d))) l)) END AS pxt_q)"
-	    " pxt_qs WHERE \"%s\" @@ pxt_q%s ORDER BY 2 DESC, 1 LIMIT %d",
-	    st->t->storage_sql, st->np + 1, ix.language, st->np + 1, ix.language,
-	    st->np + 1, ix.storage, pxt_buf_str(&st->where), k);
-	rc = sql.failed ? PXT_ENOMEM : pxt_db_exec(st->t->env->db, sql.data, st->np + 1,
-	    st->params, &res);
-	pxt_buf_free(&sql);
-	if (rc != PXT_OK)
-		return rc;
-	*nc = PQntuples(res);
-	for (int i = 0; i < *nc; i++)
-		c[i] = (struct pxt_cand){strtoll(PQgetvalue(res, i, 0), NULL, 10),
-		    strtod(PQgetvalue(res, i, 1), NULL),
-		    pxt_pstrdup(st->pool, PQgetvalue(res, i, 2))};
-	PQclear(res);
-	return PXT_OK;
-}
-
 /* Adds 1 / (60 + rank) of each list into fused (by rowid); *nf its length. */
 static void
 pxt_rrf_add(const struct pxt_cand *c, int n, struct pxt_cand *fused, int *nf)
@@ -418,7 +355,8 @@ pxt_srch_parents(struct pxt_srch *st, PGresult *res, int kcol, PGresult **pres)
 	pxt_quote_ident(&sql, s->parent->col_storage[pk - s->parent->cols]);
 	pxt_buf_addf(&sql, "::text FROM %s WHERE ", s->parent->storage_sql);
 	pxt_quote_ident(&sql, s->parent->col_storage[pk - s->parent->cols]);
-	pxt_buf_adds(&sql, "::text = ANY($1::text[])");
+	/* compared as the key's own type, so its index finds the rows */
+	pxt_buf_addf(&sql, " = ANY($1::%s[])", pxt_type_sql(pk->type, PXT_TYPE_NONE));
 	rc = sql.failed || keys.failed ? PXT_ENOMEM : pxt_db_exec(st->t->env->db,
 	    sql.data, 1, params, pres);
 	pxt_buf_free(&sql);

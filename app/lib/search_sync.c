@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,9 @@ pxt_vsync_run(pxt_table *t, const struct pxt_index_info *info, pxt_vindex *ix,
 	bool own;
 	pxt_err rc;
 
-	if ((rc = pxt_vsync_changes(t, info, mark, &res)) != PXT_OK)
+	/* a file to build reads no log: the table is read instead */
+	if ((rc = pxt_vsync_changes(t, info, mark == 0 ? (uint64_t)INT64_MAX : mark,
+	    &res)) != PXT_OK)
 		return rc;
 	h = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	pruned = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
