@@ -37,6 +37,37 @@ static const char *const image_cols[] = {"id", "image", "metadata", "description
 
 static struct search_route search_chunks, search_images;
 
+/* The OpenAPI description of the routes (pxt_route_doc). */
+static const char search_request_schema[] =
+    "{\"type\":\"object\",\"required\":[\"query\"],\"additionalProperties\":false,"
+    "\"properties\":{\"query\":{\"type\":\"string\",\"minLength\":1,"
+    "\"maxLength\":10000,\"description\":\"the text searched for\"},"
+    "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,\"default\":10},"
+    "\"mode\":{\"type\":\"string\",\"enum\":[\"semantic\",\"keyword\",\"hybrid\"],"
+    "\"default\":\"hybrid\"},\"filters\":{\"type\":\"object\",\"maxProperties\":16,"
+    "\"description\":\"equalities on columns, or on keys of a Json column as "
+    "'column.key'\",\"additionalProperties\":{\"type\":[\"string\",\"number\","
+    "\"boolean\",\"null\"]}}}}";
+static const char search_chunks_schema[] =
+    "{\"type\":\"object\",\"required\":[\"results\"],\"properties\":{\"results\":"
+    "{\"type\":\"array\",\"description\":\"best first\",\"items\":{\"type\":"
+    "\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"format\":\"uuid\","
+    "\"description\":\"the document's id\"},\"pos\":{\"type\":\"integer\"},"
+    "\"text\":{\"type\":[\"string\",\"null\"]},\"heading\":{\"type\":[\"string\","
+    "\"null\"]},\"page\":{\"type\":[\"integer\",\"null\"]},\"score\":{\"type\":"
+    "\"number\"},\"snippet\":{\"type\":[\"string\",\"null\"],\"description\":"
+    "\"keyword and hybrid: the matching text, words in <b>...</b>\"},\"document\":"
+    "{\"type\":[\"object\",\"null\"],\"properties\":{\"id\":{\"type\":\"string\"},"
+    "\"title\":{\"type\":[\"string\",\"null\"]}}}}}}}}";
+static const char search_images_schema[] =
+    "{\"type\":\"object\",\"required\":[\"results\"],\"properties\":{\"results\":"
+    "{\"type\":\"array\",\"description\":\"best first\",\"items\":{\"type\":"
+    "\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"image\":{\"type\":"
+    "\"string\"},\"metadata\":{},\"description\":{\"type\":[\"string\",\"null\"]},"
+    "\"thumbnail\":{\"type\":[\"string\",\"null\"]},\"width\":{\"type\":[\"integer\","
+    "\"null\"]},\"height\":{\"type\":[\"integer\",\"null\"]},\"score\":{\"type\":"
+    "\"number\"},\"snippet\":{\"type\":[\"string\",\"null\"]}}}}}}";
+
 /* The mode named by v (absent: hybrid); PXT_EINVAL otherwise. */
 static pxt_err
 search_mode(pxt_req *req, const pxt_json *v, pxt_search_mode *mode)
@@ -192,9 +223,14 @@ search_init(pxt_router *r)
 		return pxt_seterr(pxt_errcode(), "%s (run pxtc-setup first)", pxt_errmsg());
 	pxt_router_prefix(r, "/api/search");
 	if ((rc = pxt_add_route(r, PXT_POST, "/chunks", search_handle, &search_chunks)) !=
+	    PXT_OK || (rc = pxt_route_doc(r, PXT_POST, "/chunks", "search the documents' "
+	    "chunks (semantic, keyword or hybrid)", search_request_schema,
+	    search_chunks_schema)) != PXT_OK ||
+	    (rc = pxt_add_route(r, PXT_POST, "/images", search_handle, &search_images)) !=
 	    PXT_OK)
 		return rc;
-	return pxt_add_route(r, PXT_POST, "/images", search_handle, &search_images);
+	return pxt_route_doc(r, PXT_POST, "/images", "search the images by the text of "
+	    "their metadata", search_request_schema, search_images_schema);
 }
 
 PXT_ROUTER("search", "1.0", search_init, NULL)

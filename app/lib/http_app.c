@@ -209,6 +209,57 @@ pxt_add_route(pxt_router *r, unsigned methods, const char *path, pxt_handler_fn 
 	rt->desc = NULL;
 	rt->public_route = rt->background = false;
 	rt->source = NULL;
+	rt->doc_summary = rt->doc_request = rt->doc_response = NULL;
+	return PXT_OK;
+}
+
+/* A copy of schema (JSON text) in the app's pool; NULL with PXT_EINVAL if not JSON. */
+static const char *
+pxt_route_schema(pxt_router *r, const char *schema, const char *what)
+{
+	pxt_pool *tmp;
+	pxt_json *j;
+	bool ok;
+
+	if (schema == NULL)
+		return NULL;
+	if ((tmp = pxt_pool_new(1024)) == NULL)
+		return NULL;
+	ok = pxt_json_parse(tmp, schema, strlen(schema), 64, &j) == PXT_OK &&
+	    j->type == PXT_JSON_OBJECT;
+	pxt_pool_free(tmp);
+	if (!ok) {
+		pxt_seterr(PXT_EINVAL, "router '%s': the %s schema is not a JSON object",
+		    r->name, what);
+		return NULL;
+	}
+	return pxt_pstrdup(r->app->pool, schema);
+}
+
+pxt_err
+pxt_route_doc(pxt_router *r, unsigned method, const char *path, const char *summary,
+    const char *request_schema, const char *response_schema)
+{
+	char *full = path ? pxt_psprintf(r->app->pool, "%s%s", r->prefix, path) : NULL;
+	struct pxt_route *rt = NULL;
+	const char *req, *res;
+
+	for (int i = 0; full != NULL && i < r->app->nroutes && rt == NULL; i++)
+		if ((r->app->routes[i].methods & method) && r->app->routes[i].router ==
+		    r->name && strcmp(r->app->routes[i].pattern, full) == 0)
+			rt = &r->app->routes[i];
+	if (rt == NULL)
+		return pxt_seterr(PXT_ENOTFOUND, "router '%s': no route %s to document",
+		    r->name, full ? full : "(null)");
+	req = pxt_route_schema(r, request_schema, "request");
+	if (request_schema != NULL && req == NULL)
+		return pxt_errcode();
+	res = pxt_route_schema(r, response_schema, "response");
+	if (response_schema != NULL && res == NULL)
+		return pxt_errcode();
+	rt->doc_summary = summary ? pxt_pstrdup(r->app->pool, summary) : NULL;
+	rt->doc_request = req;
+	rt->doc_response = res;
 	return PXT_OK;
 }
 

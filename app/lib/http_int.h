@@ -45,6 +45,8 @@ struct pxt_route {
 	bool public_route;	/* reachable without the API key */
 	bool background;	/* runs as a background job (202) */
 	const char *source;	/* "service.toml:12" for a declared route, else NULL */
+	/* pxt_route_doc: OpenAPI of a hand-written route (JSON Schema texts), or NULL */
+	const char *doc_summary, *doc_request, *doc_response;
 };
 
 /* API keys and CORS (http_guard.c). Read the keys and origins; warn when open. */

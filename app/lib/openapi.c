@@ -113,6 +113,8 @@ pxt_oa_summary(struct pxt_oa *o, const struct pxt_route *rt)
 	const struct pxt_table_route *tr = rt->desc;
 	const char *s = NULL;
 
+	if (rt->doc_summary != NULL)
+		return rt->doc_summary;
 	if (rt->fn == pxt_http_health)
 		return "health of the worker and its database";
 	if (rt->fn == pxt_http_openapi)
@@ -217,13 +219,16 @@ pxt_oa_request_body(struct pxt_oa *o, const struct pxt_route *rt, unsigned metho
 		return;
 	pxt_jw_key(w, "requestBody");
 	pxt_jw_obj_begin(w);
-	pxt_oa_kraw(w, "required", rt->kind == PXT_ROUTE_CUSTOM ? "false" : "true");
+	pxt_oa_kraw(w, "required", rt->kind == PXT_ROUTE_CUSTOM && rt->doc_request ==
+	    NULL ? "false" : "true");
 	pxt_jw_key(w, "content");
 	pxt_jw_obj_begin(w);
 	pxt_jw_key(w, "application/json");
 	pxt_jw_obj_begin(w);
 	pxt_jw_key(w, "schema");
-	if (table)
+	if (rt->doc_request != NULL)
+		pxt_oa_raw(w, rt->doc_request);
+	else if (table)
 		pxt_oa_table_request(w, rt->desc);
 	else if (pxt_oa_query(rt) != NULL)
 		pxt_oa_query_body(w, rt, pxt_oa_query(rt));
@@ -240,7 +245,9 @@ pxt_oa_answer(pxt_jw *w, const struct pxt_route *rt)
 {
 	const struct pxt_query_route *qr = rt->desc;
 
-	if (rt->fn == pxt_http_health)
+	if (rt->doc_response != NULL)
+		pxt_oa_raw(w, rt->doc_response);
+	else if (rt->fn == pxt_http_health)
 		pxt_oa_raw(w, "{\"$ref\":\"#/components/schemas/Health\"}");
 	else if (rt->fn == pxt_job_status)
 		pxt_oa_raw(w, "{\"$ref\":\"#/components/schemas/JobStatus\"}");

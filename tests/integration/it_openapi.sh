@@ -56,7 +56,7 @@ chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
 export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
 export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml"
-export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,probe.so"
+export SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers" SERVER_ROUTERS="data.so,search.so,probe.so"
 export PIXELTABLE_UDF_DIR="$prefix/lib/pxtc/udfs"
 SERVER_PORT=$(free_port) || fail "no free port"
 export SERVER_PORT
@@ -89,6 +89,16 @@ spec() {
 
 # 1. no API key: the document, then /docs in the browser
 spec open
+# a hand-written route documented by its router (pxt_route_doc): the search router
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const op = d.paths["/api/search/chunks"].post;
+    const req = op.requestBody.content["application/json"].schema;
+    const res = op.responses["200"].content["application/json"].schema;
+    if (op.requestBody.required !== true || JSON.stringify(req.required) !== "[\"query\"]" ||
+        JSON.stringify(req.properties.mode.enum) !== "[\"semantic\",\"keyword\",\"hybrid\"]" ||
+        res.properties.results.items.properties.document === undefined ||
+        !/search the documents/.test(op.summary)) process.exit(1)' "$IT_WORK/openapi-open.json" ||
+	fail "the search route is not documented"
 call 301 "$URL/docs"
 grep -qi '^Location: /docs/' "$IT_WORK/head" || fail "/docs redirect: $(cat "$IT_WORK/head")"
 call 200 "$URL/docs/"

@@ -78,6 +78,16 @@ pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
     pxt_handler_fn fn, void *ud);
 
 /*
+ * pxt_route_doc describes the hand-written route of method and path (as given to
+ * pxt_add_route, under the current prefix) in /api/openapi.json: a summary and the
+ * JSON Schemas of its request body and of its 200 answer (JSON object texts, copied;
+ * NULL keeps the generic description). PXT_ENOTFOUND when this router has no such
+ * route, PXT_EINVAL for a schema that is not a JSON object.
+ */
+pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
+    const char *summary, const char *request_schema, const char *response_schema);
+
+/*
  * Options of the table routes; NULL lists mean the defaults. Lists end with NULL.
  *   inputs:        columns a request may set (default: every column but a default key)
  *   outputs:       columns of the response (default: all)
