@@ -47,9 +47,12 @@ static pxt_err
 pxt_vsync_dbid(pxt_env *env, char *out, size_t outlen)
 {
 	PGresult *res;
-	pxt_err rc = pxt_db_exec(env->db, "SELECT (SELECT system_identifier FROM"
-	    " pg_control_system())::text || '-' || (SELECT oid FROM pg_database WHERE"
-	    " datname = current_database())::text", 0, NULL, &res);
+	/* pg_control_system may be the superuser's only: then the catalog's own oid */
+	pxt_err rc = pxt_db_exec(env->db, "SELECT CASE WHEN has_function_privilege("
+	    "'pg_control_system()', 'execute') THEN (SELECT system_identifier::text FROM"
+	    " pg_control_system()) ELSE 'c' || 'pxt_catalog.state'::regclass::oid::text END"
+	    " || '-' || (SELECT oid FROM pg_database WHERE datname = current_database())"
+	    "::text", 0, NULL, &res);
 
 	if (rc != PXT_OK)
 		return rc;
