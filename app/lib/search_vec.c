@@ -82,25 +82,49 @@ pxt_index_fill(pxt_pool *pool, PGresult *res, int r, struct pxt_index_info *ix)
 	return PXT_OK;
 }
 
+/*
+ * The index rows of t matching cond (over $2, and $3 when np is 3), by name, into
+ * *res; the caller frees it.
+ */
+static pxt_err
+pxt_index_select(pxt_table *t, const char *cond, int np, const char *arg2,
+    const char *arg3, PGresult **res)
+{
+	char tid[32], sql[512];
+	const char *params[3] = {tid, arg2, arg3};
+
+	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
+	snprintf(sql, sizeof(sql), "SELECT id, name, kind, params::text, storage_name"
+	    " FROM pxt_catalog.indexes WHERE table_id = $1 AND %s ORDER BY name", cond);
+	return pxt_db_exec(t->env->db, sql, np, params, res);
+}
+
+/* Fills ix from the first row of res, parsing in a pool of its own. */
+static pxt_err
+pxt_index_fill_first(PGresult *res, struct pxt_index_info *ix)
+{
+	pxt_pool *pool = pxt_pool_new(2048);
+	pxt_err rc;
+
+	if (pool == NULL)
+		return PXT_ENOMEM;
+	rc = pxt_index_fill(pool, res, 0, ix);
+	pxt_pool_free(pool);
+	return rc;
+}
+
 pxt_err
 pxt_index_load(pxt_table *t, const char *kind, const char *name,
     struct pxt_index_info *ix)
 {
-	char tid[32];
-	const char *params[3] = {tid, kind, name};
-	pxt_pool *pool = pxt_pool_new(2048);
 	PGresult *res = NULL;
 	pxt_err rc;
 	int n;
 
-	if (pool == NULL)
-		return PXT_ENOMEM;
-	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
-	rc = pxt_db_exec(t->env->db, "SELECT id, name, kind, params::text, storage_name"
-	    " FROM pxt_catalog.indexes WHERE table_id = $1 AND kind = $2 AND ($3::text IS"
-	    " NULL OR name = $3) ORDER BY name", 3, params, &res);
+	rc = pxt_index_select(t, "kind = $2 AND ($3::text IS NULL OR name = $3)", 3, kind,
+	    name, &res);
 	if (rc != PXT_OK)
-		goto out;
+		return rc;
 	n = PQntuples(res);
 	if (n == 0)
 		rc = pxt_seterr(PXT_ENOTFOUND, "'%s' has no %s index%s%s", t->path, kind,
@@ -110,38 +134,30 @@ pxt_index_load(pxt_table *t, const char *kind, const char *name,
 		    "one to use", t->path, n, kind, PQgetvalue(res, 0, 1),
 		    PQgetvalue(res, 1, 1), n > 2 ? ", ..." : "");
 	else
-		rc = pxt_index_fill(pool, res, 0, ix);
-out:
+		rc = pxt_index_fill_first(res, ix);
 	PQclear(res);
-	pxt_pool_free(pool);
 	return rc;
 }
 
 pxt_err
 pxt_index_for_column(pxt_table *t, const char *column, struct pxt_index_info *ix)
 {
-	char tid[32];
-	const char *params[2] = {tid, column};
-	pxt_pool *pool = pxt_pool_new(2048);
 	PGresult *res = NULL;
 	pxt_err rc;
 
-	if (pool == NULL)
-		return PXT_ENOMEM;
-	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
-	rc = pxt_db_exec(t->env->db, "SELECT id, name, kind, params::text, storage_name"
-	    " FROM pxt_catalog.indexes WHERE table_id = $1 AND kind = 'embedding' AND"
-	    " params->>'column' = $2 ORDER BY name", 2, params, &res);
-	if (rc == PXT_OK && PQntuples(res) == 0)
+	rc = pxt_index_select(t, "kind = 'embedding' AND params->>'column' = $2", 2,
+	    column, NULL, &res);
+	if (rc != PXT_OK)
+		return rc;
+	if (PQntuples(res) == 0)
 		rc = pxt_seterr(PXT_ENOTFOUND, "column '%s' of '%s' has no embedding index",
 		    column, t->path);
-	else if (rc == PXT_OK && PQntuples(res) > 1)
+	else if (PQntuples(res) > 1)
 		rc = pxt_seterr(PXT_EINVAL, "column '%s' of '%s' has several embedding "
 		    "indexes", column, t->path);
-	else if (rc == PXT_OK)
-		rc = pxt_index_fill(pool, res, 0, ix);
+	else
+		rc = pxt_index_fill_first(res, ix);
 	PQclear(res);
-	pxt_pool_free(pool);
 	return rc;
 }
 
