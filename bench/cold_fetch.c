@@ -50,7 +50,7 @@
 #include "pxt/error.h"
 #include "pxt/os.h"
 #include "pxt/pool.h"
-#include "file_cache.h"
+#include "media/file_cache_int.h"
 
 #define CF_CHUNK 16384
 

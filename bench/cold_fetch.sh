@@ -4,7 +4,7 @@
 # nginx on loopback.
 #
 # It installs pxtc into a temporary prefix, builds bench/cold_fetch.c against that copy
-# of libpxt (with the internal header app/lib/file_cache.h and libcurl), and:
+# of libpxt (with the internal header app/lib/media/file_cache_int.h and libcurl), and:
 #   1. writes a SIZE_KB KiB file of random bytes and starts nginx as the origin on a
 #      free 127.0.0.1 port, from a minimal config in the temporary folder (sendfile,
 #      tcp_nopush, keepalive, one log line per request: status, bytes, $request_time,
@@ -146,7 +146,7 @@ build_all() {
 		log "the installed copy does not run (a build in progress?): installing again"
 		sleep 5
 	done
-	# file_cache.h is internal to libpxt (not installed): from the source tree, as the
+	# file_cache_int.h is internal to libpxt (not installed): from the source tree, as the
 	# integration test's driver does
 	# shellcheck disable=SC2046
 	cc -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

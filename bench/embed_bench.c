@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "pxt/pxt.h"
-#include "embed.h"
-#include "vec.h"
+#include "functions/embed_int.h"
+#include "functions/vec_int.h"
 
 static const char *const words[] = {
 	"the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "with",

@@ -162,7 +162,7 @@ build_and_install() {
 		sleep 5
 	done
 	chmod -R a+rX "$WORK/prefix"
-	# search_load uses internal headers (vindex.h, search_int.h, udf_int.h): from the
+	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h): from the
 	# source tree, the public ones from the installed copy
 	# shellcheck disable=SC2046
 	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

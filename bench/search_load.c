@@ -52,9 +52,9 @@
 #include <unistd.h>
 
 #include "pxt/pxt.h"
-#include "search_int.h"
-#include "udf_int.h"
-#include "vindex.h"
+#include "search/search_int.h"
+#include "engine/udf_int.h"
+#include "search/vindex_int.h"
 
 #define VOCAB 4000
 #define TOPICS 40

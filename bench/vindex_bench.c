@@ -1,5 +1,5 @@
 /*
- * vindex_bench.c - the exact embedding index (app/lib/vindex.h) on synthetic
+ * vindex_bench.c - the exact embedding index (app/lib/search/vindex_int.h) on synthetic
  * embeddings; bench/vindex_bench.sh builds and runs it.
  *
  * Data: C random unit centers, each of the N vectors a center plus Gaussian noise
@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vindex.h"
+#include "search/vindex_int.h"
 
 static int N = 100000, DIM = 384, CENTERS = 1000, Q = 1000, R = 200, K = 10, SECS = 5;
 static double SIGMA = 0.03, RATE = 200;

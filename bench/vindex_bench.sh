@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# vindex_bench.sh - the exact embedding index (app/lib/vindex.h, the search back-end
+# vindex_bench.sh - the exact embedding index (app/lib/search/vindex_int.h, the search back-end
 # when PostgreSQL has no pgvector) on N synthetic embeddings of DIM dimensions.
 #
 # It builds pxtc (cmake --build BUILD -j2, unless --no-build), copies BUILD's libpxt
 # into a temporary folder (a build running beside this one may relink it), builds
-# bench/vindex_bench.c against that copy (with the internal header app/lib/vindex.h),
+# bench/vindex_bench.c against that copy (with the internal header app/lib/search/vindex_int.h),
 # waits for a machine under QUIET_PCT % busy, and runs it on a new index file in a
 # temporary folder under HOME_BASE:
 #   build       N upserts under one exclusive lock: time, file size, bytes per vector
@@ -110,7 +110,7 @@ build_all() {
 	mkdir -p "$WORK/lib"
 	cp -L "$so" "$WORK/lib/libpxt.so.0"
 	ln -s libpxt.so.0 "$WORK/lib/libpxt.so"
-	# vindex.h is internal to libpxt (not installed): from the source tree
+	# vindex_int.h is internal to libpxt (not installed): from the source tree
 	# shellcheck disable=SC2046
 	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -I"$ROOT/app/include" -I"$ROOT/app/lib" \

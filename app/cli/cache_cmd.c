@@ -11,7 +11,7 @@
 
 #include "pxt/pxt.h"
 #include "cli.h"
-#include "file_cache.h"
+#include "media/file_cache_int.h"
 
 static void
 pxt_cli_cache_usage(void)

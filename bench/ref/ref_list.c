@@ -29,7 +29,7 @@
 #define LIST_LIMIT_MAX 1000
 #define LIST_STMT "ref_list"
 
-/* The exact statement pxtc prepares for its list query (see app/lib/query_run.c). */
+/* The exact statement pxtc prepares for its list query (see app/lib/engine/query_run.c). */
 static const char list_sql[] =
     "SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}' "
     "FROM \"pxt_data\".\"app/documents\" "

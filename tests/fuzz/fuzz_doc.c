@@ -1,11 +1,11 @@
 /*
  * fuzz_doc.c - libFuzzer target for the document readers and the splitter
- * (app/lib/doc_extract.c, doc_html.c, doc_split.c); PDF is left out (see
+ * (app/lib/docs/doc_extract.c, doc_html.c, doc_split.c); PDF is left out (see
  * fuzz_doc_nopdf.c).
  *
  * The input is read from memory as plain text, as Markdown and as HTML, each in a
  * fresh pool. Reading may fail only with PXT_EINVAL (HTML only) or PXT_ENOMEM, with a
- * message. A document's blocks must be what doc.h promises: non-empty, trimmed,
+ * message. A document's blocks must be what doc_int.h promises: non-empty, trimmed,
  * NUL-terminated valid UTF-8 of the stated length, headings of level 1 to 6 and
  * paragraphs of level 0, no pages. Each document is then split with a few separator
  * specs, and the chunks must be numbered 0..n-1 in order, non-empty, trimmed valid
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doc_int.h"
-#include "utf8.h"
+#include "docs/doc_reader_int.h"
+#include "core/utf8_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_dotenv.c - libFuzzer target for the .env reader (app/lib/dotenv.c).
+ * fuzz_dotenv.c - libFuzzer target for the .env reader (app/lib/config/dotenv.c).
  *
  * Parses the input, reads every key and value handed to the callback (their bytes
  * go into a volatile sink so the optimizer keeps the work), checks what the reader

@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c - libFuzzer target for the JSON reader and writer (app/lib/json.c,
+ * fuzz_json.c - libFuzzer target for the JSON reader and writer (app/lib/core/json.c,
  * json_write.c).
  *
  * Parses the input with a depth limit of 32 in a fresh pool. A failure must be

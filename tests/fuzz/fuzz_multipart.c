@@ -1,6 +1,6 @@
 /*
  * fuzz_multipart.c - libFuzzer target for the streaming multipart/form-data parser
- * (app/lib/multipart.c).
+ * (app/lib/http/multipart.c).
  *
  * The input is a body delimited by the fixed boundary "AaB03x". It is parsed three
  * times: at once, split at three points derived from the input, and one byte at a
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "http/multipart_int.h"
 
 #define FUZZ_BOUNDARY	"AaB03x"
 #define FUZZ_PARTS	8

@@ -1,5 +1,5 @@
 /*
- * fuzz_objurl.c - libFuzzer target for object-store URLs (app/lib/objstore_url.c),
+ * fuzz_objurl.c - libFuzzer target for object-store URLs (app/lib/media/objstore_url.c),
  * which arrive in media cells and destinations from clients and configuration.
  *
  * The input (cut at its first NUL) goes through pxt_obj_parse with and without an
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "objstore.h"
+#include "media/objstore_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_qs.c - libFuzzer target for query strings and percent-decoding (app/lib/qs.c).
+ * fuzz_qs.c - libFuzzer target for query strings and percent-decoding (app/lib/http/qs.c).
  *
  * The input (cut at its first NUL, as a query string is a C string) goes through
  * pxt_qs_parse with a limit of 64 pairs, and the raw bytes through pxt_url_decode both

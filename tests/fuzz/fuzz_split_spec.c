@@ -1,12 +1,12 @@
 /*
  * fuzz_split_spec.c - libFuzzer target for the splitter's options and string splitting
- * (app/lib/doc_split.c).
+ * (app/lib/docs/doc_split.c).
  *
  * The input, as a C string (cut at its first NUL), is a separator spec for
  * pxt_split_parse: it must succeed with options pxt_split_check accepts, or fail with
  * PXT_EINVAL, a message, and the options left alone. Its first 12 bytes, as raw
  * separator bits, limit and overlap, go to pxt_split_check, which must agree with the
- * rules of doc.h. The whole input is then cut by pxt_string_split with "sentence",
+ * rules of doc_int.h. The whole input is then cut by pxt_string_split with "sentence",
  * "paragraph" and, when usable for a string, the parsed and the raw options; the chunks
  * must be numbered 0..n-1, non-empty, trimmed, valid UTF-8 and within any limit.
  * Any broken promise traps.
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doc.h"
-#include "utf8.h"
+#include "docs/doc_int.h"
+#include "core/utf8_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +31,7 @@ fuzz_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Whether o is usable by the rules doc.h gives for pxt_split_check. */
+/* Whether o is usable by the rules doc_int.h gives for pxt_split_check. */
 static int
 fuzz_opts_ok(const pxt_split_opts *o)
 {

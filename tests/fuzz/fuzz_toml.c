@@ -1,5 +1,5 @@
 /*
- * fuzz_toml.c - libFuzzer target for the TOML reader (app/lib/toml.c, toml_lex.c).
+ * fuzz_toml.c - libFuzzer target for the TOML reader (app/lib/config/toml.c, toml_lex.c).
  *
  * Parses the input, walks the whole tree (every key, value, position and string
  * byte goes into a volatile sink so the optimizer keeps the work), checks the

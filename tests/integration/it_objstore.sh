@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The object-store client (app/lib/objstore.h) against real local servers that check
+# The object-store client (app/lib/media/objstore_int.h) against real local servers that check
 # signatures (tests/objstore/peers.sh): S3 on s3rver, GCS through the same s3rver's S3
 # API, Azure Blob on azurite, once with the account key and once with only a SAS
 # token. Each store, in the driver test_objstore: put and get back byte for byte,

@@ -16,9 +16,9 @@
 
 #include "pxt/pxt.h"
 #include "pxt/os.h"
-#include "embed.h"
-#include "udf_int.h"
-#include "vec.h"
+#include "functions/embed_int.h"
+#include "engine/udf_int.h"
+#include "functions/vec_int.h"
 
 /* The stand-in's vector of text: FNV-1a (32-bit), 4 bits an element, minus 7.5. */
 static void

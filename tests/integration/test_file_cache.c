@@ -22,7 +22,7 @@
 #include "pxt/pxt.h"
 #include "pxt/os.h"
 #include "pxt_test.h"
-#include "file_cache.h"
+#include "media/file_cache_int.h"
 
 static int
 report(pxt_err rc, const char *path)

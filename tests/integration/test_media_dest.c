@@ -17,7 +17,7 @@
 #include "pxt/pxt.h"
 #include "pxt_test.h"
 #include "pxt_test_db.h"
-#include "objstore.h"
+#include "media/objstore_int.h"
 
 static pxt_env *env;
 

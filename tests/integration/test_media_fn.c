@@ -13,9 +13,9 @@
 
 #include "pxt/expr.h"
 #include "pxt_test.h"
-#include "doc.h"
-#include "media_store.h"
-#include "utf8.h"
+#include "docs/doc_int.h"
+#include "media/media_store_int.h"
+#include "core/utf8_int.h"
 
 /* The image tests (test_media_img.c); they add their check counts to counts. */
 void test_media_images(const char *files, const char *media, int counts[2]);

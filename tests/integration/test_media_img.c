@@ -14,7 +14,7 @@
 
 #include "pxt/expr.h"
 #include "pxt_test.h"
-#include "media_store.h"
+#include "media/media_store_int.h"
 
 /* The entry point, called from test_media_fn.c's main (defined at the end). */
 void test_media_images(const char *files, const char *media, int counts[2]);

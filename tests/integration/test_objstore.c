@@ -28,7 +28,7 @@
 #include "pxt/pxt.h"
 #include "pxt/os.h"
 #include "pxt_test.h"
-#include "objstore.h"
+#include "media/objstore_int.h"
 
 #define MAX_BYTES ((size_t)64 << 20)
 

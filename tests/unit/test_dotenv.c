@@ -1,5 +1,5 @@
 /*
- * test_dotenv.c - unit tests of the .env reader (app/lib/dotenv.c): every form of
+ * test_dotenv.c - unit tests of the .env reader (app/lib/config/dotenv.c): every form of
  * value python-dotenv accepts in the supported subset, line numbers, and the exact
  * "file:line:col: message" of each error.
  */

@@ -1,5 +1,5 @@
 /*
- * test_embed.c - the offline embedder (embed_text) and vector text (vec.h):
+ * test_embed.c - the offline embedder (embed_text) and vector text (vec_int.h):
  * determinism, unit norm, the zero vector of a text without words, related texts
  * nearer than unrelated ones, the batch form, and the array text round trip with its
  * errors.
@@ -13,8 +13,8 @@
 
 #include "pxt/expr.h"
 #include "pxt_test.h"
-#include "embed.h"
-#include "vec.h"
+#include "functions/embed_int.h"
+#include "functions/vec_int.h"
 
 #define DIM PXT_EMBED_HASH_DIM
 

@@ -1,5 +1,5 @@
 /*
- * test_json.c - unit tests of the JSON reader and writer (app/lib/json.c, json_write.c).
+ * test_json.c - unit tests of the JSON reader and writer (app/lib/core/json.c, json_write.c).
  */
 #include <float.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /*
- * test_multipart.c - unit tests of the multipart/form-data parser (app/lib/multipart.c)
- * and the upload sink on top of it (app/lib/upload.c).
+ * test_multipart.c - unit tests of the multipart/form-data parser (app/lib/http/multipart.c)
+ * and the upload sink on top of it (app/lib/http/upload.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../app/lib/multipart.h"
+#include "http/multipart_int.h"
 #include "pxt/buf.h"
 #include "pxt_test.h"
 

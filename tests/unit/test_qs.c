@@ -1,5 +1,5 @@
 /*
- * test_qs.c - unit tests of query-string parsing and percent-decoding (app/lib/qs.c).
+ * test_qs.c - unit tests of query-string parsing and percent-decoding (app/lib/http/qs.c).
  */
 #include <string.h>
 

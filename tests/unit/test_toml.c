@@ -1,5 +1,5 @@
 /*
- * test_toml.c - unit tests of the TOML reader (app/lib/toml.c, toml_lex.c): every
+ * test_toml.c - unit tests of the TOML reader (app/lib/config/toml.c, toml_lex.c): every
  * value kind, keys, tables, arrays of tables, positions, and the exact
  * "file:line:col: message" of each error.
  */

@@ -1,5 +1,5 @@
 /*
- * test_vindex.c - the exact embedding index (app/lib/vindex.h): exact results per
+ * test_vindex.c - the exact embedding index (app/lib/search/vindex_int.h): exact results per
  * metric, recall of the int8 scan against an exact float scan, changes, slot reuse,
  * growth, several handles and processes on one file, a killed writer's leftovers,
  * conflicting, truncated and corrupt files, filters and edge cases.
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pxt_test.h"
-#include "vindex.h"
+#include "search/vindex_int.h"
 
 static char dir[64];
 

@@ -6,7 +6,7 @@
  * "file:line:col: message" for semantic errors too. The reader never trusts its input:
  * it is fuzzed (tests/fuzz/fuzz_toml.c) and bounds nesting depth: at most 64 levels of
  * tables, arrays and inline tables below the root, and 64 parts in one dotted key.
- * Implemented in app/lib/toml.c (the tree) and app/lib/toml_lex.c (the lexer).
+ * Implemented in app/lib/config/toml.c (the tree) and app/lib/config/toml_lex.c (the lexer).
  */
 #ifndef PXT_TOML_H
 #define PXT_TOML_H

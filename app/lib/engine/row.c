@@ -1,0 +1,187 @@
+/*
+ * row.c - rows as typed values on their way to storage: text in and out, and the
+ * computation of computed columns over one row (see write_int.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "media/media_store_int.h"
+#include "engine/write_int.h"
+
+pxt_err
+pxt_wrow_init(pxt_pool *pool, const pxt_table *t, pxt_wrow *r)
+{
+	size_t n = (size_t)t->ncols;
+
+	memset(r, 0, sizeof(*r));
+	r->v = pxt_pcalloc(pool, sizeof(pxt_value) * (n + 1));
+	r->given = pxt_pcalloc(pool, n + 1);
+	r->et = pxt_pcalloc(pool, sizeof(char *) * (n + 1));
+	r->em = pxt_pcalloc(pool, sizeof(char *) * (n + 1));
+	if (r->v == NULL || r->given == NULL || r->et == NULL || r->em == NULL)
+		return PXT_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r->v[i].type = t->cols[i].type;
+		r->v[i].null = true;
+	}
+	return PXT_OK;
+}
+
+pxt_err
+pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r)
+{
+	struct timespec ts;
+	unsigned char b[16];
+	uint64_t ms;
+
+	for (int i = 0; i < t->ncols; i++) {
+		char *s;
+
+		if (r->given[i] || !t->cols[i].primary_key || t->cols[i].type != PXT_UUID)
+			continue;
+		/* UUIDv7: 48 bits of Unix milliseconds, version 7, variant, random */
+		if (RAND_bytes(b, sizeof(b)) != 1)
+			return pxt_seterr(PXT_EINTERNAL, "no random bytes for a UUID");
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		for (int k = 0; k < 6; k++)
+			b[k] = (unsigned char)(ms >> (40 - 8 * k));
+		b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+		b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+		s = pxt_psprintf(pool, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+		    b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+		if (s == NULL)
+			return PXT_ENOMEM;
+		r->v[i].null = false;
+		r->v[i].u.str.s = s;
+		r->v[i].u.str.len = 36;
+		r->given[i] = 1;
+	}
+	return PXT_OK;
+}
+
+pxt_err
+pxt_value_from_text(pxt_pool *pool, const pxt_column *c, const char *text,
+    pxt_value *out)
+{
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	out->type = c->type;
+	out->null = text == NULL;
+	if (text == NULL)
+		return PXT_OK;
+	errno = 0;
+	switch (c->type) {
+	case PXT_INT:
+		out->u.i = strtoll(text, &end, 10);
+		if (errno != 0 || end == text || *end != '\0')
+			return pxt_seterr(PXT_EINVAL, "column '%s': '%.40s' is not an Int",
+			    c->name, text);
+		return PXT_OK;
+	case PXT_FLOAT:
+		out->u.f = strtod(text, &end);
+		if (end == text || *end != '\0')
+			return pxt_seterr(PXT_EINVAL, "column '%s': '%.40s' is not a Float",
+			    c->name, text);
+		return PXT_OK;
+	case PXT_BOOL:
+		out->u.b = text[0] == 't' || text[0] == 'T' || text[0] == '1';
+		return PXT_OK;
+	case PXT_JSON: {
+		pxt_json *j;
+
+		if (pxt_json_parse(pool, text, strlen(text), 64, &j) != PXT_OK)
+			return pxt_seterr(PXT_EINVAL, "column '%s': %s", c->name,
+			    pxt_errmsg());
+		out->u.json = j;
+		out->null = j->type == PXT_JSON_NULL;
+		return PXT_OK;
+	}
+	default:	/* strings, media references, timestamps, dates, uuids, arrays */
+		out->u.str.s = text;
+		out->u.str.len = strlen(text);
+		return PXT_OK;
+	}
+}
+
+pxt_err
+pxt_value_to_text(pxt_pool *pool, const pxt_value *v, char **out)
+{
+	*out = NULL;
+	if (v->null)
+		return PXT_OK;
+	switch (v->type) {
+	case PXT_INT:
+		*out = pxt_psprintf(pool, "%" PRId64, v->u.i);
+		break;
+	case PXT_FLOAT:
+		*out = isfinite(v->u.f) ? pxt_psprintf(pool, "%.17g", v->u.f) : NULL;
+		return PXT_OK;
+	case PXT_BOOL:
+		*out = pxt_pstrdup(pool, v->u.b ? "true" : "false");
+		break;
+	case PXT_JSON: {
+		pxt_buf b = PXT_BUF_INIT;
+		pxt_jw w;
+
+		pxt_jw_init(&w, &b);
+		pxt_jw_value(&w, v->u.json);
+		*out = b.failed ? NULL : pxt_pstrdup(pool, pxt_buf_str(&b));
+		pxt_buf_free(&b);
+		break;
+	}
+	default:
+		*out = pxt_pstrndup(pool, v->u.str.s, v->u.str.len);
+		break;
+	}
+	return *out != NULL ? PXT_OK : PXT_ENOMEM;
+}
+
+char *
+pxt_write_now(pxt_pool *pool)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return pxt_psprintf(pool, "%s.%06ldZ", buf, ts.tv_nsec / 1000);
+}
+
+int
+pxt_write_dependents(const pxt_table *t, const unsigned char *changed,
+    unsigned char *todo)
+{
+	int n = 0, nc = t->ncols;
+
+	if (t->deps == NULL)
+		return 0;
+	for (int i = 0; i < nc; i++) {
+		if (pxt_write_expr(t, i) == NULL)
+			continue;
+		for (int j = 0; j < nc && !todo[i]; j++)
+			if (changed[j] && t->deps[i * nc + j])
+				todo[i] = 1;
+		n += todo[i];
+	}
+	return n;
+}
+
+void
+pxt_media_gen_settle(pxt_pool *pool, bool ok)
+{
+	/* not kept: the pool's cleanup removes the files when the pool goes */
+	if (ok)
+		pxt_media_store_keep(pool);
+}

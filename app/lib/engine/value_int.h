@@ -1,0 +1,59 @@
+/*
+ * value_int.h - column values between JSON requests, SQL parameters and JSON rows
+ * (internal to libpxt).
+ */
+#ifndef PXT_HTTP_VALUE_H
+#define PXT_HTTP_VALUE_H
+
+#include <libpq-fe.h>
+
+#include "pxt/catalog.h"
+#include "pxt/http.h"
+#include "pxt/ident.h"
+#include "pxt/json.h"
+#include "catalog/catalog_int.h"
+#include "http/http_int.h"
+
+/*
+ * pxt_value_param validates v against column c and sets *out to the text parameter
+ * (NULL for SQL NULL), in the request's pool. Local media paths must exist, be readable
+ * and lie inside one of roots. PXT_EINVAL (422) with the column named otherwise.
+ */
+pxt_err pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
+    char *const *roots, int nroots, char **out);
+
+/* Append the SQL of parameter $n cast to c's type. */
+void pxt_value_sql_param(pxt_buf *b, const pxt_column *c, int n);
+
+/* Append the select-list expression of column c (storage name) for JSON output. */
+void pxt_value_sql_out(pxt_buf *b, const pxt_column *c, const char *storage);
+
+/* Write the value at (row, col) of res as JSON of c's type. */
+void pxt_value_write(pxt_jw *w, const pxt_column *c, const PGresult *res, int row,
+    int col);
+
+/* Which columns of a table a statement returns (in table order). */
+typedef bool (*pxt_col_filter)(const void *ud, const pxt_column *c);
+
+/* Append the select list of the kept columns of t. */
+void pxt_value_sql_outlist(pxt_buf *b, const pxt_table *t, pxt_col_filter keep,
+    const void *ud);
+
+/* Write row `row` of res, selected with the same filter, as a flat JSON object. */
+void pxt_value_write_row(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row);
+/*
+ * The kept columns as keys of an object already open, from result column col;
+ * returns the result column after the last one written.
+ */
+int pxt_value_write_fields(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row, int col);
+
+/* The same, the kept columns starting at result column col. */
+void pxt_value_write_row_at(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
+    const void *ud, const PGresult *res, int row, int col);
+
+bool pxt_is_timestamp(const char *s);
+bool pxt_is_uuid(const char *s);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * write_int.h - the write engine shared by the HTTP table routes and the C API:
+ * rows as typed values, computing the computed columns, and the statements that
+ * insert and update them with the views kept current (internal to libpxt).
+ */
+#ifndef PXT_WRITE_INT_H
+#define PXT_WRITE_INT_H
+
+#include "pxt/compute.h"
+#include "catalog/catalog_int.h"
+#include "engine/expr_int.h"
+
+/* One row of table t on its way to storage; everything lives in a request pool. */
+typedef struct pxt_wrow {
+	pxt_value *v;		/* t->ncols values */
+	unsigned char *given;	/* 1: the caller gave (or the engine computed) it */
+	const char **et, **em;	/* error type and message of computed cells */
+	int64_t rowid;		/* after the write: _pxt_rowid */
+	int64_t base_rowid;	/* a view row: the _pxt_rowid of its base row */
+} pxt_wrow;
+
+/* A column is written when given[i] is set; now columns are given as text. */
+pxt_err pxt_wrow_init(pxt_pool *pool, const pxt_table *t, pxt_wrow *r);
+
+/*
+ * pxt_wrow_defaults gives a UUID primary key column that was not given a new UUIDv7
+ * (made here, so computed columns and views see it).
+ */
+pxt_err pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r);
+
+/*
+ * pxt_media_gen_settle decides the fate of the media files generated with pool: kept
+ * when the write committed (ok), removed otherwise.
+ */
+void pxt_media_gen_settle(pxt_pool *pool, bool ok);
+
+/*
+ * pxt_value_from_text reads text (as PostgreSQL or a client writes it for column c)
+ * into *out; NULL text is a NULL value. Json is parsed into pool (PXT_EINVAL when
+ * it is not JSON); Int and Float must be numbers.
+ */
+pxt_err pxt_value_from_text(pxt_pool *pool, const pxt_column *c, const char *text,
+    pxt_value *out);
+
+/* pxt_value_to_text gives the text parameter for v (NULL for NULL), in pool. */
+pxt_err pxt_value_to_text(pxt_pool *pool, const pxt_value *v, char **out);
+
+/*
+ * pxt_wrow_compute evaluates the computed columns of t marked in todo (NULL: all),
+ * in column order, over r. A failing column with on_error = abort returns its error,
+ * its message naming the column; with ignore, the cell is NULL and et/em are set.
+ * *names (optional) gets a ", "-joined list of the columns computed.
+ */
+pxt_err pxt_wrow_compute(const pxt_table *t, pxt_pool *pool, pxt_wrow *r,
+    const unsigned char *todo);
+
+/*
+ * pxt_rows_compute is pxt_wrow_compute over rows[0..n), column by column, calling a
+ * batch-capable function once for all of them.
+ */
+pxt_err pxt_rows_compute(const pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int n,
+    const unsigned char *todo);
+
+/*
+ * pxt_write_dependents marks in todo (t->ncols bytes, zeroed by the caller) the
+ * computed columns that depend, directly or not, on a column marked in changed.
+ * Returns how many it marked.
+ */
+int pxt_write_dependents(const pxt_table *t, const unsigned char *changed,
+    unsigned char *todo);
+
+/*
+ * pxt_write_insert inserts rows[0..nrows) of t (computed columns must be computed)
+ * and the rows of the views over t, with as few statements as the parameter limit
+ * allows. returning (may be NULL) is appended to "RETURNING _pxt_rowid, " so *res
+ * (when res is not NULL) holds _pxt_rowid then those columns, one row per input
+ * row in order. The caller runs it inside a transaction when t has views.
+ */
+pxt_err pxt_write_insert(pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int nrows,
+    const char *returning, PGresult **res);
+
+/*
+ * pxt_write_views_refresh replaces the view rows of the base row rowid (whose values
+ * are r) in every view of t whose iterator reads a column marked in changed (NULL:
+ * every view). The owned media of the view rows replaced (and of the rows of their
+ * own views) are released into drops, for the keep after the commit to delete.
+ */
+pxt_err pxt_write_views_refresh(pxt_table *t, pxt_pool *pool, pxt_wrow *r,
+    const unsigned char *changed, pxt_pool *drops);
+
+/*
+ * pxt_write_release_replaced releases into drops the owned media files of the media
+ * columns marked in set whose value after differs from before (a new upload, a
+ * thumbnail made again): the keep after the commit deletes them. PXT_ENOMEM.
+ */
+pxt_err pxt_write_release_replaced(pxt_pool *drops, const pxt_table *t,
+    const pxt_wrow *before, const pxt_wrow *after, const unsigned char *set);
+
+/*
+ * pxt_write_update_row sets, in the row r->rowid of t, the columns marked in set (and
+ * the error cells of the computed ones among them). returning as for pxt_write_insert.
+ */
+pxt_err pxt_write_update_row(pxt_table *t, pxt_pool *pool, const pxt_wrow *r,
+    const unsigned char *set, const char *returning, PGresult **res);
+
+/*
+ * pxt_write_read_rows reads rows of t as pxt_wrow (every column, rowid set) with the
+ * statement "SELECT _pxt_rowid, <columns> FROM t <tail>" and its params.
+ */
+pxt_err pxt_write_read_rows(pxt_table *t, pxt_pool *pool, const char *tail, int n,
+    const char *const *params, pxt_wrow **rows, int *nrows);
+
+/* Append the SQL expression that reads column i of t as text for pxt_value_from_text. */
+void pxt_write_sql_read(pxt_buf *b, const pxt_table *t, int i);
+
+/* The text of the current time as PostgreSQL's timestamptz reads it (UTC), in pool. */
+char *pxt_write_now(pxt_pool *pool);
+
+/* The expression of column i when it is computed, else NULL. */
+static inline const pxt_expr *
+pxt_write_expr(const pxt_table *t, int i)
+{
+	return t->exprs != NULL ? t->exprs[i] : NULL;
+}
+
+/*
+ * Media of rows that go (media_release.c). Each reads the values inside the caller's
+ * transaction (PXT_EINTERNAL outside one) through a cursor, 1000 rows at a time, and
+ * hands every value to pxt_media_store_release(pool, value), which ignores what the
+ * store does not own; the caller keeps pool only after its COMMIT, so a rollback
+ * leaves the files. Errors: the database's, PXT_ENOMEM; a failure may leave the
+ * cursor open until the caller's rollback.
+ *
+ * pxt_media_release_select releases every value of the query select (media columns
+ * only; params $1..$n).
+ */
+pxt_err pxt_media_release_select(pxt_db *db, pxt_pool *pool, const char *select, int n,
+    const char *const *params);
+/*
+ * pxt_media_release_column releases the values of media column i of t in every row,
+ * except a value another media column of the same row also holds (about to be
+ * dropped: call it before the column goes).
+ */
+pxt_err pxt_media_release_column(pxt_table *t, int i, pxt_pool *pool);
+/*
+ * pxt_media_release_views releases the media of the rows of every view over t, and of
+ * their own views in turn, whose base row is one of those rowids selects (a query of
+ * _pxt_rowid values of t with params $1..$n): what ON DELETE CASCADE takes with them.
+ * pxt_media_release_view does the same for the one view v (rowids: rows of its base).
+ */
+pxt_err pxt_media_release_views(pxt_table *t, pxt_pool *pool, const char *rowids, int n,
+    const char *const *params);
+pxt_err pxt_media_release_view(pxt_table *v, pxt_pool *pool, const char *rowids, int n,
+    const char *const *params);
+/*
+ * pxt_media_in_views tells whether a view over t (or over one of its views) has a
+ * media column, or cannot be loaded to tell: a delete of t's rows must then read
+ * their media first.
+ */
+bool pxt_media_in_views(pxt_table *t);
+
+/* Views (view.c): the rows of view v for the base row r (of v's base b). */
+pxt_err pxt_view_rows(pxt_table *v, const pxt_table *b, pxt_pool *pool,
+    const pxt_wrow *r, pxt_wrow **out, int *n);
+/* Whether the iterator of view v reads column i of its base b. */
+bool pxt_view_reads(const pxt_table *v, const pxt_table *b, int i);
+/* Parse a stored iterator (tables.iterator); PXT_EINVAL naming what is wrong. */
+pxt_err pxt_iter_parse(const char *json, struct pxt_iter **out);
+/* Free a parsed iterator. */
+void pxt_iter_free(struct pxt_iter *it);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+ * openapi_schema.c - the schemas of the OpenAPI document (openapi_int.h): column and
+ * parameter types as JSON Schema (OpenAPI 3.1 is JSON Schema 2020-12: a nullable value
+ * is "type": [T, "null"]), the request and row objects of table and query routes with
+ * the columns http_table.c and query_run.c take and answer, and the shared components:
+ * the error body of DESIGN.md section 5, the job, health and delete answers, the error
+ * responses and the bearer security scheme.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog/catalog_int.h"
+#include "http/openapi_int.h"
+#include "engine/query_int.h"
+
+void
+pxt_oa_kstr(pxt_jw *w, const char *key, const char *value)
+{
+	pxt_jw_key(w, key);
+	pxt_jw_cstr(w, value);
+}
+
+void
+pxt_oa_kraw(pxt_jw *w, const char *key, const char *json)
+{
+	pxt_jw_key(w, key);
+	pxt_jw_raw(w, json, strlen(json));
+}
+
+void
+pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response)
+{
+	const char *type = "string", *format = NULL, *desc = NULL;
+
+	switch (t) {
+	case PXT_INT:
+		type = "integer";
+		format = "int64";
+		break;
+	case PXT_FLOAT:
+		type = "number";
+		format = "double";
+		break;
+	case PXT_BOOL:
+		type = "boolean";
+		break;
+	case PXT_TIMESTAMP:
+		format = "date-time";
+		desc = "an RFC 3339 timestamp";
+		break;
+	case PXT_DATE:
+		format = "date";
+		break;
+	case PXT_UUID:
+		format = "uuid";
+		break;
+	case PXT_JSON:
+		desc = "any JSON value";
+		break;
+	case PXT_ARRAY:
+		type = "array";
+		break;
+	case PXT_STRING:
+		break;
+	default:	/* media: a reference, never bytes */
+		desc = response ? "the path or URL as given, or a signed, expiring /media/ "
+		    "URL for a file of the media store" : "an absolute path inside "
+		    "[pixeltable] media_roots, or a URL (http, https, s3, gs, az)";
+		break;
+	}
+	pxt_jw_obj_begin(w);
+	if (t == PXT_JSON) {
+		if (!nullable)
+			pxt_oa_kraw(w, "type", "[\"object\",\"array\",\"string\",\"number\","
+			    "\"boolean\"]");
+	} else if (nullable) {
+		pxt_jw_key(w, "type");
+		pxt_jw_arr_begin(w);
+		pxt_jw_cstr(w, type);
+		pxt_jw_cstr(w, "null");
+		pxt_jw_arr_end(w);
+	} else {
+		pxt_oa_kstr(w, "type", type);
+	}
+	if (format != NULL)
+		pxt_oa_kstr(w, "format", format);
+	if (t == PXT_ARRAY) {
+		pxt_jw_key(w, "items");
+		pxt_oa_type(w, elem != PXT_TYPE_NONE ? elem : PXT_FLOAT, PXT_TYPE_NONE, false,
+		    response);
+	}
+	if (desc != NULL)
+		pxt_oa_kstr(w, "description", desc);
+	pxt_oa_kstr(w, "x-pxt-type", pxt_type_name(t));
+	pxt_jw_obj_end(w);
+}
+
+bool
+pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
+{
+	return tr->match != NULL ? pxt_in_list(tr->match, c->name) : c->primary_key;
+}
+
+bool
+pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c)
+{
+	return pxt_in_list(tr->now, c->name);
+}
+
+/* Whether column c is in the body of table route tr, and whether it is required. */
+static bool
+pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *required)
+{
+	bool key = tr->kind != PXT_ROUTE_INSERT && pxt_oa_is_key(tr, c);
+	bool in = tr->kind != PXT_ROUTE_DELETE && pxt_is_input(tr, c) &&
+	    !(tr->kind == PXT_ROUTE_UPDATE && c->primary_key);
+
+	if (tr->kind == PXT_ROUTE_INSERT)
+		*required = in && !c->nullable && !pxt_oa_is_now(tr, c) &&
+		    !pxt_is_default_key(tr->t, c);
+	else
+		*required = key;
+	return key || in;
+}
+
+void
+pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr)
+{
+	const pxt_table *t = tr->t;
+	bool required;
+	int nreq = 0;
+
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "type", "object");
+	pxt_jw_key(w, "properties");
+	pxt_jw_obj_begin(w);
+	for (int i = 0; i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+
+		if (!pxt_oa_request_col(tr, c, &required))
+			continue;
+		nreq += required;
+		pxt_jw_key(w, c->name);
+		pxt_oa_type(w, c->type, c->elem, c->nullable && !required, false);
+	}
+	pxt_jw_obj_end(w);
+	if (nreq > 0) {
+		pxt_jw_key(w, "required");
+		pxt_jw_arr_begin(w);
+		for (int i = 0; i < t->ncols; i++)
+			if (pxt_oa_request_col(tr, &t->cols[i], &required) && required)
+				pxt_jw_cstr(w, t->cols[i].name);
+		pxt_jw_arr_end(w);
+	}
+	/* inserts and updates refuse a column they do not take; deletes ignore it */
+	if (tr->kind != PXT_ROUTE_DELETE)
+		pxt_oa_kraw(w, "additionalProperties", "false");
+	pxt_jw_obj_end(w);
+}
+
+bool
+pxt_oa_in_path(const struct pxt_route *rt, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (int i = 0; i < rt->nsegs; i++)
+		if (rt->segs[i][0] == '{' && strlen(rt->segs[i]) == len + 2 &&
+		    strncmp(rt->segs[i] + 1, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* The schema of query parameter p (limit and offset with their range). */
+void
+pxt_oa_param_schema(pxt_jw *w, const pxt_query *q, const struct pxt_qparam *p)
+{
+	if (!p->is_limit && !p->is_offset) {
+		pxt_oa_type(w, p->type, PXT_TYPE_NONE, false, false);
+		return;
+	}
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "type", "integer");
+	pxt_jw_key(w, "minimum");
+	pxt_jw_int(w, 0);
+	if (p->is_limit) {
+		pxt_jw_key(w, "maximum");
+		pxt_jw_int(w, q->limit_max);
+	}
+	pxt_jw_key(w, "default");
+	pxt_jw_int(w, p->is_limit ? q->limit_def : 0);
+	pxt_oa_kstr(w, "description", p->is_limit ? "rows to answer at most (over the "
+	    "maximum: 422)" : "rows to skip");
+	pxt_jw_obj_end(w);
+}
+
+/* The JSON body of a query called with POST: its parameters not in the path. */
+void
+pxt_oa_query_body(pxt_jw *w, const struct pxt_route *rt, const pxt_query *q)
+{
+	int nreq = 0;
+
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "type", "object");
+	pxt_jw_key(w, "properties");
+	pxt_jw_obj_begin(w);
+	for (int i = 0; i < q->nparams; i++) {
+		if (pxt_oa_in_path(rt, q->params[i].name))
+			continue;
+		nreq += !q->params[i].is_limit && !q->params[i].is_offset;
+		pxt_jw_key(w, q->params[i].name);
+		pxt_oa_param_schema(w, q, &q->params[i]);
+	}
+	pxt_jw_obj_end(w);
+	if (nreq > 0) {
+		pxt_jw_key(w, "required");
+		pxt_jw_arr_begin(w);
+		for (int i = 0; i < q->nparams; i++)
+			if (!pxt_oa_in_path(rt, q->params[i].name) &&
+			    !q->params[i].is_limit && !q->params[i].is_offset)
+				pxt_jw_cstr(w, q->params[i].name);
+		pxt_jw_arr_end(w);
+	}
+	pxt_oa_kraw(w, "additionalProperties", "false");
+	pxt_jw_obj_end(w);
+}
+
+typedef bool (*pxt_oa_keep)(const void *ud, const pxt_column *c);
+
+static bool
+pxt_oa_keep_output(const void *ud, const pxt_column *c)
+{
+	return pxt_is_output(ud, c);
+}
+
+/* A row object: the kept columns of t (all of them always present), and q's errors. */
+static void
+pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
+    const pxt_query *q)
+{
+	char key[192];
+
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "type", "object");
+	snprintf(key, sizeof(key), "a row of %s", t->path);
+	pxt_oa_kstr(w, "title", key);
+	pxt_jw_key(w, "properties");
+	pxt_jw_obj_begin(w);
+	for (int i = 0; i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+
+		if (!keep(ud, c))
+			continue;
+		pxt_jw_key(w, c->name);
+		/* a computed column whose function failed (on_error = ignore) is null */
+		pxt_oa_type(w, c->type, c->elem, c->nullable || c->computed != NULL, true);
+	}
+	for (int i = 0; q != NULL && i < q->nerrsel; i++) {
+		snprintf(key, sizeof(key), "%s_%s", q->errsel[i].col, q->errsel[i].msg ?
+		    "errormsg" : "errortype");
+		pxt_oa_kraw(w, key, q->errsel[i].msg ? "{\"type\":[\"string\",\"null\"],"
+		    "\"description\":\"why the computed column failed, or null\"}" :
+		    "{\"type\":[\"string\",\"null\"],\"description\":\"the kind of error "
+		    "of the computed column, or null\"}");
+	}
+	for (int i = 0; q != NULL && i < q->nxsel; i++)
+		pxt_oa_kraw(w, q->xsel[i].name, "{\"type\":[\"number\",\"null\"],"
+		    "\"description\":\"the similarity to the query text\"}");
+	pxt_jw_obj_end(w);
+	pxt_jw_key(w, "required");
+	pxt_jw_arr_begin(w);
+	for (int i = 0; i < t->ncols; i++)
+		if (keep(ud, &t->cols[i]))
+			pxt_jw_cstr(w, t->cols[i].name);
+	for (int i = 0; q != NULL && i < q->nerrsel; i++) {
+		snprintf(key, sizeof(key), "%s_%s", q->errsel[i].col, q->errsel[i].msg ?
+		    "errormsg" : "errortype");
+		pxt_jw_cstr(w, key);
+	}
+	for (int i = 0; q != NULL && i < q->nxsel; i++)
+		pxt_jw_cstr(w, q->xsel[i].name);
+	pxt_jw_arr_end(w);
+	pxt_jw_obj_end(w);
+}
+
+void
+pxt_oa_table_row(pxt_jw *w, const struct pxt_table_route *tr)
+{
+	pxt_oa_row(w, tr->t, pxt_oa_keep_output, tr, NULL);
+}
+
+void
+pxt_oa_query_row(pxt_jw *w, const pxt_query *q)
+{
+	pxt_oa_row(w, q->t, pxt_q_selected, q, q);
+}
+
+/* The error responses, by the code the dispatcher maps to their status. */
+static const struct {
+	pxt_err code;
+	const char *name, *desc;
+} pxt_oa_errors[] = {
+	{PXT_EBADREQUEST, "BadRequest", "malformed JSON, query string or path"},
+	{PXT_EUNAUTH, "Unauthorized", "missing or wrong API key: send 'Authorization: "
+	    "Bearer <key>'"},
+	{PXT_ENOTFOUND, "NotFound", "no such row (or parent row, or job)"},
+	{PXT_ECONFLICT, "Conflict", "several rows where one was expected, or a duplicate "
+	    "key"},
+	{PXT_ETOOLARGE, "PayloadTooLarge", "the body is larger than max_json_body_mb (the "
+	    "worker) or max_upload_mb (nginx)"},
+	{PXT_EMEDIATYPE, "UnsupportedMediaType", "the body is not application/json"},
+	{PXT_EINVAL, "ValidationError", "an unknown, missing or mistyped column or "
+	    "parameter, a value out of range (a limit over its maximum), a media path "
+	    "outside media_roots, or a computed column that refused the row"},
+	{PXT_EINTERNAL, "InternalError", "a bug in pxtc, logged with the request id"},
+	{PXT_EUPSTREAM, "UpstreamError", "no worker answered (nginx), or an outside service "
+	    "failed"},
+	{PXT_EUNAVAIL, "Unavailable", "the database is unreachable: try again after "
+	    "Retry-After seconds"},
+	{PXT_ETIMEOUT, "Timeout", "the request ran past request_timeout_s"},
+};
+
+const char *
+pxt_oa_error_name(int status)
+{
+	const char *code;
+
+	for (size_t i = 0; i < sizeof(pxt_oa_errors) / sizeof(*pxt_oa_errors); i++)
+		if (pxt_http_status(pxt_oa_errors[i].code, &code) == status)
+			return pxt_oa_errors[i].name;
+	return NULL;
+}
+
+/* The schemas every document carries (DESIGN.md section 5 and the system routes). */
+static const char pxt_oa_schemas[] =
+    "{\"Error\":{\"type\":\"object\",\"description\":\"why a request failed\","
+    "\"required\":[\"error_code\",\"message\",\"retryable\",\"cause\",\"retry_after\"],"
+    "\"properties\":{\"error_code\":{\"type\":\"string\",\"enum\":[\"bad_request\","
+    "\"unauthorized\",\"forbidden\",\"not_found\",\"method_not_allowed\",\"conflict\","
+    "\"gone\",\"payload_too_large\",\"unsupported_media_type\",\"validation_error\","
+    "\"rate_limited\",\"internal_error\",\"upstream_error\",\"unavailable\",\"timeout\","
+    "\"insufficient_storage\"]},\"message\":{\"type\":\"string\"},"
+    "\"retryable\":{\"type\":\"boolean\",\"description\":\"true only for a transient "
+    "failure where nothing was committed\"},\"cause\":{\"type\":[\"string\",\"null\"],"
+    "\"description\":\"the column, parameter or header at fault\"},"
+    "\"retry_after\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,\"description\":"
+    "\"seconds to wait before trying again (also the Retry-After header)\"}}},"
+    "\"ErrorResponse\":{\"type\":\"object\",\"required\":[\"detail\"],\"properties\":"
+    "{\"detail\":{\"$ref\":\"#/components/schemas/Error\"}}},"
+    "\"NumRows\":{\"type\":\"object\",\"required\":[\"num_rows\"],\"properties\":"
+    "{\"num_rows\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"the rows "
+    "deleted\"}}},"
+    "\"Job\":{\"type\":\"object\",\"description\":\"a background job, queued\","
+    "\"required\":[\"id\",\"job_url\"],\"properties\":{\"id\":{\"type\":\"string\","
+    "\"format\":\"uuid\"},\"job_url\":{\"type\":\"string\",\"description\":\"GET it to "
+    "follow the job\"}}},"
+    "\"JobStatus\":{\"type\":\"object\",\"required\":[\"id\",\"status\",\"http_status\","
+    "\"result\",\"error\"],\"properties\":{\"id\":{\"type\":\"string\",\"format\":"
+    "\"uuid\"},\"status\":{\"type\":\"string\",\"description\":\"queued, running, done "
+    "or failed\"},\"http_status\":{\"type\":[\"integer\",\"null\"]},\"result\":"
+    "{\"description\":\"the route's answer, once done\"},\"error\":{\"anyOf\":[{\"$ref\":"
+    "\"#/components/schemas/Error\"},{\"type\":\"null\"}]}}},"
+    "\"Health\":{\"type\":\"object\",\"required\":[\"status\",\"database\"],"
+    "\"properties\":{\"status\":{\"type\":\"string\",\"enum\":[\"ok\",\"degraded\"]},"
+    "\"database\":{\"type\":\"string\",\"enum\":[\"ok\",\"down\"]},\"worker\":{\"type\":"
+    "\"object\",\"properties\":{\"pid\":{\"type\":\"integer\"},\"requests\":{\"type\":"
+    "\"integer\"},\"catalog_version\":{\"type\":\"integer\"}}}}}}";
+
+/* One components.responses entry: the error body, an example, and its headers. */
+static void
+pxt_oa_error_response(pxt_jw *w, pxt_err code, const char *desc)
+{
+	const char *error_code;
+	int status = pxt_http_status(code, &error_code);
+
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "description", desc);
+	if (status == 401 || status == 503) {
+		pxt_jw_key(w, "headers");
+		pxt_jw_obj_begin(w);
+		pxt_jw_key(w, status == 401 ? "WWW-Authenticate" : "Retry-After");
+		pxt_jw_obj_begin(w);
+		pxt_oa_kraw(w, "schema", status == 401 ? "{\"type\":\"string\"}" :
+		    "{\"type\":\"integer\"}");
+		pxt_jw_obj_end(w);
+		pxt_jw_obj_end(w);
+	}
+	pxt_jw_key(w, "content");
+	pxt_jw_obj_begin(w);
+	pxt_jw_key(w, "application/json");
+	pxt_jw_obj_begin(w);
+	pxt_oa_kraw(w, "schema", "{\"$ref\":\"#/components/schemas/ErrorResponse\"}");
+	pxt_jw_key(w, "example");
+	pxt_jw_obj_begin(w);
+	pxt_jw_key(w, "detail");
+	pxt_jw_obj_begin(w);
+	pxt_oa_kstr(w, "error_code", error_code);
+	pxt_oa_kstr(w, "message", desc);
+	pxt_jw_key(w, "retryable");
+	pxt_jw_bool(w, status == 503);
+	pxt_oa_kraw(w, "cause", "null");
+	pxt_oa_kraw(w, "retry_after", status == 503 ? "1" : "null");
+	pxt_jw_obj_end(w);
+	pxt_jw_obj_end(w);
+	pxt_jw_obj_end(w);
+	pxt_jw_obj_end(w);
+	pxt_jw_obj_end(w);
+}
+
+void
+pxt_oa_components(pxt_jw *w, bool keys)
+{
+	pxt_jw_key(w, "components");
+	pxt_jw_obj_begin(w);
+	pxt_oa_kraw(w, "schemas", pxt_oa_schemas);
+	pxt_jw_key(w, "responses");
+	pxt_jw_obj_begin(w);
+	for (size_t i = 0; i < sizeof(pxt_oa_errors) / sizeof(*pxt_oa_errors); i++) {
+		pxt_jw_key(w, pxt_oa_errors[i].name);
+		pxt_oa_error_response(w, pxt_oa_errors[i].code, pxt_oa_errors[i].desc);
+	}
+	pxt_jw_obj_end(w);
+	if (keys)
+		pxt_oa_kraw(w, "securitySchemes", "{\"bearerAuth\":{\"type\":\"http\","
+		    "\"scheme\":\"bearer\",\"description\":\"a key of [pixeltable] api_key, "
+		    "sent as 'Authorization: Bearer <key>'\"}}");
+	pxt_jw_obj_end(w);
+}

@@ -1,0 +1,365 @@
+/*
+ * service.c - the TOML service file: routes declared without C, with Pixeltable's keys
+ * ([[service]] name, prefix; [[service.routes]] type, path, table, inputs, outputs,
+ * match_columns, query, one_row, method, ...). Declared routes go into the same route
+ * table as the C routers' and behave the same. Every mistake stops start-up with the
+ * file, line and column (see pxt/app.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pxt/log.h"
+#include "pxt/os.h"
+#include "pxt/query.h"
+#include "pxt/router.h"
+#include "pxt/toml.h"
+#include "catalog/catalog_int.h"
+#include "http/http_int.h"
+
+#define PXT_SERVICE_MAX_BYTES (1u << 20)
+
+/* Where we are in the file, for messages. */
+struct pxt_svc {
+	pxt_app *app;
+	const char *file;
+	pxt_pool *pool;
+};
+
+/* An error at value v: "FILE:LINE:COL: <what>". */
+static pxt_err
+pxt_svc_fail(const struct pxt_svc *s, const pxt_toml_value *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static pxt_err
+pxt_svc_fail(const struct pxt_svc *s, const pxt_toml_value *v, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pxt_seterr(PXT_ECONFIG, "%s:%d:%d: %s", s->file, v ? pxt_toml_line(v) : 1,
+	    v ? pxt_toml_col(v) : 1, msg);
+}
+
+/* Refuse keys of table t not in allowed (NULL-terminated). */
+static pxt_err
+pxt_svc_keys(const struct pxt_svc *s, const pxt_toml_value *t, const char *what,
+    const char *const *allowed)
+{
+	for (size_t i = 0; i < pxt_toml_len(t); i++) {
+		const char *key;
+		const pxt_toml_value *v = pxt_toml_at(t, i, &key);
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a != NULL && !ok; a++)
+			ok = strcmp(*a, key) == 0;
+		if (!ok)
+			return pxt_svc_fail(s, v, "unknown key '%s' in %s", key, what);
+	}
+	return PXT_OK;
+}
+
+/* An optional string key; *out NULL when absent. */
+static pxt_err
+pxt_svc_str(const struct pxt_svc *s, const pxt_toml_value *t, const char *key,
+    const char **out)
+{
+	const pxt_toml_value *v = pxt_toml_get(t, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return PXT_OK;
+	if (pxt_toml_kind_of(v) != PXT_TOML_STRING)
+		return pxt_svc_fail(s, v, "'%s' must be a string, not %s", key,
+		    pxt_toml_kind_name(pxt_toml_kind_of(v)));
+	*out = pxt_toml_str(v, NULL);
+	return PXT_OK;
+}
+
+/* An optional boolean key (default false). */
+static pxt_err
+pxt_svc_bool(const struct pxt_svc *s, const pxt_toml_value *t, const char *key,
+    bool *out)
+{
+	const pxt_toml_value *v = pxt_toml_get(t, key);
+
+	*out = false;
+	if (v == NULL)
+		return PXT_OK;
+	if (pxt_toml_kind_of(v) != PXT_TOML_BOOL)
+		return pxt_svc_fail(s, v, "'%s' must be true or false", key);
+	*out = pxt_toml_bool(v);
+	return PXT_OK;
+}
+
+/*
+ * An optional list of column names of t (NULL-terminated, in the pool); every name
+ * must be a column, and no input may be computed.
+ */
+static pxt_err
+pxt_svc_cols(const struct pxt_svc *s, const pxt_toml_value *route, const char *key,
+    const pxt_table *t, bool input, const char *const **list)
+{
+	const pxt_toml_value *v = pxt_toml_get(route, key);
+	const char **out_;
+	const char ***out = &out_;
+	size_t n;
+
+	*list = NULL;
+	*out = NULL;
+	if (v == NULL)
+		return PXT_OK;
+	if (pxt_toml_kind_of(v) != PXT_TOML_ARRAY)
+		return pxt_svc_fail(s, v, "'%s' must be a list of column names", key);
+	n = pxt_toml_len(v);
+	if ((*out = pxt_pcalloc(s->pool, sizeof(char *) * (n + 1))) == NULL)
+		return PXT_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const pxt_toml_value *e = pxt_toml_at(v, i, NULL);
+		const pxt_column *c;
+		const char *name;
+
+		if (pxt_toml_kind_of(e) != PXT_TOML_STRING)
+			return pxt_svc_fail(s, e, "'%s' must be a list of column names", key);
+		name = pxt_toml_str(e, NULL);
+		if ((c = pxt_table_find_col(t, name)) == NULL)
+			return pxt_svc_fail(s, e, "table '%s' has no column '%s'", t->path,
+			    name);
+		if (input && c->computed != NULL)
+			return pxt_svc_fail(s, e, "column '%s' of '%s' is computed and cannot "
+			    "be an input", name, t->path);
+		(*out)[i] = name;
+	}
+	*list = *out;
+	return PXT_OK;
+}
+
+/*
+ * A table path with "${APP_NAMESPACE}/" at its start names the app's configured
+ * namespace ([app] namespace), so one service file serves any namespace.
+ */
+static const char *
+pxt_svc_expand(const struct pxt_svc *s, const char *table)
+{
+	static const char var[] = "${APP_NAMESPACE}";
+
+	if (strncmp(table, var, sizeof(var) - 1) != 0)
+		return table;
+	return pxt_psprintf(s->pool, "%s%s", pxt_config_str(pxt_env_config(s->app->env),
+	    "app", "namespace"), table + sizeof(var) - 1);
+}
+
+/* A table route (insert, update, delete). */
+static pxt_err
+pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route,
+    const char *type, const char *path)
+{
+	const char *table;
+	pxt_route_opts opts;
+	const pxt_toml_value *tv = pxt_toml_get(route, "table");
+	pxt_table *t;
+	pxt_err rc;
+
+	memset(&opts, 0, sizeof(opts));
+	if ((rc = pxt_svc_str(s, route, "table", &table)) != PXT_OK)
+		return rc;
+	if (table == NULL)
+		return pxt_svc_fail(s, route, "a %s route needs 'table'", type);
+	if ((table = pxt_svc_expand(s, table)) == NULL)
+		return PXT_ENOMEM;
+	if ((t = pxt_get_table(s->app->env, table)) == NULL)
+		return pxt_svc_fail(s, tv, "%s (did the setup program run?)", pxt_errmsg());
+	if (t->is_view)
+		return pxt_svc_fail(s, tv, "'%s' is a view: it is written through its base "
+		    "'%s'", table, t->base_path);
+	if (pxt_toml_get(route, "query") != NULL || pxt_toml_get(route, "one_row") != NULL ||
+	    pxt_toml_get(route, "method") != NULL)
+		return pxt_svc_fail(s, route, "'query', 'one_row' and 'method' belong to "
+		    "query routes");
+	if ((rc = pxt_svc_cols(s, route, "inputs", t, true, &opts.inputs)) != PXT_OK ||
+	    (rc = pxt_svc_cols(s, route, "outputs", t, false, &opts.outputs)) != PXT_OK ||
+	    (rc = pxt_svc_cols(s, route, "match_columns", t, false,
+	    &opts.match_columns)) != PXT_OK ||
+	    (rc = pxt_svc_cols(s, route, "now_columns", t, true, &opts.now_columns)) !=
+	    PXT_OK || (rc = pxt_svc_cols(s, route, "uploadfile_inputs", t, true,
+	    &opts.uploadfile_inputs)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_svc_bool(s, route, "return_fileresponse",
+	    &opts.return_fileresponse)) != PXT_OK)
+		return rc;
+	if (opts.return_fileresponse && strcmp(type, "delete") == 0)
+		return pxt_svc_fail(s, pxt_toml_get(route, "return_fileresponse"),
+		    "a delete route has no file to answer with");
+	if (strcmp(type, "insert") == 0)
+		rc = pxt_add_insert_route(r, path, t, &opts);
+	else if (strcmp(type, "update") == 0)
+		rc = pxt_add_update_route(r, path, t, &opts);
+	else
+		rc = pxt_add_delete_route(r, path, t, &opts);
+	return rc == PXT_OK ? PXT_OK : pxt_svc_fail(s, route, "%s", pxt_errmsg());
+}
+
+/* A query route: a query a router module made, by name. */
+static pxt_err
+pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route,
+    const char *path)
+{
+	const char *name, *method, *table;
+	unsigned methods = PXT_POST;
+	bool one_row;
+	pxt_query *q;
+	pxt_err rc;
+
+	if ((rc = pxt_svc_str(s, route, "query", &name)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, route, "method", &method)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, route, "table", &table)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "one_row", &one_row)) != PXT_OK)
+		return rc;
+	if (table != NULL && (table = pxt_svc_expand(s, table)) == NULL)
+		return PXT_ENOMEM;
+	if (name == NULL)
+		return pxt_svc_fail(s, route, "a query route needs 'query' (the name of a "
+		    "query a router module made with pxt_query_new)");
+	if ((q = pxt_query_find(s->app->env, name)) == NULL)
+		return pxt_svc_fail(s, pxt_toml_get(route, "query"), "no query named '%s' "
+		    "(is the router that makes it loaded?)", name);
+	if (method != NULL && strcasecmp(method, "get") == 0)
+		methods = PXT_GET;
+	else if (method != NULL && strcasecmp(method, "post") != 0)
+		return pxt_svc_fail(s, pxt_toml_get(route, "method"), "method must be "
+		    "\"get\" or \"post\", not \"%s\"", method);
+	if (table != NULL && strcmp(table, pxt_query_table_path(q)) != 0)
+		return pxt_svc_fail(s, pxt_toml_get(route, "table"), "query '%s' reads "
+		    "'%s', not '%s'", name, pxt_query_table_path(q), table);
+	if (pxt_toml_get(route, "inputs") != NULL || pxt_toml_get(route, "outputs") != NULL
+	    || pxt_toml_get(route, "match_columns") != NULL)
+		return pxt_svc_fail(s, route, "a query route takes its parameters and "
+		    "columns from its query: no inputs, outputs or match_columns");
+	if ((rc = pxt_add_query_route(r, path, q, methods, one_row)) != PXT_OK)
+		return pxt_svc_fail(s, route, "%s", pxt_errmsg());
+	return PXT_OK;
+}
+
+static pxt_err
+pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route)
+{
+	static const char *const keys[] = {"type", "path", "table", "inputs",
+	    "uploadfile_inputs", "outputs", "match_columns", "query", "one_row", "method",
+	    "background", "return_fileresponse", "public", "now_columns", NULL};
+	const char *type, *path;
+	bool public_route, background;
+	pxt_err rc;
+
+	if (pxt_toml_kind_of(route) != PXT_TOML_TABLE)
+		return pxt_svc_fail(s, route, "a route must be a table ([[service.routes]])");
+	if ((rc = pxt_svc_keys(s, route, "a route", keys)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, route, "type", &type)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, route, "path", &path)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "public", &public_route)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "background", &background)) != PXT_OK)
+		return rc;
+	if (type == NULL)
+		return pxt_svc_fail(s, route, "a route needs 'type' (insert, update, delete "
+		    "or query)");
+	if (path == NULL || path[0] != '/')
+		return pxt_svc_fail(s, path ? pxt_toml_get(route, "path") : route,
+		    "a route needs a 'path' starting with '/'");
+	if (strcmp(type, "query") == 0)
+		rc = pxt_svc_query_route(s, r, route, path);
+	else if (strcmp(type, "insert") == 0 || strcmp(type, "update") == 0 ||
+	    strcmp(type, "delete") == 0)
+		rc = pxt_svc_table_route(s, r, route, type, path);
+	else
+		return pxt_svc_fail(s, pxt_toml_get(route, "type"), "unknown route type "
+		    "'%s' (insert, update, delete or query)", type);
+	if (rc == PXT_OK && background && (pxt_toml_get(route, "uploadfile_inputs") ||
+	    (pxt_toml_get(route, "return_fileresponse") && pxt_toml_bool(
+	    pxt_toml_get(route, "return_fileresponse")))))
+		return pxt_svc_fail(s, pxt_toml_get(route, "background"), "a background "
+		    "route answers 202 with a job: it takes no uploadfile_inputs and no "
+		    "return_fileresponse");
+	if (rc == PXT_OK) {
+		struct pxt_route *rt = &s->app->routes[s->app->nroutes - 1];
+
+		rt->public_route = public_route;
+		rt->background = background;
+		rt->source = pxt_psprintf(s->app->pool, "%s:%d", s->file,
+		    pxt_toml_line(route));
+	}
+	return rc;
+}
+
+static pxt_err
+pxt_svc_service(const struct pxt_svc *s, const pxt_toml_value *svc)
+{
+	static const char *const keys[] = {"name", "prefix", "host", "port", "routes",
+	    NULL};
+	const pxt_toml_value *routes = pxt_toml_get(svc, "routes");
+	const char *name, *prefix;
+	pxt_router *r;
+	pxt_err rc;
+
+	if (pxt_toml_kind_of(svc) != PXT_TOML_TABLE)
+		return pxt_svc_fail(s, svc, "a service must be a table ([[service]])");
+	if ((rc = pxt_svc_keys(s, svc, "a service", keys)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, svc, "name", &name)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, svc, "prefix", &prefix)) != PXT_OK)
+		return rc;
+	if (name == NULL || *name == '\0')
+		return pxt_svc_fail(s, svc, "a service needs a 'name'");
+	if (prefix != NULL && *prefix != '\0' && prefix[0] != '/')
+		return pxt_svc_fail(s, pxt_toml_get(svc, "prefix"), "'prefix' must start "
+		    "with '/'");
+	for (const char *k = "host"; k != NULL; k = strcmp(k, "host") == 0 ? "port" : NULL)
+		if (pxt_toml_get(svc, k) != NULL)
+			pxt_log(PXT_LOG_WARN, "%s:%d: service '%s': '%s' is ignored: nginx "
+			    "owns the socket ([server] host and port)", s->file,
+			    pxt_toml_line(pxt_toml_get(svc, k)), name, k);
+	if (routes != NULL && pxt_toml_kind_of(routes) != PXT_TOML_ARRAY)
+		return pxt_svc_fail(s, routes, "'routes' must be an array of tables "
+		    "([[service.routes]])");
+	if ((r = pxt_app_router(s->app, name, NULL)) == NULL)
+		return PXT_ENOMEM;
+	pxt_router_prefix(r, prefix);
+	for (size_t i = 0; routes != NULL && i < pxt_toml_len(routes); i++)
+		if ((rc = pxt_svc_route(s, r, pxt_toml_at(routes, i, NULL))) != PXT_OK)
+			return rc;
+	return PXT_OK;
+}
+
+pxt_err
+pxt_app_load_service(pxt_app *app, const char *path)
+{
+	struct pxt_svc s = {app, path, app->pool};
+	const pxt_toml_value *root, *services;
+	pxt_toml *doc = NULL;
+	char *text = NULL;
+	size_t len;
+	pxt_err rc;
+
+	if ((rc = pxt_file_read(path, PXT_SERVICE_MAX_BYTES, &text, &len)) != PXT_OK)
+		return pxt_seterr(PXT_ECONFIG, "service file %s: %s", path, pxt_errmsg());
+	rc = pxt_toml_parse(text, len, path, &doc);
+	free(text);
+	if (rc != PXT_OK)
+		return rc;
+	root = pxt_toml_root(doc);
+	services = pxt_toml_get(root, "service");
+	if ((rc = pxt_svc_keys(&s, root, "the service file (only [[service]])",
+	    (const char *const[]){"service", NULL})) != PXT_OK)
+		goto out;
+	if (services == NULL || pxt_toml_kind_of(services) != PXT_TOML_ARRAY) {
+		rc = pxt_svc_fail(&s, services, "no [[service]] in the file");
+		goto out;
+	}
+	for (size_t i = 0; rc == PXT_OK && i < pxt_toml_len(services); i++)
+		rc = pxt_svc_service(&s, pxt_toml_at(services, i, NULL));
+out:
+	pxt_toml_free(doc);
+	return rc;
+}
