@@ -23,6 +23,7 @@
 #include "pxt/os.h"
 #include "pxt_test.h"
 #include "media/file_cache_int.h"
+#include "net/net_int.h"
 
 static int
 report(pxt_err rc, const char *path)
@@ -111,10 +112,10 @@ classify(const char *ip, unsigned port, char *hostport)
 	char text[64];
 
 	if (inet_pton(AF_INET, ip, &s4.sin_addr) == 1)
-		return pxt_fetch_addr_refusal((struct sockaddr *)&s4, sizeof(s4), text,
+		return pxt_net_addr_refusal((struct sockaddr *)&s4, sizeof(s4), text,
 		    sizeof(text), hostport, 96);
 	if (inet_pton(AF_INET6, ip, &s6.sin6_addr) == 1)
-		return pxt_fetch_addr_refusal((struct sockaddr *)&s6, sizeof(s6), text,
+		return pxt_net_addr_refusal((struct sockaddr *)&s6, sizeof(s6), text,
 		    sizeof(text), hostport, 96);
 	return "unparsed";
 }

@@ -1,6 +1,7 @@
 /*
  * embed_openai.c - openai_embed(String) -> Array(Float): an OpenAI-compatible
- * /v1/embeddings client over libcurl (see pxt_openai_embed in embed_int.h).
+ * /v1/embeddings client over pxtc's HTTP client (see pxt_openai_embed in embed_int.h,
+ * pxt_net_send in net/net_int.h).
  *
  * One request carries up to PXT_OPENAI_EMBED_BATCH inputs:
  *   POST {base_url}/embeddings  {"model": "...", "input": ["...", ...]}
@@ -16,14 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "pxt/buf.h"
 #include "pxt/json.h"
 #include "pxt/os.h"
 #include "functions/embed_int.h"
-#include "media/file_cache_int.h"
 #include "functions/vec_int.h"
+#include "net/net_int.h"
 
 #define PXT_OA_ATTEMPTS 4		/* tries of one request on 429 / 503 */
 #define PXT_OA_WAIT_MAX_MS 10000	/* the longest wait between two tries */
@@ -51,28 +50,6 @@ struct pxt_oa {
 	int dim;			/* of the first vector answered; 0 before */
 };
 
-/* One answer: status, Retry-After (-1 when absent), the body. */
-struct pxt_oa_answer {
-	long status;
-	long retry_after_s;
-	pxt_buf body;
-	bool too_large;
-};
-
-/* CURLOPT_WRITEFUNCTION: the answer's body, up to PXT_OA_BODY_MAX bytes. */
-static size_t
-pxt_oa_write(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct pxt_oa_answer *a = ud;
-	size_t n = size * nmemb;
-
-	if (a->body.len + n > PXT_OA_BODY_MAX) {
-		a->too_large = true;
-		return 0;
-	}
-	return pxt_buf_add(&a->body, data, n) == 0 ? n : 0;
-}
-
 /*
  * Reads the configuration into *c. PXT_ECONFIG naming the key for a missing model, a
  * base URL that is not http(s), a key with control characters; PXT_EINTERNAL without
@@ -95,7 +72,7 @@ pxt_oa_setup(pxt_pool *pool, struct pxt_oa *c)
 	base = pxt_config_str(pxt_oa_cfg, "openai", "base_url");
 	if (base == NULL || (strncmp(base, "http://", 7) != 0 &&
 	    strncmp(base, "https://", 8) != 0)) {
-		pxt_fetch_url_redacted(base ? base : "", c->shown, sizeof(c->shown));
+		pxt_net_url_redacted(base ? base : "", c->shown, sizeof(c->shown));
 		return pxt_seterr(PXT_ECONFIG, "openai_embed: [openai] base_url (%s) must "
 		    "be an http:// or https:// URL", c->shown);
 	}
@@ -111,7 +88,7 @@ pxt_oa_setup(pxt_pool *pool, struct pxt_oa *c)
 		blen--;
 	if ((c->url = pxt_psprintf(pool, "%.*s/embeddings", (int)blen, base)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory");
-	pxt_fetch_url_redacted(c->url, c->shown, sizeof(c->shown));
+	pxt_net_url_redacted(c->url, c->shown, sizeof(c->shown));
 	c->limit_s = (long)pxt_config_int(pxt_oa_cfg, "server", "request_timeout_s");
 	if (c->limit_s <= 0)
 		c->limit_s = 60;
@@ -125,98 +102,6 @@ pxt_oa_timeout(const struct pxt_oa *c)
 {
 	return pxt_seterr(PXT_ETIMEOUT, "openai_embed: OpenAI-compatible API at %s did "
 	    "not answer within %ld s ([server] request_timeout_s)", c->shown, c->limit_s);
-}
-
-/*
- * Sends body once and fills *a (a->body is the caller's to free). PXT_ETIMEOUT past
- * the deadline, PXT_EUNAVAIL when the server cannot be reached, PXT_EUPSTREAM for
- * other transfer failures, PXT_ENOMEM.
- */
-static pxt_err
-pxt_oa_post(const struct pxt_oa *c, const pxt_buf *body, struct pxt_oa_answer *a)
-{
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL, *h2;
-	long long left = c->deadline - pxt_now_ms();
-	curl_off_t retry = -1;
-	pxt_buf auth = PXT_BUF_INIT;
-	CURLcode e = CURLE_OK;
-	CURL *cu;
-	pxt_err rc = PXT_OK;
-
-	a->status = 0;
-	a->retry_after_s = -1;
-	a->too_large = false;
-	pxt_buf_reset(&a->body);
-	if (left <= 0)
-		return pxt_oa_timeout(c);
-	if ((rc = pxt_curl_ready()) != PXT_OK)
-		return rc;
-	if ((cu = curl_easy_init()) == NULL)
-		return pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory");
-	h = curl_slist_append(NULL, "Content-Type: application/json");
-	if (h != NULL && (h2 = curl_slist_append(h, "Accept: application/json")) != NULL)
-		h = h2;
-	if (c->key != NULL) {
-		pxt_buf_addf(&auth, "Authorization: Bearer %s", c->key);
-		h2 = auth.failed ? NULL : curl_slist_append(h, auth.data);
-		h = h2 ? h2 : h;
-		if (auth.data != NULL)
-			explicit_bzero(auth.data, auth.len);
-		if (h2 == NULL)
-			rc = pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory");
-	}
-	pxt_buf_free(&auth);
-	if (h == NULL && rc == PXT_OK)
-		rc = pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory");
-	if (rc != PXT_OK)
-		goto out;
-#define PXT_SET(opt, val) if (e == CURLE_OK) e = curl_easy_setopt(cu, opt, val)
-	PXT_SET(CURLOPT_URL, c->url);
-	PXT_SET(CURLOPT_ERRORBUFFER, errbuf);
-	PXT_SET(CURLOPT_NOSIGNAL, 1L);
-	PXT_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	PXT_SET(CURLOPT_TIMEOUT_MS, (long)left);
-	PXT_SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(left < PXT_OA_CONNECT_MS ? left :
-	    PXT_OA_CONNECT_MS));
-	PXT_SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	PXT_SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	PXT_SET(CURLOPT_USERAGENT, "pxtc/0.1 (openai_embed)");
-	PXT_SET(CURLOPT_HTTPHEADER, h);
-	PXT_SET(CURLOPT_POSTFIELDS, body->data);
-	PXT_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	PXT_SET(CURLOPT_WRITEFUNCTION, pxt_oa_write);
-	PXT_SET(CURLOPT_WRITEDATA, a);
-#undef PXT_SET
-	if (e != CURLE_OK) {
-		rc = pxt_seterr(PXT_EINTERNAL, "openai_embed: libcurl refused an option: %s",
-		    curl_easy_strerror(e));
-		goto out;
-	}
-	e = curl_easy_perform(cu);
-	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &a->status);
-	if (curl_easy_getinfo(cu, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry >= 0 &&
-	    a->status != 0)
-		a->retry_after_s = retry > 86400 ? 86400 : (long)retry;
-	if (e == CURLE_OPERATION_TIMEDOUT)
-		rc = pxt_oa_timeout(c);
-	else if (a->too_large)
-		rc = pxt_seterr(PXT_EUPSTREAM, "openai_embed: OpenAI-compatible API at %s "
-		    "answered more than %u MiB", c->shown, PXT_OA_BODY_MAX >> 20);
-	else if (e == CURLE_COULDNT_CONNECT || e == CURLE_COULDNT_RESOLVE_HOST ||
-	    e == CURLE_COULDNT_RESOLVE_PROXY)
-		rc = pxt_seterr(PXT_EUNAVAIL, "openai_embed: cannot reach the "
-		    "OpenAI-compatible API at %s: %s", c->shown, errbuf[0] ? errbuf :
-		    curl_easy_strerror(e));
-	else if (e == CURLE_WRITE_ERROR && a->body.failed)
-		rc = pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory reading the answer");
-	else if (e != CURLE_OK)
-		rc = pxt_seterr(PXT_EUPSTREAM, "openai_embed: OpenAI-compatible API at %s: "
-		    "%s", c->shown, errbuf[0] ? errbuf : curl_easy_strerror(e));
-out:
-	curl_easy_cleanup(cu);
-	curl_slist_free_all(h);
-	return rc;
 }
 
 /*
@@ -258,12 +143,11 @@ pxt_oa_said(const struct pxt_oa *c, const pxt_buf *body, pxt_buf *m)
 }
 
 /*
- * The failure for an answer whose status is not 2xx, after attempts tries (why: a
- * reason to stop retrying, or NULL): PXT_ERATELIMIT for 429, else PXT_EUPSTREAM.
+ * The failure for an answer whose status is not 2xx: PXT_ERATELIMIT for 429, else
+ * PXT_EUPSTREAM, saying how many tries were made and whether a retry was cut short.
  */
 static pxt_err
-pxt_oa_status_error(const struct pxt_oa *c, const struct pxt_oa_answer *a, int attempts,
-    const char *why)
+pxt_oa_status_error(const struct pxt_oa *c, const struct pxt_net_res *a)
 {
 	pxt_buf m = PXT_BUF_INIT;
 	pxt_err rc = a->status == 429 ? PXT_ERATELIMIT : PXT_EUPSTREAM;
@@ -273,11 +157,12 @@ pxt_oa_status_error(const struct pxt_oa *c, const struct pxt_oa_answer *a, int a
 	if (a->status == 429 || a->status == 503)
 		pxt_buf_addf(&m, " (%s)", a->status == 429 ? "rate limited" :
 		    "unavailable");
-	if (attempts > 1)
-		pxt_buf_addf(&m, " after %d attempts", attempts);
-	if (why != NULL)
-		pxt_buf_addf(&m, ", %s", why);
-	pxt_oa_said(c, &a->body, &m);
+	if (a->attempts > 1)
+		pxt_buf_addf(&m, " after %d attempts", a->attempts);
+	if (a->retry_cut)
+		pxt_buf_adds(&m, ", and waiting to retry would pass [server] "
+		    "request_timeout_s");
+	pxt_oa_said(c, &a->error_body, &m);
 	pxt_seterr(rc, "%s", m.failed ? "openai_embed: out of memory" : pxt_buf_str(&m));
 	pxt_buf_free(&m);
 	return rc;
@@ -387,6 +272,30 @@ out:
 	return rc;
 }
 
+/* The failure of a request that got no answer, in openai_embed's words. */
+static pxt_err
+pxt_oa_failed(const struct pxt_oa *c, pxt_err rc, const struct pxt_net_res *a)
+{
+	switch (a->outcome) {
+	case PXT_NET_TIMEOUT:
+		return pxt_oa_timeout(c);
+	case PXT_NET_TOO_LARGE:
+		return pxt_seterr(PXT_EUPSTREAM, "openai_embed: OpenAI-compatible API at "
+		    "%s answered more than %u MiB", c->shown, PXT_OA_BODY_MAX >> 20);
+	case PXT_NET_UNREACHABLE:
+		return pxt_seterr(PXT_EUNAVAIL, "openai_embed: cannot reach the "
+		    "OpenAI-compatible API at %s: %s", c->shown, a->detail);
+	case PXT_NET_NOMEM:
+		return pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory reading the "
+		    "answer");
+	case PXT_NET_FAILED:
+		return pxt_seterr(PXT_EUPSTREAM, "openai_embed: OpenAI-compatible API at "
+		    "%s: %s", c->shown, a->detail);
+	default:
+		return pxt_seterr(rc, "openai_embed: %s", pxt_errmsg());
+	}
+}
+
 /*
  * Embeds texts[0..m) (m <= PXT_OPENAI_EMBED_BATCH) with one request, tried again on
  * 429 and 503 as Retry-After says (else after 1, 2, 4 s), within the deadline.
@@ -395,11 +304,21 @@ static pxt_err
 pxt_oa_request(struct pxt_oa *c, pxt_pool *pool, const pxt_value *texts, int m,
     pxt_value *out)
 {
-	struct pxt_oa_answer a = {0, -1, PXT_BUF_INIT, false};
-	pxt_buf body = PXT_BUF_INIT;
+	pxt_buf body = PXT_BUF_INIT, answer = PXT_BUF_INIT;
+	struct pxt_net_req req = {.method = "POST", .url = c->url, .shown = c->shown,
+	    .agent = "pxtc/0.1 (openai_embed)", .bearer = c->key,
+	    .headers = {"Content-Type: application/json", "Accept: application/json"},
+	    .sink = PXT_NET_TO_BUF, .buf = &answer, .max_bytes = PXT_OA_BODY_MAX,
+	    .connect_timeout_ms = PXT_OA_CONNECT_MS, .use_env_proxy = true,
+	    .trusted = true, .attempts = PXT_OA_ATTEMPTS,
+	    .retry_wait_max_ms = PXT_OA_WAIT_MAX_MS};
+	struct pxt_net_res a;
+	long long left = c->deadline - pxt_now_ms();
 	pxt_jw w;
-	pxt_err rc = PXT_OK;
+	pxt_err rc;
 
+	if (left <= 0)
+		return pxt_oa_timeout(c);
 	pxt_jw_init(&w, &body);
 	pxt_jw_obj_begin(&w);
 	pxt_jw_key(&w, "model");
@@ -414,31 +333,18 @@ pxt_oa_request(struct pxt_oa *c, pxt_pool *pool, const pxt_value *texts, int m,
 		pxt_buf_free(&body);
 		return pxt_seterr(PXT_ENOMEM, "openai_embed: out of memory");
 	}
-	for (int attempt = 1;; attempt++) {
-		long long wait;
-
-		if ((rc = pxt_oa_post(c, &body, &a)) != PXT_OK)
-			break;
-		if (a.status >= 200 && a.status < 300) {
-			rc = pxt_oa_read(c, pool, &a.body, m, out);
-			break;
-		}
-		if ((a.status != 429 && a.status != 503) || attempt == PXT_OA_ATTEMPTS) {
-			rc = pxt_oa_status_error(c, &a, attempt, NULL);
-			break;
-		}
-		wait = a.retry_after_s >= 0 ? a.retry_after_s * 1000LL :
-		    1000LL << (attempt - 1);
-		if (wait > PXT_OA_WAIT_MAX_MS)
-			wait = PXT_OA_WAIT_MAX_MS;
-		if (pxt_now_ms() + wait >= c->deadline) {
-			rc = pxt_oa_status_error(c, &a, attempt, "and waiting to retry "
-			    "would pass [server] request_timeout_s");
-			break;
-		}
-		pxt_sleep_ms((long)wait);
-	}
-	pxt_buf_free(&a.body);
+	req.body = body.data;
+	req.body_len = body.len;
+	req.timeout_ms = (long)left;
+	rc = pxt_net_send(&req, &a);
+	if (rc != PXT_OK)
+		rc = pxt_oa_failed(c, rc, &a);
+	else if (a.status >= 200 && a.status < 300)
+		rc = pxt_oa_read(c, pool, &answer, m, out);
+	else
+		rc = pxt_oa_status_error(c, &a);
+	pxt_net_res_free(&a);
+	pxt_buf_free(&answer);
 	pxt_buf_free(&body);
 	return rc;
 }

@@ -36,6 +36,7 @@
 #include "pxt/os.h"
 #include "media/file_cache_int.h"
 #include "media/objstore_int.h"
+#include "net/net_int.h"
 
 #define PXT_CACHE_EXT_MAX 8
 
@@ -284,7 +285,7 @@ pxt_cache_get_opts(const pxt_config *cfg, pxt_pool *pool, const char *url,
 	if ((rc = pxt_mkdir_p(dir, 0700)) != PXT_OK)
 		return rc;
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", entry);
-	pxt_fetch_url_redacted(url, shown, sizeof(shown));
+	pxt_net_url_redacted(url, shown, sizeof(shown));
 	if ((rc = pxt_cache_lock_url(lockpath, (o.timeout_s + 30) * 1000LL, shown,
 	    &lfd)) != PXT_OK)
 		return rc;

@@ -1,7 +1,7 @@
 /*
- * file_cache_int.h - downloading URLs (fetch.c, fetch_addr.c) and the bounded file
- * cache they land in (file_cache.c, file_cache_evict.c); internal to libpxt and
- * pxtc's own programs.
+ * file_cache_int.h - downloading URLs (fetch.c, over the HTTP client of net_int.h) and
+ * the bounded file cache they land in (file_cache.c, file_cache_evict.c); internal to
+ * libpxt and pxtc's own programs.
  *
  * A media cell holding an http(s) URL is read through pxt_cache_get: the first access
  * downloads the file into $PIXELTABLE_HOME/file_cache, later ones find it there. The
@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "pxt/config.h"
 #include "pxt/error.h"
@@ -62,27 +61,6 @@ struct pxt_fetch_opts {
  */
 pxt_err pxt_fetch_url(const pxt_config *cfg, const char *url, const char *dest_tmp,
     size_t max_bytes, const struct pxt_fetch_opts *opts);
-
-/*
- * pxt_curl_ready initializes libcurl once per process (thread-safe); call it before
- * any libcurl handle is made. PXT_EINTERNAL when libcurl cannot initialize.
- */
-pxt_err pxt_curl_ready(void);
-
-/*
- * pxt_fetch_url_redacted writes url without userinfo, query and fragment into out
- * ("<malformed URL>" when it cannot be parsed), for messages and logs.
- */
-void pxt_fetch_url_redacted(const char *url, char *out, size_t outlen);
-
-/*
- * pxt_fetch_addr_refusal returns NULL when an outgoing connection to sa may be made
- * whatever fetch_allow_private says, else why it is refused ("a loopback address",
- * "a private address", ...), static. text (at least 64 bytes) gets the address
- * without port ("127.0.0.1", "::ffff:10.0.0.1"); hostport the "ip:port" form.
- */
-const char *pxt_fetch_addr_refusal(const struct sockaddr *sa, socklen_t len,
-    char *text, size_t textlen, char *hostport, size_t hostportlen);
 
 /*
  * pxt_cache_get returns in *path (pool memory) a local file holding the content of

@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "pxt/buf.h"
 #include "media/file_cache_int.h"
 #include "media/media_out_int.h"
@@ -236,22 +234,10 @@ pxt_obj_presign(const pxt_config *cfg, pxt_pool *pool, const char *url,
 	    pxt_obj_sign_s3(pool, &t, method, ttl_s, out);
 }
 
-/* Appends "name: value" to *l; false when out of memory. */
-static bool
-pxt_obj_hdr(pxt_pool *pool, struct curl_slist **l, const char *name, const char *value)
-{
-	char *h = pxt_psprintf(pool, "%s: %s", name, value);
-	struct curl_slist *n = h ? curl_slist_append(*l, h) : NULL;
-
-	if (n != NULL)
-		*l = n;
-	return n != NULL;
-}
-
 /* Adds the Azure headers of a request (and SharedKey when there is a key). */
 static pxt_err
 pxt_obj_az_headers(pxt_pool *pool, const struct pxt_obj_target *t, const char *method,
-    const char *length, const char *ctype, struct curl_slist **l)
+    const char *length, const char *ctype, struct pxt_net_req *r)
 {
 	char date[64], *ms, *auth;
 	time_t now = time(NULL);
@@ -264,32 +250,40 @@ pxt_obj_az_headers(pxt_pool *pool, const struct pxt_obj_target *t, const char *m
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	ms = pxt_psprintf(pool, "%sx-ms-date:%s\nx-ms-version:%s\n", put ?
 	    "x-ms-blob-type:BlockBlob\n" : "", date, PXT_AZ_SAS_VERSION);
-	if (ms == NULL || !pxt_obj_hdr(pool, l, "x-ms-date", date) ||
-	    !pxt_obj_hdr(pool, l, "x-ms-version", PXT_AZ_SAS_VERSION) ||
-	    (put && !pxt_obj_hdr(pool, l, "x-ms-blob-type", "BlockBlob")))
+	if (ms == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory");
+	if ((rc = pxt_net_header(pool, r, "x-ms-date", date)) != PXT_OK ||
+	    (rc = pxt_net_header(pool, r, "x-ms-version", PXT_AZ_SAS_VERSION)) != PXT_OK ||
+	    (put && (rc = pxt_net_header(pool, r, "x-ms-blob-type", "BlockBlob")) !=
+	    PXT_OK))
+		return rc;
 	if (t->account_key == NULL)
 		return PXT_OK;
 	if ((rc = pxt_az_sharedkey(pool, t->account, t->account_key, method,
 	    pxt_psprintf(pool, "%s%s", pathpart ? pathpart : "", t->path), length, ctype,
 	    ms, &auth)) != PXT_OK)
 		return rc;
-	return pxt_obj_hdr(pool, l, "Authorization", auth) ? PXT_OK :
-	    pxt_seterr(PXT_ENOMEM, "out of memory");
+	return pxt_net_header(pool, r, "Authorization", auth);
 }
 
 /* The URL a PUT or DELETE of t is sent to, and its headers. */
 static pxt_err
 pxt_obj_prepare(pxt_pool *pool, const struct pxt_obj_target *t, const char *method,
-    const char *length, const char *ctype, char **url, struct curl_slist **l)
+    const char *length, const char *ctype, struct pxt_net_req *r)
 {
-	if (t->loc.kind != PXT_OBJ_AZURE)
-		return pxt_obj_sign_s3(pool, t, method, PXT_OBJ_OP_TTL, url);
-	*url = t->account_key ? pxt_psprintf(pool, "%s%s", t->base, t->path) :
+	char *url = NULL;
+	pxt_err rc;
+
+	if (t->loc.kind != PXT_OBJ_AZURE) {
+		rc = pxt_obj_sign_s3(pool, t, method, PXT_OBJ_OP_TTL, &url);
+		r->url = url;
+		return rc;
+	}
+	r->url = t->account_key ? pxt_psprintf(pool, "%s%s", t->base, t->path) :
 	    pxt_psprintf(pool, "%s%s?%s", t->base, t->path, t->sas);
-	if (*url == NULL)
+	if (r->url == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory");
-	return pxt_obj_az_headers(pool, t, method, length, ctype, l);
+	return pxt_obj_az_headers(pool, t, method, length, ctype, r);
 }
 
 /* Sends method to the object url; *status the answer, code the store's error code. */
@@ -298,7 +292,7 @@ pxt_obj_call(const pxt_config *cfg, pxt_pool *pool, const char *url, const char 
     const char *upload, const char *ctype, long *status, char *code, size_t codelen)
 {
 	struct pxt_obj_target t;
-	struct pxt_obj_req req = {.method = method, .shown = url, .upload_path = upload};
+	struct pxt_net_req req = {.method = method, .shown = url, .body_path = upload};
 	struct stat st;
 	char len[32] = "0";
 	pxt_err rc;
@@ -310,18 +304,15 @@ pxt_obj_call(const pxt_config *cfg, pxt_pool *pool, const char *url, const char 
 		    upload, url);
 	if (upload != NULL)
 		snprintf(len, sizeof(len), "%lld", (long long)st.st_size);
-	req.timeout_s = t.timeout_s;
-	if (upload != NULL && (!pxt_obj_hdr(pool, &req.headers, "Content-Type", ctype) ||
-	    !pxt_obj_hdr(pool, &req.headers, "Expect", "")))
-		rc = pxt_seterr(PXT_ENOMEM, "out of memory");
+	req.timeout_ms = t.timeout_s * 1000;
 	/* "Expect: " with an empty value is how libcurl is told not to send it */
-	if (rc == PXT_OK)
-		rc = pxt_obj_prepare(pool, &t, method, len, upload ? ctype : NULL,
-		    (char **)&req.url, &req.headers);
-	if (rc == PXT_OK)
-		rc = pxt_obj_http(&req, status, code, codelen);
-	curl_slist_free_all(req.headers);
-	return rc;
+	if (upload != NULL && ((rc = pxt_net_header(pool, &req, "Content-Type", ctype)) !=
+	    PXT_OK || (rc = pxt_net_header(pool, &req, "Expect", "")) != PXT_OK))
+		return rc;
+	if ((rc = pxt_obj_prepare(pool, &t, method, len, upload ? ctype : NULL, &req)) !=
+	    PXT_OK)
+		return rc;
+	return pxt_obj_http(&req, status, code, codelen);
 }
 
 /* The error for a store's refusal of method on url. */

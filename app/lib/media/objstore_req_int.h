@@ -10,6 +10,7 @@
 
 #include "pxt/buf.h"
 #include "media/objstore_int.h"
+#include "net/net_int.h"
 
 /* The Azure REST version requests and SAS tokens are made for. */
 #define PXT_AZ_SAS_VERSION "2020-12-06"
@@ -44,24 +45,18 @@ pxt_err pxt_az_service_sas(pxt_pool *pool, const char *account, const char *key_
     const char *container, const char *blob, const char *perms, time_t expiry,
     char **query);
 
-/* A request to a store: what objstore_http.c sends. */
-struct pxt_obj_req {
-	const char *method;		/* "PUT", "DELETE", "HEAD" */
-	const char *url;		/* full URL, signed in its query or not */
-	const char *shown;		/* the URL for messages (no query) */
-	struct curl_slist *headers;	/* extra headers, may be NULL */
-	const char *upload_path;	/* PUT: the file to send, else NULL */
-	long timeout_s;
-};
-
 /*
- * pxt_obj_http sends req and returns the HTTP status in *status (0 when there was no
- * answer) and, for statuses >= 300, the store's error code (S3 and Azure both answer
- * XML with <Code>) in code (at most codelen bytes, "" when none). PXT_OK whenever an
- * answer came, whatever its status; PXT_EUPSTREAM / PXT_ETIMEOUT when none came;
- * PXT_ENOTFOUND / PXT_EIO for the upload file.
+ * pxt_obj_http sends a request to a store: req names the method ("PUT", "DELETE",
+ * "HEAD"), the URL (signed in its query or not), shown (the URL for messages, no
+ * query), the headers, body_path (PUT: the file to send) and timeout_ms; the rest is
+ * filled in here (the endpoint is the operator's, so no address check). Returns the
+ * HTTP status in *status (0 when there was no answer) and, for statuses >= 300, the
+ * store's error code (S3 and Azure both answer XML with <Code>) in code (at most
+ * codelen bytes, "" when none). PXT_OK whenever an answer came, whatever its status;
+ * PXT_EUPSTREAM / PXT_ETIMEOUT when none came; PXT_ENOTFOUND / PXT_EIO for the
+ * upload file.
  */
-pxt_err pxt_obj_http(const struct pxt_obj_req *req, long *status, char *code,
+pxt_err pxt_obj_http(const struct pxt_net_req *req, long *status, char *code,
     size_t codelen);
 
 #endif

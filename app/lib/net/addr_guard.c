@@ -1,11 +1,11 @@
 /*
- * fetch_addr.c - which addresses pxtc may download from: the server-side request
- * forgery guard of pxt_fetch_url (see file_cache_int.h).
+ * addr_guard.c - which addresses pxtc may connect to: the server-side request forgery
+ * guard of pxt_net_send (see net_int.h).
  *
  * A URL in a media column is outside input. Without a guard, a row holding
  * http://169.254.169.254/... or http://127.0.0.1:5432/ would make a worker reach the
- * cloud metadata service or a local service. fetch.c asks this file about the
- * address each connection is about to use (after DNS, on every redirect hop), so
+ * cloud metadata service or a local service. http_client.c asks this file about
+ * the address each connection is about to use (after DNS, on every redirect hop), so
  * neither a redirect nor a name that resolves differently the second time gets round
  * it.
  */
@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "media/file_cache_int.h"
+#include "net/net_int.h"
 
 /* Why an IPv4 address (host byte order) is refused, or NULL. */
 static const char *
@@ -82,7 +82,7 @@ pxt_v6_refusal(const struct in6_addr *in)
 }
 
 const char *
-pxt_fetch_addr_refusal(const struct sockaddr *sa, socklen_t len, char *text,
+pxt_net_addr_refusal(const struct sockaddr *sa, socklen_t len, char *text,
     size_t textlen, char *hostport, size_t hostportlen)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
