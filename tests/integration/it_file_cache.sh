@@ -2,7 +2,8 @@
 # The file cache of media URLs against a local HTTP server (tests/http/fetch_server.py):
 # a download and a hit, ten processes asking at once, LRU eviction that spares leased
 # files, every download failure leaving nothing behind, the private-address guard
-# (direct, by name, and behind a redirect), no userinfo in messages, `pxtc cache`.
+# (direct, by name, and behind a redirect), no userinfo in messages, the HTTP client's
+# streaming receiver, `pxtc cache`.
 # No database is needed: the driver (test_file_cache) runs one operation per process.
 source "$(dirname "$0")/lib.sh"
 : "${PXT_TEST_FILE_CACHE:?}" "${PXT_SOURCE_DIR:?}"
@@ -134,6 +135,12 @@ get_err PXT_EUPSTREAM "http://alice:s3cr3t@127.0.0.1:$PORT/fail?token=t0ken"
 get_ok "$BASE/files/b.txt"
 [ "$(requests /files/b.txt)" = 1 ] || fail "allowed private fetch"
 no_leftovers 5
+# the HTTP client's streaming receiver gets every piece, and can stop the transfer
+head -c 300000 /dev/urandom >"$F/s.bin"
+out=$("$T" stream "$BASE/files/s.bin" "$IT_WORK/s.out" 0) || fail "stream: $out"
+[ "$out" = "OK 300000" ] && cmp -s "$F/s.bin" "$IT_WORK/s.out" || fail "stream: $out"
+out=$("$T" stream "$BASE/files/s.bin" "$IT_WORK/s.out" 1000) && fail "stream stop: $out"
+[ "$out" = "ERR PXT_ETOOLARGE stream: more than 1000 bytes" ] || fail "stream stop: $out"
 
 # --- eviction: least recently used first, never a leased file --------------------------
 expect_exit 0 "$PXTC" cache clear

@@ -8,6 +8,8 @@
  *   hold URL FILE            get, print, keep the lease until FILE exists
  *   race URL N               N forked processes get URL at once; all must agree
  *   fetch URL DEST MAX       pxt_fetch_url alone
+ *   stream URL DEST STOP     pxt_net_send to a receiver function writing DEST, which
+ *                            stops the transfer past STOP bytes (0: never)
  *   addr                     the address classification table
  * Exit 0 for OK, 1 for an error result, 2 for misuse.
  */
@@ -161,6 +163,46 @@ cmd_addr(void)
 	return pxt_test_done();
 }
 
+/* The receiver of cmd_stream: appends to its file, refuses more than stop bytes. */
+struct stream_to {
+	FILE *f;
+	size_t got, stop;
+};
+
+static pxt_err
+stream_piece(void *ud, const char *data, size_t len)
+{
+	struct stream_to *s = ud;
+
+	s->got += len;
+	if (s->stop > 0 && s->got > s->stop)
+		return pxt_seterr(PXT_ETOOLARGE, "stream: more than %zu bytes", s->stop);
+	return fwrite(data, 1, len, s->f) == len ? PXT_OK :
+	    pxt_seterr(PXT_EIO, "stream: writing failed");
+}
+
+static int
+cmd_stream(const pxt_config *cfg, const char *url, const char *dest, const char *stop)
+{
+	struct stream_to s = {.f = fopen(dest, "w"), .stop = strtoull(stop, NULL, 10)};
+	struct pxt_net_req req = {.url = url, .sink = PXT_NET_TO_FN, .fn = stream_piece,
+	    .ud = &s, .cfg = cfg};
+	struct pxt_net_res res;
+	char n[32];
+	pxt_err rc;
+
+	if (s.f == NULL)
+		return 2;
+	rc = pxt_net_send(&req, &res);
+	if (fclose(s.f) != 0 && rc == PXT_OK)
+		rc = pxt_seterr(PXT_EIO, "stream: closing %s failed", dest);
+	if (rc == PXT_OK && res.status != 200)
+		rc = pxt_seterr(PXT_EUPSTREAM, "stream: HTTP %ld", res.status);
+	snprintf(n, sizeof(n), "%zu", res.received);
+	pxt_net_res_free(&res);
+	return report(rc, n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -186,6 +228,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "fetch") == 0 && argc == 5)
 		ret = report(pxt_fetch_url(cfg, argv[2], argv[3],
 		    (size_t)strtoull(argv[4], NULL, 10), NULL), argv[3]);
+	else if (strcmp(argv[1], "stream") == 0 && argc == 5)
+		ret = cmd_stream(cfg, argv[2], argv[3], argv[4]);
 	pxt_config_free(cfg);
 	return ret;
 }
