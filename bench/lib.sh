@@ -275,6 +275,27 @@ stack_start() {
 # in_work CMD...: run CMD from WORK (no stray .env of the caller's folder reaches pxtc).
 in_work() { (cd "$WORK" && "$@"); }
 
+# build_bench_setup: bench/bench_setup.c built against the installed libpxt (pkg-config
+# pxt, as an out-of-tree program is built), and WORK/service.toml: the installed
+# service file plus bench/routers/bench.toml.
+build_bench_setup() {
+	export PKG_CONFIG_PATH=$WORK/prefix/lib/pkgconfig
+	pkg-config --exists pxt || die "pkg-config finds no pxt in $PKG_CONFIG_PATH"
+	# shellcheck disable=SC2046
+	cc -std=c11 -O2 -g -Wall -Wextra -Werror $(pkg-config --cflags pxt) \
+	    -o "$WORK/bench_setup" "$BENCH/bench_setup.c" $(pkg-config --libs pxt) \
+	    -Wl,-rpath,"$(pkg-config --variable=libdir pxt)"
+	cat "$WORK/prefix/lib/pxtc/service.toml" "$BENCH/routers/bench.toml" > "$WORK/service.toml"
+	chmod -R a+rX "$WORK"
+}
+
+# run_bench_setup: the table bench/rows in PXT_HOME (it starts the embedded PostgreSQL).
+run_bench_setup() {
+	in_work ./bench_setup >> "$WORK/stack.log" 2>&1 ||
+	    { cat "$WORK/stack.log" >&2; die "bench_setup failed"; }
+	log "home $PXT_HOME: bench/rows created"
+}
+
 psql_app() {
 	psql "host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
 }
