@@ -162,7 +162,8 @@ bench_cleanup() {
 }
 
 # need_tools TOOL...: each on PATH (or in an sbin folder); wrk is installed with apt-get
-# when it is missing and this runs as root.
+# when it is missing and this runs as root. A smoke run that misses only wrk exits 77
+# (skipped), unless CI=true.
 need_tools() {
 	local missing=() t
 	if [[ " $* " == *" wrk "* ]] && ! command -v wrk >/dev/null && is_root; then
@@ -174,6 +175,10 @@ need_tools() {
 	for t in "$@"; do
 		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
 	done
+	if [ "${missing[*]}" = wrk ] && [ "$SMOKE" = 1 ] && [ "${CI:-}" != true ]; then
+		log "skipped: wrk is missing (apt-get install -y wrk)"
+		exit 77
+	fi
 	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh; apt-get install -y wrk)"
 	NGINX=$(PATH="$PATH:/usr/sbin:/sbin" command -v nginx || true)
 }
@@ -375,6 +380,20 @@ wait_quiet() {
 	done
 	[ "$waited" = 0 ] || log "waited ${waited} s for a quiet machine ($pct% busy)"
 	QUIET_WAITED=$((QUIET_WAITED + waited))
+}
+
+# judge_pair WHAT: after a pair of runs that disturbed (a function) found disturbed:
+# KEEP=0 and the pair is to be run again while REDONE < REDO_MAX; past that the pair is
+# kept (KEEP=1) and counted in KEPT_DISTURBED.
+judge_pair() {
+	if [ "$REDONE" -lt "$REDO_MAX" ]; then
+		REDONE=$((REDONE + 1))
+		KEEP=0
+		log "$1 disturbed (over $OTHER_MAX cores busy outside what is measured, or over $STEAL_MAX% stolen): running it again ($REDONE of $REDO_MAX)"
+	else
+		KEPT_DISTURBED=$((KEPT_DISTURBED + 1))
+		log "warning: $1 disturbed, kept: REDO_MAX ($REDO_MAX) reached"
+	fi
 }
 
 # wrk_run OUT SECONDS ARGS...: wrk bounded in time, its output in OUT; prints the

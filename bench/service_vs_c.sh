@@ -193,7 +193,7 @@ disturbed() {
 # TOML, C, ...); a disturbed pair is run again (REDO_MAX times in all; past that,
 # disturbed pairs are kept as they are, and the report says so).
 run_rounds() {
-	local pair=0 kept=0 redone=0 keep
+	local pair=0 kept=0
 	: > "$WORK/raw.txt"
 	ROWS0=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
 	log "warm-up, ${WARM_S} s a route (not recorded)"
@@ -202,6 +202,7 @@ run_rounds() {
 		run_wrk toml warm "$TOML_PATH" "$WARM_S"
 	fi
 	KEPT_DISTURBED=0
+	REDONE=0
 	while [ "$kept" -lt "$ROUNDS" ]; do
 		pair=$((pair + 1))
 		if [ "$ORDER" = ct ] || { [ "$ORDER" = abba ] && [ $((pair % 2)) = 1 ]; }; then
@@ -211,21 +212,11 @@ run_rounds() {
 			run_wrk toml "$pair" "$TOML_PATH" "$DUR"
 			run_wrk c "$pair" "$C_PATH" "$DUR"
 		fi
-		keep=1
-		if disturbed "$pair"; then
-			if [ "$redone" -lt "$REDO_MAX" ]; then
-				redone=$((redone + 1))
-				keep=0
-				log "pair $pair disturbed (over $OTHER_MAX cores busy outside the stack, or over $STEAL_MAX% stolen): running it again ($redone of $REDO_MAX)"
-			else
-				KEPT_DISTURBED=$((KEPT_DISTURBED + 1))
-				log "warning: pair $pair disturbed, kept: REDO_MAX ($REDO_MAX) reached"
-			fi
-		fi
-		[ "$keep" = 0 ] || kept=$((kept + 1))
-		awk -v p="$pair" -v k="$keep" '$2 == p { print $0 " kept=" k }' "$WORK/raw.txt" >> "$WORK/results.txt"
+		KEEP=1
+		if disturbed "$pair"; then judge_pair "pair $pair"; fi
+		[ "$KEEP" = 0 ] || kept=$((kept + 1))
+		awk -v p="$pair" -v k="$KEEP" '$2 == p { print $0 " kept=" k }' "$WORK/raw.txt" >> "$WORK/results.txt"
 	done
-	REDONE=$redone
 	ROWS1=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
 }
 
