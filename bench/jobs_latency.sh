@@ -32,19 +32,20 @@
 # The stack is stopped and the temporary folders removed on exit, pass or fail.
 #
 #   bench/jobs_latency.sh [-n JOBS] [-p PAUSE_MS] [-o REPORT.md] [--no-build]
-#                         [--hold SECONDS]
+#                         [--hold SECONDS] [--smoke]
+# --smoke checks in seconds that it still works (one warm-up and five timed jobs, one
+# worker, no wait for a quiet machine).
 # --hold keeps the stack up for SECONDS after the run (the URL, the runner's PID and
 # the psql connection string are printed), then cleans up.
 # Environment: JOBS (100), PAUSE_MS (200), WARMUP (5), WORKERS (2), TARGET_MS (50),
 # QUIET_PCT (15) and QUIET_MAX_S (120): before the timed jobs, wait up to QUIET_MAX_S
 # seconds until the machine is less than QUIET_PCT % busy (100 turns the wait off),
 # BUILD (build), STRICT=1 (exit 3 when the target is missed). Needs nginx, spawn-fcgi,
-# multiwatch, psql, curl, cc, pkg-config and cmake.
+# multiwatch, psql, curl, cc, pkg-config and cmake. Shares bench/lib.sh.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init jobs_latency.sh
 JOBS=${JOBS:-100}
 PAUSE_MS=${PAUSE_MS:-200}
 WARMUP=${WARMUP:-5}
@@ -52,133 +53,37 @@ WORKERS=${WORKERS:-2}
 TARGET_MS=${TARGET_MS:-50}
 QUIET_PCT=${QUIET_PCT:-15}
 QUIET_MAX_S=${QUIET_MAX_S:-120}
-QUIET_WAITED=0
-STRICT=${STRICT:-0}
-STACK=$ROOT/deploy/local/pxtc-stack
 BG_PATH=/api/bench/bg/rows
-REPORT_OUT=
-DO_BUILD=1
-HOLD=0
 CMDLINE="bench/jobs_latency.sh $*"
 
-WORK=
-PXT_HOME=
-STACK_UP=0
-
-log() { printf '%s jobs_latency.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
-}
+smoke_settings() { JOBS=5 WARMUP=1 PAUSE_MS=50 WORKERS=1; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-n) JOBS=${2:?}; shift 2 ;;
 		-p) PAUSE_MS=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in JOBS WORKERS TARGET_MS QUIET_PCT QUIET_MAX_S; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-	for v in PAUSE_MS WARMUP HOLD; do
-		[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, got '${!v}'"
-	done
-}
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	if [ "$STACK_UP" = 1 ]; then
-		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
-		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
-	fi
-	# the embedded PostgreSQL bench_setup started, when the stack never came up
-	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$WORK/prefix/bin/pxtc" db stop >/dev/null 2>&1 ||
-		    PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 ||
-		    log "warning: could not stop the embedded PostgreSQL of $PXT_HOME"
-	fi
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); the stack is stopped and the temporary folders are gone"
-	exit $rc
-}
-
-need_tools() {
-	local missing=() t
-	for t in nginx spawn-fcgi multiwatch psql curl cc pkg-config cmake timeout; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh)"
+	need_int JOBS WORKERS TARGET_MS QUIET_PCT QUIET_MAX_S
+	need_uint PAUSE_MS WARMUP HOLD
 }
 
 # build_and_install: pxtc into $WORK/prefix, then bench_setup against it.
 build_and_install() {
-	local f
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
-	# the workers run as user pxtc when root: give them a copy they can reach. A build
-	# running beside this one may relink libpxt while it is copied: check the copy runs.
-	for f in 1 2 3 4 5; do
-		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
-		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
-		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
-		log "the installed copy does not run (a build in progress?): installing again"
-		sleep 5
-	done
-	export PKG_CONFIG_PATH=$WORK/prefix/lib/pkgconfig
-	pkg-config --exists pxt || die "pkg-config finds no pxt in $PKG_CONFIG_PATH"
-	# shellcheck disable=SC2046
-	cc -std=c11 -O2 -g -Wall -Wextra -Werror $(pkg-config --cflags pxt) \
-	    -o "$WORK/bench_setup" "$BENCH/bench_setup.c" $(pkg-config --libs pxt) \
-	    -Wl,-rpath,"$(pkg-config --variable=libdir pxt)"
-	cat "$WORK/prefix/lib/pxtc/service.toml" "$BENCH/routers/bench.toml" > "$WORK/service.toml"
-	chmod -R a+rX "$WORK"
+	need_tools nginx spawn-fcgi multiwatch psql curl cc pkg-config cmake timeout
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
+	install_prefix
+	build_bench_setup
 	log "built bench_setup against the installed libpxt"
 }
 
-# A free loopback port: nothing answers a connection on it.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
-psql_app() {
-	psql "host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
-}
-
 start_stack() {
-	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
-	chmod 0755 "$PXT_HOME"
-	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY
-	export PIXELTABLE_HOME=$PXT_HOME
-	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
-	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
+	stack_env
 	export SERVER_SERVICE_FILE=$WORK/service.toml
-	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
-	export SERVER_WORKERS=$WORKERS SERVER_PORT
-	SERVER_PORT=$(free_port)
-	URL=http://127.0.0.1:$SERVER_PORT
-	# from $WORK: no stray .env of the caller's folder reaches pxtc
-	(cd "$WORK" && ./bench_setup) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "bench_setup failed"; }
+	run_bench_setup
 	# commit times of the jobs' transactions: needs a restart, which comes next
 	# and PostgreSQL's own events in its log (logs/postgres.log), with ms timestamps, to
 	# set beside the slow jobs: autovacuum, checkpoints, statements over 20 ms; and the
@@ -190,45 +95,15 @@ start_stack() {
 	    -c 'ALTER SYSTEM SET log_min_duration_statement = 20' \
 	    -c 'ALTER SYSTEM SET track_wal_io_timing = on' >> "$WORK/stack.log" 2>&1 ||
 	    die "ALTER SYSTEM SET track_commit_timestamp (and logging) failed"
-	(cd "$WORK" && "$WORK/prefix/bin/pxtc" db stop) >> "$WORK/stack.log" 2>&1 ||
+	in_work "$WORK/prefix/bin/pxtc" db stop >> "$WORK/stack.log" 2>&1 ||
 	    { cat "$WORK/stack.log" >&2; die "pxtc db stop failed"; }
-	log "home $PXT_HOME: bench/rows created; starting the stack on $URL ($WORKERS workers and the jobs runner)"
-	STACK_UP=1
-	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	stack_start
 	[ "$(psql_app -At -c 'SHOW track_commit_timestamp')" = on ] ||
 	    die "track_commit_timestamp is not on after the restart"
 	JOBS_MW=$(cat "$PXT_HOME/run/jobs.pid")
 	RUNNER_PIDS=$(pgrep -P "$JOBS_MW" | tr '\n' ' ' || true)
 	[ -n "$RUNNER_PIDS" ] || die "no jobs runner under multiwatch $JOBS_MW"
-	(cd "$WORK" && "$WORK/prefix/bin/pxtc" routes) 2>&1 | grep -E "$BG_PATH" >&2 || true
-}
-
-# sys_ticks: the machine's busy (user, nice, system, irq, softirq), steal, total and
-# iowait CPU clock ticks so far (/proc/stat).
-sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $6 }' /proc/stat; }
-
-# wait_quiet: wait (QUIET_MAX_S at most) until the whole machine is less than QUIET_PCT
-# % busy over a second. The stack is idle then: what is busy is somebody else (another
-# session's build or tests), and "at idle" would not hold.
-wait_quiet() {
-	local s0 s1 pct waited=0
-	while :; do
-		s0=$(sys_ticks)
-		sleep 1
-		s1=$(sys_ticks)
-		pct=$(awk -v s0="$s0" -v s1="$s1" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
-		    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.0f", (b[1] - a[1]) * 100 / t }')
-		[ "$pct" -lt "$QUIET_PCT" ] && break
-		waited=$((waited + 1))
-		[ "$waited" = 1 ] && log "the machine is $pct% busy with the stack idle: waiting for it to quieten (${QUIET_MAX_S} s at most)"
-		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
-			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
-			break
-		fi
-	done
-	[ "$waited" = 0 ] || log "waited ${waited} s for a quiet machine ($pct% busy)"
-	QUIET_WAITED=$((QUIET_WAITED + waited))
+	in_work "$WORK/prefix/bin/pxtc" routes 2>&1 | grep -E "$BG_PATH" >&2 || true
 }
 
 # post I: one job; prints "CODE SECONDS", the answer in $WORK/answer-I.json.
@@ -335,17 +210,12 @@ pg_events() {
 	    END { if (n > 12) printf "; and %d more", n - 12 }' "$PXT_HOME/logs/postgres.log" 2>/dev/null || true)
 }
 
-# stats COLUMN [FILE]: min p50 p90 p99 max mean of a column (nearest rank).
-stats() {
-	awk -v c="$1" '{ print $c }' "${2:-$WORK/jobs.txt}" | sort -g | awk '
-	function q(p,   i) { i = int(p * (NR - 1) + 0.5) + 1; return v[i] }
-	{ v[NR] = $1; s += $1 }
-	END { printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", v[1], q(0.5), q(0.9), q(0.99), v[NR], s / NR }'
-}
+# col_stats COLUMN [FILE]: min p50 p90 p99 max mean of a column (nearest rank).
+col_stats() { awk -v c="$1" '{ print $c }' "${2:-$WORK/jobs.txt}" | stats; }
 
 report() {
 	local s label verdict p50 p99 max over
-	read -r _ p50 _ p99 max _ <<<"$(stats 1)"
+	read -r _ p50 _ p99 max _ <<<"$(col_stats 1)"
 	verdict=$(awk -v a="$p50" -v b="$p99" -v c="$max" -v t="$TARGET_MS" 'BEGIN { print (a < t && b < t && c < t) ? "met" : "NOT met" }')
 	over=$(awk -v t="$TARGET_MS" '$1 >= t { n++ } END { print n + 0 }' "$WORK/jobs.txt")
 	MISSED=0
@@ -353,11 +223,11 @@ report() {
 	{
 		echo "## pxtc background job latency at idle, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
-		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr)"
+		machine_line
 		echo "- command: \`$CMDLINE\` (JOBS=$JOBS WARMUP=$WARMUP PAUSE_MS=$PAUSE_MS WORKERS=$WORKERS, one jobs runner)"
 		echo "- route: \`POST $BG_PATH\` (bench/routers/bench.toml: type = \"insert\", table bench/rows, background = true); every job done, http_status 200, one attempt, its row stored; runners seen: $RUNNERS"
 		echo "- jobs whose predecessor had not committed when they were created: $NOT_IDLE of $JOBS"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited ${QUIET_WAITED} s for a machine under $QUIET_PCT% busy; during the timed jobs the machine was $(awk -v s0="$SYS0" -v s1="$SYS1" 'BEGIN { split(s0, a, " "); split(s1, b, " "); t = b[3] - a[3]; if (t < 1) t = 1; printf "%.1f%% busy, %.1f%% stolen, %.1f%% iowait", (b[1] - a[1]) * 100 / t, (b[2] - a[2]) * 100 / t, (b[4] - a[4]) * 100 / t }')"
+		load_line "waited ${QUIET_WAITED} s for a machine under $QUIET_PCT% busy; during the timed jobs the machine was $(busy_between "$SYS0" "$SYS1")"
 		echo
 		echo "| $JOBS jobs, ms | min | p50 | p90 | p99 | max | mean |"
 		echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -368,10 +238,10 @@ report() {
 			3) label="**done**: the job's commit - \`created_at\`" ;;
 			4) label="run: the job's commit - first attempt's \`at\`" ;;
 			esac
-			read -r a b c d e f <<<"$(stats "$s")"
+			read -r a b c d e f <<<"$(col_stats "$s")"
 			echo "| $label | $a | $b | $c | $d | $e | $f |"
 		done
-		read -r a b c d e f <<<"$(stats 1 "$WORK/post_ms.txt")"
+		read -r a b c d e f <<<"$(col_stats 1 "$WORK/post_ms.txt")"
 		echo "| the 202 answer (curl time_total) | $a | $b | $c | $d | $e | $f |"
 		echo
 		echo "- pickup of every job in order (ms): $(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 }' "$WORK/jobs.txt")"
@@ -381,39 +251,25 @@ report() {
 		echo
 		echo "Target: pickup under $TARGET_MS ms at idle: **$verdict** (p50 $p50 ms, p99 $p99 ms, max $max ms; $over of $JOBS jobs at or over $TARGET_MS ms)."
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 hold() {
+	[ "$HOLD" = 0 ] && return 0
 	log "$URL up (jobs runner $RUNNER_PIDS), PIXELTABLE_HOME=$PXT_HOME"
 	log "psql \"host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable\""
-	log "holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	wait $!
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be high and noisy"
-	need_tools
-	WORK=$(mktemp -d /tmp/pxt-bench-jobs.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) read service.toml from it
+	bench_begin jobs	# WORK: the workers (user pxtc) read service.toml from it
 	build_and_install
 	start_stack
 	run_jobs
 	measure
 	report
-	if [ "$HOLD" -gt 0 ]; then hold; fi
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "the target was missed (STRICT=1)"
-		exit 3
-	fi
+	hold
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

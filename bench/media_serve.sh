@@ -44,7 +44,9 @@
 # or fail.
 #
 #   bench/media_serve.sh [-r ROUNDS] [-d SECONDS] [-o REPORT.md] [--no-build]
-#                        [--hold SECONDS]
+#                        [--hold SECONDS] [--smoke]
+# --smoke checks in seconds that it still works (small files, one pair of 1 s runs a
+# file, 1 s warm-ups, one worker, no wait for a quiet machine).
 # --hold keeps both nginx up for SECONDS after the runs (the two URLs of each file and
 # the nginx PIDs are printed), then cleans up.
 # Environment: ROUNDS (3), DUR (10), THREADS (2), CONNS (64), WORKERS (2),
@@ -53,12 +55,11 @@
 # QUIET_PCT (15), QUIET_MAX_S (120), OTHER_MAX (0.3), STEAL_MAX (5), REDO_MAX (6),
 # DIAG (0), DIAG_ROUNDS (ROUNDS), BUILD (build), STRICT=1 (exit 3 when the target is missed). Needs wrk (installed
 # with apt-get when missing and root), nginx, spawn-fcgi, multiwatch, curl, openssl,
-# cmake; vips (libvips-tools) for a real PNG.
+# cmake; vips (libvips-tools) for a real PNG. Shares bench/lib.sh with the other scripts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init media_serve.sh
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
 THREADS=${THREADS:-2}
@@ -78,161 +79,45 @@ DIAG=${DIAG:-0}
 DIAG_ROUNDS=${DIAG_ROUNDS:-$ROUNDS}
 DIAG_VARIANTS="media static d_plain d_symlinks d_headers d_securelink d_copy"
 WARM_S=2
-QUIET_WAITED=0
-STRICT=${STRICT:-0}
-STACK=$ROOT/deploy/local/pxtc-stack
 MEDIA_REL=gen/bench
-REPORT_OUT=
-DO_BUILD=1
-HOLD=0
 CMDLINE="bench/media_serve.sh $*"
 
-WORK=
-PXT_HOME=
-STACK_UP=0
 STATIC_MASTER=
 # per file (small, large): its size, path, signed URL, plain path, ratio; per
 # diagnostic variant: its port
 declare -A SIZE FILE MEDIA_URL PLAIN_PATH RATIO DIAG_PORT
 
-log() { printf '%s media_serve.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
+smoke_settings() {
+	ROUNDS=1 DUR=1 WARM_S=1 WORKERS=1 CONNS=4 SMALL_KB=10 LARGE_KB=64 REDO_MAX=0
+	DIAG_ROUNDS=1
 }
 
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-r) ROUNDS=${2:?}; shift 2 ;;
 		-d) DUR=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		-r) ROUNDS=${2:?}; shift 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in ROUNDS DUR THREADS CONNS WORKERS SMALL_KB LARGE_KB TARGET_PCT QUIET_PCT QUIET_MAX_S DIAG_ROUNDS; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-	for v in REDO_MAX HOLD; do
-		[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, got '${!v}'"
-	done
-	for v in OTHER_MAX STEAL_MAX; do
-		[[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$v must be a number, got '${!v}'"
-	done
+	need_int ROUNDS DUR THREADS CONNS WORKERS SMALL_KB LARGE_KB TARGET_PCT QUIET_PCT QUIET_MAX_S DIAG_ROUNDS
+	need_uint REDO_MAX HOLD
+	need_num OTHER_MAX STEAL_MAX
 	case $ORDER in ab|abba) ;; *) die "ORDER must be ab or abba, got '$ORDER'" ;; esac
 	case $ACCESS_LOG in same|off) ;; *) die "ACCESS_LOG must be same or off, got '$ACCESS_LOG'" ;; esac
 	case $DIAG in 0|1) ;; *) die "DIAG must be 0 or 1, got '$DIAG'" ;; esac
 }
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-# wait_gone PID SECONDS: until PID has exited.
-wait_gone() {
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_static() {
-	[ -n "$STATIC_MASTER" ] || return 0
-	kill -QUIT "$STATIC_MASTER" 2>/dev/null || true
-	if ! wait_gone "$STATIC_MASTER" 10; then
-		kill -TERM "$STATIC_MASTER" 2>/dev/null || true
-		wait_gone "$STATIC_MASTER" 5 || kill -KILL "$STATIC_MASTER" 2>/dev/null || true
-	fi
-	STATIC_MASTER=
-}
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	stop_static
-	if [ "$STACK_UP" = 1 ]; then
-		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
-		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
-	fi
-	# a postmaster left behind by a failed start (pxtc-stack stop normally stops it)
-	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$WORK/prefix/bin/pxtc" db stop >/dev/null 2>&1 ||
-		    PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 ||
-		    log "warning: could not stop the embedded PostgreSQL of $PXT_HOME"
-	fi
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); both nginx and the stack are stopped and the temporary folders are gone"
-	exit $rc
-}
-
-need_tools() {
-	local missing=() t
-	if ! command -v wrk >/dev/null && is_root; then
-		log "installing wrk"
-		apt-get install -y --no-install-recommends wrk >&2 ||
-		    { apt-get update >&2 && apt-get install -y --no-install-recommends wrk >&2; } ||
-		    true
-	fi
-	for t in wrk nginx spawn-fcgi multiwatch curl openssl cmake timeout pgrep; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh; apt-get install wrk)"
-	NGINX=$(PATH="$PATH:/usr/sbin:/sbin" command -v nginx)
-}
-
 build_and_install() {
-	local f
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
-	# the workers run as user pxtc when root: give them a copy they can reach. A build
-	# running beside this one may relink libpxt while it is copied: check the copy runs.
-	for f in 1 2 3 4 5; do
-		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
-		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
-		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
-		log "the installed copy does not run (a build in progress?): installing again"
-		sleep 5
-	done
-	chmod -R a+rX "$WORK/prefix"
-}
-
-# A free loopback port: nothing answers a connection on it.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-	done
-	die "no free loopback port found"
+	need_tools wrk nginx spawn-fcgi multiwatch curl openssl cmake timeout pgrep
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
+	install_prefix
 }
 
 start_stack() {
-	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
-	chmod 0755 "$PXT_HOME"
-	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY SERVER_MEDIA_URL_SECRET
-	export PIXELTABLE_HOME=$PXT_HOME
-	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
-	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
-	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
-	export SERVER_WORKERS=$WORKERS SERVER_PORT
-	SERVER_PORT=$(free_port)
-	URL=http://127.0.0.1:$SERVER_PORT
-	log "home $PXT_HOME: starting the stack on $URL ($WORKERS workers)"
-	STACK_UP=1
-	# from $WORK: no stray .env of the caller's folder reaches pxtc
-	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	stack_env
+	stack_start
 	STACK_CONF=$PXT_HOME/run/nginx.conf
 	STACK_MASTER=$(cat "$PXT_HOME/run/nginx.pid")
 	[ -r "$STACK_CONF" ] || die "the stack's nginx config $STACK_CONF is missing"
@@ -320,7 +205,6 @@ start_static() {
 	local d=$WORK/static conf line copied=()
 	mkdir -p "$d/tmp"
 	STATIC_PORT=$(free_port)
-	[ "$STATIC_PORT" != "$SERVER_PORT" ] || STATIC_PORT=$(free_port)
 	STATIC_URL=http://127.0.0.1:$STATIC_PORT
 	conf=$d/nginx.conf
 	{
@@ -351,9 +235,7 @@ start_static() {
 		else
 			echo "    access_log off;"
 		fi
-		for line in client_body_temp_path fastcgi_temp_path proxy_temp_path uwsgi_temp_path scgi_temp_path; do
-			echo "    $line $d/tmp/$line;"
-		done
+		nginx_temp_paths "$d/tmp"
 		echo "    server {"
 		echo "        listen 127.0.0.1:$STATIC_PORT;"
 		echo "        server_name _;"
@@ -367,12 +249,8 @@ start_static() {
 	chmod 0600 "$conf"	# with DIAG=1 it holds the media secret
 	COPIED=$(printf "\`%s\` " "${copied[@]}")
 	COPIED="$COPIED, the types block and the gzip lines$([ "$ACCESS_LOG" = same ] && echo ", and the log_format with its access_log (to its own file)")"
-	"$NGINX" -t -q -e "$d/error.log" -c "$conf" >> "$WORK/static.log" 2>&1 ||
-	    { cat "$WORK/static.log" "$conf" >&2; die "nginx -t rejected the baseline config"; }
-	"$NGINX" -e "$d/error.log" -c "$conf" >> "$WORK/static.log" 2>&1 ||
-	    { cat "$WORK/static.log" >&2; die "the baseline nginx did not start"; }
-	for _ in $(seq 1 50); do [ -s "$d/nginx.pid" ] && break; sleep 0.1; done
-	STATIC_MASTER=$(cat "$d/nginx.pid")
+	STATIC_MASTER=$(nginx_start "$conf")
+	track "$STATIC_MASTER" QUIT
 	check_get "$STATIC_URL${PLAIN_PATH[small]}" "${FILE[small]}"
 	check_get "$STATIC_URL${PLAIN_PATH[large]}" "${FILE[large]}"
 	log "baseline nginx (pid $STATIC_MASTER) on $STATIC_URL: $COPIED"
@@ -401,7 +279,7 @@ media_location() {
 # diag_servers: five server blocks of the baseline (DIAG=1), /media/ with the root and
 # one part of the stack's /media location each; their ports in DIAG_PORT[variant].
 diag_servers() {
-	local v parts port used="$SERVER_PORT $STATIC_PORT"
+	local v parts port
 	media_location > "$WORK/media_location.txt"
 	grep -q '^securelink' "$WORK/media_location.txt" || die "no secure_link in the stack's location /media/"
 	for v in d_plain d_symlinks d_headers d_securelink d_copy; do
@@ -413,8 +291,6 @@ diag_servers() {
 		d_copy) parts="root securelink symlinks headers other" ;;
 		esac
 		port=$(free_port)
-		while [[ " $used " == *" $port "* ]]; do port=$(free_port); done
-		used="$used $port"
 		DIAG_PORT[$v]=$port
 		echo "    server {"
 		echo "        listen 127.0.0.1:$port;"
@@ -426,48 +302,14 @@ diag_servers() {
 	done
 }
 
-# ticks PID...: their user + system CPU clock ticks so far.
-ticks() {
-	local p t=0 v
-	for p in "$@"; do
-		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-		t=$((t + ${v:-0}))
-	done
-	echo "$t"
-}
 # master_of VARIANT: the nginx master serving it; nginx_pids VARIANT: its workers.
 master_of() { if [ "$1" = media ]; then echo "$STACK_MASTER"; else echo "$STATIC_MASTER"; fi; }
 nginx_pids() { pgrep -P "$(master_of "$1")" || true; }
-kv() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
-sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $6 }' /proc/stat; }
-child_secs() { sed -n 2p "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.3f\n", s }'; }
 
 # both nginx still up (stopped from outside would be measured as socket errors)
 nginx_ok() {
 	kill -0 "$STACK_MASTER" 2>/dev/null || die "the stack's nginx (pid $STACK_MASTER) is gone"
 	kill -0 "$STATIC_MASTER" 2>/dev/null || die "the baseline nginx (pid $STATIC_MASTER) is gone"
-}
-
-# wait_quiet: wait (QUIET_MAX_S at most) until the machine is under QUIET_PCT % busy
-# over a second; both nginx are idle then, so what is busy is somebody else.
-wait_quiet() {
-	local s0 s1 pct waited=0
-	while :; do
-		s0=$(sys_ticks)
-		sleep 1
-		s1=$(sys_ticks)
-		pct=$(awk -v s0="$s0" -v s1="$s1" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
-		    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.0f", (b[1] - a[1]) * 100 / t }')
-		[ "$pct" -lt "$QUIET_PCT" ] && break
-		waited=$((waited + 1))
-		[ "$waited" = 1 ] && log "the machine is $pct% busy with both nginx idle: waiting for it to quieten (${QUIET_MAX_S} s at most)"
-		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
-			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
-			break
-		fi
-	done
-	[ "$waited" = 0 ] || log "waited ${waited} s for a quiet machine ($pct% busy)"
-	QUIET_WAITED=$((QUIET_WAITED + waited))
 }
 
 # url_of VARIANT FILE
@@ -491,16 +333,14 @@ run_wrk() {
 	# shellcheck disable=SC2046
 	{ n0=$(ticks $(nginx_pids "$variant")); s0=$(sys_ticks); }
 	times > "$WORK/times0.txt"	# (in this shell: wrk's CPU shows in its children's)
-	timeout -k 5 $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency \
-	    -s "$BENCH/lua/stats.lua" "$(url_of "$variant" "$file")" > "$out" 2>&1 ||
-	    { cat "$out" >&2; die "wrk failed for $variant $file"; }
+	line=$(wrk_run "$out" "$secs" -t"$THREADS" -c"$CONNS" --latency -s "$BENCH/lua/stats.lua" \
+	    "$(url_of "$variant" "$file")")
 	times > "$WORK/times1.txt"
 	# shellcheck disable=SC2046
 	{ n1=$(ticks $(nginx_pids "$variant")); s1=$(sys_ticks); }
 	nginx_ok
 	c0=$(child_secs "$WORK/times0.txt")
 	c1=$(child_secs "$WORK/times1.txt")
-	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk for $variant $file"; }
 	[ "$(kv status_errors <<<"$line")" = 0 ] || { cat "$out" >&2; die "$variant $file: HTTP errors (an expired or wrong signature?)"; }
 	# bytes read per response, from wrk's "N requests in Ts, X.YYMB read" (rounded)
 	rd=$(awk '/requests in .* read/ { v = $(NF - 1); u = v; sub(/[0-9.]+/, "", u); sub(/[A-Z]+$/, "", v)
@@ -533,7 +373,7 @@ disturbed() {
 }
 
 run_rounds() {
-	local file pair kept keep
+	local file pair kept
 	RAW=$WORK/raw.txt
 	: > "$RAW"
 	: > "$WORK/results.txt"
@@ -554,19 +394,10 @@ run_rounds() {
 				run_wrk static "$file" "$pair" "$DUR"
 				run_wrk media "$file" "$pair" "$DUR"
 			fi
-			keep=1
-			if disturbed "$file" "$pair"; then
-				if [ "$REDONE" -lt "$REDO_MAX" ]; then
-					REDONE=$((REDONE + 1))
-					keep=0
-					log "$file pair $pair disturbed (over $OTHER_MAX cores busy outside nginx and wrk, or over $STEAL_MAX% stolen): running it again ($REDONE of $REDO_MAX)"
-				else
-					KEPT_DISTURBED=$((KEPT_DISTURBED + 1))
-					log "warning: $file pair $pair disturbed, kept: REDO_MAX ($REDO_MAX) reached"
-				fi
-			fi
-			[ "$keep" = 0 ] || kept=$((kept + 1))
-			awk -v f="$file" -v p="$pair" -v k="$keep" '$2 == f && $3 == p { print $0 " kept=" k }' "$RAW" >> "$WORK/results.txt"
+			KEEP=1
+			if disturbed "$file" "$pair"; then judge_pair "$file pair $pair"; fi
+			[ "$KEEP" = 0 ] || kept=$((kept + 1))
+			awk -v f="$file" -v p="$pair" -v k="$KEEP" '$2 == f && $3 == p { print $0 " kept=" k }' "$RAW" >> "$WORK/results.txt"
 		done
 	done
 }
@@ -596,8 +427,6 @@ run_diag() {
 
 # field VARIANT FILE KEY: KEY's values over the kept runs, in order.
 field() { awk -v v="$1" -v f="$2" -v k="$3" '$1 == v && $2 == f && / kept=1$/ { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "${FIELD_FILE:-$WORK/results.txt}"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.3f\n", a / b }'; }
 
 report() {
 	local file m s r all=met label
@@ -605,12 +434,12 @@ report() {
 	{
 		echo "## pxtc signed /media URLs vs plain static files (nginx), $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
-		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{ print $1, $2 }')"
+		machine_line "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{ print $1, $2 }')"
 		echo "- command: \`$CMDLINE\` (ROUNDS=$ROUNDS pairs a file, ORDER=$ORDER, DUR=${DUR}s, wrk -t$THREADS -c$CONNS --latency, bench/lua/stats.lua, ${WARM_S} s warm-up each; WORKERS=$WORKERS, idle: /media never reaches them)"
 		echo "- files in \$PIXELTABLE_HOME/media/$MEDIA_REL: small.png ${SIZE[small]} bytes ($SMALL_KIND), large.bin ${SIZE[large]} bytes (random); in the page cache"
 		echo "- /media: the stack's nginx (run/nginx.conf rendered from nginx.conf.example), \`GET /media/$MEDIA_REL/FILE?exp=...&sig=...\` signed with run/media_url_secret"
 		echo "- static: a second nginx, \`location /media/ { root \$PIXELTABLE_HOME; }\`, \`GET /media/$MEDIA_REL/FILE\`; copied from the stack's config: $COPIED"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited ${QUIET_WAITED} s in all for a machine under $QUIET_PCT% busy before the runs"
+		load_line "waited ${QUIET_WAITED} s in all for a machine under $QUIET_PCT% busy before the runs"
 		echo "- pairs run again because other processes took over $OTHER_MAX cores, or the hypervisor over $STEAL_MAX%, during them: $REDONE; disturbed but kept (REDO_MAX reached): $KEPT_DISTURBED"
 		echo
 		echo "| file | pair | served as | req/s | p50 ms | p99 ms | errors | body MB/s | nginx CPU us/req | wrk CPU us/req | other busy cores | steal % | idle % | kept |"
@@ -643,8 +472,7 @@ report() {
 		if [ "$DIAG" = 1 ]; then diag_report; fi
 	} > "$WORK/report.md"
 	[ "$all" = met ] || MISSED=1
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 # diag_report: the DIAG=1 table, medians over DIAG_ROUNDS rounds.
@@ -682,26 +510,16 @@ diag_report() {
 
 hold() {
 	local f
+	[ "$HOLD" = 0 ] && return 0
 	for f in small large; do
 		log "$f: $(url_of media "$f")  |  $(url_of static "$f")"
 	done
 	log "stack nginx $STACK_MASTER (workers $(nginx_pids media | tr '\n' ' ')), baseline nginx $STATIC_MASTER (workers $(nginx_pids static | tr '\n' ' ')), configs $STACK_CONF and $WORK/static/nginx.conf"
-	log "holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	wait $!
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be noisy"
-	need_tools
-	WORK=$(mktemp -d /tmp/pxt-bench-media.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) run from it and read the prefix
+	bench_begin media	# WORK: the workers (user pxtc) run from it and read the prefix
 	build_and_install
 	start_stack
 	make_media
@@ -710,11 +528,8 @@ main() {
 	run_rounds
 	if [ "$DIAG" = 1 ]; then run_diag; fi
 	report
-	if [ "$HOLD" -gt 0 ]; then hold; fi
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "the target was missed (STRICT=1)"
-		exit 3
-	fi
+	hold
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

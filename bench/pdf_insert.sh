@@ -23,107 +23,46 @@
 # The stack is stopped and the temporary folders removed on exit, pass or fail.
 #
 #   bench/pdf_insert.sh [-n REQUESTS] [-o REPORT.md] [--no-build] [--hold SECONDS]
+#                       [--smoke]
+# --smoke checks in seconds that it still works (a 2-page PDF, one warm-up and two
+# timed requests, one worker).
 # --hold keeps the stack up for SECONDS after the timed requests (perf, strace, curl by
 # hand: the URL, the PDF copies and the worker PIDs are printed), then cleans up.
 # Environment: REQUESTS (50), WARMUP (4), PAGES (20), WORDS (450 words a page),
 # WORKERS (2), TARGET_MS (150), BUILD (build), STRICT=1 (exit 3 when the target is
 # missed). Needs groff, pdfinfo and pdftotext (poppler-utils), curl, nginx, spawn-fcgi,
-# multiwatch and cmake.
+# multiwatch and cmake. Shares bench/lib.sh with the other scripts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init pdf_insert.sh
 REQUESTS=${REQUESTS:-50}
 WARMUP=${WARMUP:-4}
 PAGES=${PAGES:-20}
 WORDS=${WORDS:-450}
 WORKERS=${WORKERS:-2}
 TARGET_MS=${TARGET_MS:-150}
-STRICT=${STRICT:-0}
-STACK=$ROOT/deploy/local/pxtc-stack
 PDF_TITLE="Annual Operations Review"
-REPORT_OUT=
-DO_BUILD=1
-HOLD=0
 CMDLINE="bench/pdf_insert.sh $*"
 
-WORK=
-PXT_HOME=
-STACK_UP=0
-
-log() { printf '%s pdf_insert.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
-}
+smoke_settings() { REQUESTS=2 WARMUP=1 PAGES=2 WORKERS=1; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-n) REQUESTS=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in REQUESTS PAGES WORDS WORKERS TARGET_MS; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-	[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be an integer, got '$WARMUP'"
-	[[ $HOLD =~ ^[0-9]+$ ]] || die "--hold takes seconds, got '$HOLD'"
-}
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	if [ "$STACK_UP" = 1 ]; then
-		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
-		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
-	fi
-	# a postmaster left behind by a failed start (pxtc-stack stop normally stops it)
-	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1
-	fi
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); the stack is stopped and the temporary folders are gone"
-	exit $rc
-}
-
-need_tools() {
-	local missing=() t
-	for t in groff pdfinfo pdftotext curl nginx spawn-fcgi multiwatch cmake timeout; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh)"
+	need_int REQUESTS PAGES WORDS WORKERS TARGET_MS
+	need_uint WARMUP HOLD
 }
 
 build_and_install() {
-	local f
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
-	# the workers run as user pxtc when root: give them a copy they can reach. A build
-	# running beside this one may relink libpxt while it is copied: check the copy runs.
-	for f in 1 2 3 4 5; do
-		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
-		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
-		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
-		log "the installed copy does not run (a build in progress?): installing again"
-		sleep 5
-	done
-	chmod -R a+rX "$WORK/prefix"
+	need_tools groff pdfinfo pdftotext curl nginx spawn-fcgi multiwatch cmake timeout
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
+	install_prefix
 }
 
 # make_pdf OUT.pdf: PAGES pages of prose-like text, WORDS words a page, one section
@@ -169,31 +108,9 @@ make_pdf() {
 	log "PDF: $pages pages, $PDF_WORDS words (pdftotext), $PDF_BYTES bytes"
 }
 
-# A free loopback port: nothing answers a connection on it.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
 start_stack() {
-	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
-	chmod 0755 "$PXT_HOME"
-	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY
-	export PIXELTABLE_HOME=$PXT_HOME
-	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
-	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
-	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
-	export SERVER_WORKERS=$WORKERS SERVER_PORT
-	SERVER_PORT=$(free_port)
-	URL=http://127.0.0.1:$SERVER_PORT
-	log "home $PXT_HOME: starting the stack on $URL ($WORKERS workers)"
-	STACK_UP=1
-	# from $WORK: no stray .env of the caller's folder reaches pxtc
-	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	stack_env
+	stack_start
 	WORKERS_PIDS=$(pgrep -P "$(cat "$PXT_HOME/run/workers.pid")" | tr '\n' ' ' || true)
 }
 
@@ -286,29 +203,22 @@ count_chunks() {
 	    log "warning: a chunk has more than 500 words ($CHUNK_WORDS): is the token limit applied?"
 }
 
-stats() {
-	sort -g "$WORK/times.txt" | awk '
-	function q(p,   i) { i = int(p * (NR - 1) + 0.5) + 1; return v[i] }
-	{ v[NR] = $1; s += $1 }
-	END { printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", v[1], q(0.5), q(0.9), q(0.99), v[NR], s / NR }'
-}
-
 report() {
 	local min p50 p90 p99 max mean verdict
-	read -r min p50 p90 p99 max mean <<<"$(stats)"
-	verdict=$(awk -v v="$p50" -v t="$TARGET_MS" 'BEGIN { print (v < t) ? "met" : "NOT met" }')
+	read -r min p50 p90 p99 max mean <<<"$(stats 1 < "$WORK/times.txt")"
+	verdict=$(verdict "$p50" lt "$TARGET_MS")
 	MISSED=0
 	[ "$verdict" = met ] || MISSED=1
 	{
 		echo "## pxtc PDF insert, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
-		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr)"
+		machine_line
 		echo "- command: \`$CMDLINE\` (REQUESTS=$REQUESTS WARMUP=$WARMUP PAGES=$PAGES WORDS=$WORDS WORKERS=$WORKERS)"
 		echo "- document: $PAGES-page PDF from groff -Tpdf, $PDF_BYTES bytes, $PDF_WORDS words (pdftotext); title \"$TITLE\", n_words $N_WORDS, text $TEXT_CHARS chars, answer $ANSWER_BYTES bytes"
 		echo "- chunks per document: $CHUNKS (words per chunk in the last one: $CHUNK_WORDS)"
 		echo "- warm-up requests (ms, not counted):${WARM_MS:- none}"
 		echo "- every timed request in order (ms): $(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }' "$WORK/times.txt")"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		load_line
 		echo
 		echo "| POST /api/data/documents, $REQUESTS requests one at a time | min | p50 | p90 | p99 | max | mean |"
 		echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -316,28 +226,16 @@ report() {
 		echo
 		echo "Target: under $TARGET_MS ms (p50): **$verdict**; $(awk -v t="$TARGET_MS" '$1 < t { n++ } END { print n + 0 }' "$WORK/times.txt") of $REQUESTS requests took under $TARGET_MS ms (max $max ms)."
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 hold() {
-	log "$URL up (workers $WORKERS_PIDS), PIXELTABLE_HOME=$PXT_HOME, PDF copies in $MEDIA_DIR"
-	log "holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	wait $!
+	[ "$HOLD" = 0 ] || log "$URL up (workers $WORKERS_PIDS), PIXELTABLE_HOME=$PXT_HOME, PDF copies in $MEDIA_DIR"
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be high and noisy"
-	need_tools
-	WORK=$(mktemp -d /tmp/pxt-bench-pdf.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) run from it and read the prefix
+	bench_begin pdf	# WORK: the workers (user pxtc) run from it and read the prefix
 	build_and_install
 	make_pdf "$WORK/doc.pdf"
 	start_stack
@@ -345,11 +243,8 @@ main() {
 	run_requests
 	count_chunks
 	report
-	if [ "$HOLD" -gt 0 ]; then hold; fi
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "the target was missed (STRICT=1)"
-		exit 3
-	fi
+	hold
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

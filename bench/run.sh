@@ -25,19 +25,20 @@
 # Every process and the temporary home are cleaned up on exit, pass or fail.
 #
 #   bench/run.sh [-w WORKERS] [-r ROUNDS] [-d SECONDS] [-o REPORT.md] [--no-rss]
-#                [--no-build] [--hold SECONDS]
+#                [--no-build] [--hold SECONDS] [--smoke]
+# --smoke checks in seconds that the whole run still works (200 rows, one worker, one
+# 1 s round of each benchmark, a memory mark of 300 requests); its numbers mean nothing.
 # --hold stands the three stacks up, prints their URLs and PIDs, and keeps them for
 # SECONDS (for perf, strace or curl by hand) instead of measuring; then cleans up.
-# Environment: WORKERS (2), ROUNDS (3), DUR (10), ROWS (10000), THREADS (2), CONNS (64),
+# Environment: WORKERS (2), ROUNDS (3), DUR (10), WARM_S (3), ROWS (10000), THREADS (2), CONNS (64),
 # RSS_CONNS (16), RSS_MARKS ("10000 100000"), NGINX_WORKERS (1), BUILD (build),
 # STRICT=1 (exit 3 when a target is missed). Needs nginx, spawn-fcgi, multiwatch, wrk
 # (installed with apt-get when missing and root), psql, cc and libfcgi/libpq/yajl
-# headers (deploy/install-deps.sh).
+# headers (deploy/install-deps.sh). Shares bench/lib.sh with the other scripts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init run.sh
 WORKERS=${WORKERS:-2}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
@@ -47,11 +48,8 @@ CONNS=${CONNS:-64}
 RSS_CONNS=${RSS_CONNS:-16}
 RSS_MARKS=${RSS_MARKS:-"10000 100000"}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
-STRICT=${STRICT:-0}
-REPORT_OUT=
+WARM_S=${WARM_S:-3}
 DO_RSS=1
-DO_BUILD=1
-HOLD=0
 
 # Targets: pxtc list throughput >= 0.80 x ref_list, p99 <= 1.25 x ref_list.
 TARGET_RPS=0.80
@@ -61,18 +59,14 @@ LIST_PATH="/api/data/documents?limit=20"
 INSERT_PATH="/api/data/documents"
 CMDLINE="bench/run.sh $*"
 
-WORK=
-PXT_HOME=
 MEDIA_FILE=
 declare -A FCGI_PID=() NGINX_PID=() PORT=()
 RESULTS=
 
-log() { printf '%s run.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
+# --smoke: tiny data, one worker, one short round.
+smoke_settings() {
+	ROWS=200 WORKERS=1 ROUNDS=1 DUR=1 WARM_S=0 THREADS=1 CONNS=4 RSS_CONNS=4
+	RSS_MARKS=300
 }
 
 parse_args() {
@@ -83,42 +77,12 @@ parse_args() {
 		-d) DUR=${2:?}; shift 2 ;;
 		-o) REPORT_OUT=${2:?}; shift 2 ;;
 		--no-rss) DO_RSS=0; shift ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in WORKERS ROUNDS DUR ROWS THREADS CONNS RSS_CONNS NGINX_WORKERS; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-}
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-# alive PID: the process exists and is not a zombie.
-alive() {
-	local st
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# stop_pid PID [SIGNAL]: signal it, wait up to 10 s, then SIGKILL.
-stop_pid() {
-	local pid=$1 sig=${2:-TERM}
-	alive "$pid" || return 0
-	kill "-$sig" "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	if alive "$pid"; then
-		log "pid $pid ignored SIG$sig for 10 s: killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	# reap it when it is our child (spawn-fcgi, nginx); harmless otherwise
-	wait "$pid" 2>/dev/null || true
+	need_uint WARM_S
+	need_int WORKERS ROUNDS DUR ROWS THREADS CONNS RSS_CONNS NGINX_WORKERS
+	need_uint HOLD
 }
 
 stop_fcgi() {
@@ -130,80 +94,37 @@ stop_fcgi() {
 	unset "FCGI_PID[$name]"
 }
 
-stop_db() {
-	local pid
-	[ -n "$PXT_HOME" ] && [ -d "$PXT_HOME/pgdata" ] || return 0
-	PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 || true
-	if [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		pid=$(head -n1 "$PXT_HOME/pgdata/postmaster.pid")
-		[[ $pid =~ ^[0-9]+$ ]] && stop_pid "$pid" INT	# fast shutdown
-	fi
-}
-
-cleanup() {
-	local rc=$? name
-	set +e
-	trap - EXIT INT TERM
-	for name in "${!NGINX_PID[@]}"; do stop_pid "${NGINX_PID[$name]}" TERM; done
+# on exit, before the tracked processes (nginx): each multiwatch and its workers
+on_cleanup() {
+	local name
 	for name in "${!FCGI_PID[@]}"; do stop_fcgi "$name"; done
-	stop_db
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); every process and the temporary home are gone"
-	exit $rc
-}
-
-need_tools() {
-	local missing=() t
-	if ! command -v wrk >/dev/null; then
-		if is_root; then
-			log "installing wrk"
-			apt-get install -y --no-install-recommends wrk >&2 ||
-			    { apt-get update >&2 && apt-get install -y --no-install-recommends wrk >&2; }
-		fi
-	fi
-	for t in wrk nginx spawn-fcgi multiwatch psql cc pkg-config curl ss pgrep timeout; do
-		command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ -x /usr/bin/multiwatch ] || missing+=(/usr/bin/multiwatch)
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh, apt-get install wrk nginx-light spawn-fcgi multiwatch)"
-	pkg-config --exists libpq yajl fcgi || die "missing libpq/yajl/fcgi development files (libpq-dev libyajl-dev libfcgi-dev)"
 }
 
 build_all() {
 	local cflags libs f
-	if [ $DO_BUILD -eq 1 ]; then
-		if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-			log "configuring $BUILD"
-			cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-		fi
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
+	need_tools wrk nginx spawn-fcgi multiwatch psql cc pkg-config curl pgrep timeout
+	[ -x /usr/bin/multiwatch ] || die "missing: /usr/bin/multiwatch (apt-get install multiwatch)"
+	need_pc libpq yajl fcgi
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
 	mkdir -p "$BENCH/build"
 	cflags=$(pkg-config --cflags libpq yajl fcgi)
 	libs=$(pkg-config --libs libpq yajl fcgi)
 	for f in const ref_list; do
 		# shellcheck disable=SC2086
-		cc -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-		    -Wmissing-prototypes $cflags -o "$BENCH/build/$f" "$BENCH/ref/$f.c" $libs
+		cc_bench c11 $cflags -o "$BENCH/build/$f" "$BENCH/ref/$f.c" $libs
 	done
 	log "built bench/build/const and bench/build/ref_list"
-}
-
-psql_app() {
-	psql "host=$PXT_HOME/run user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # A fresh home, the embedded PostgreSQL and the reference app's tables.
 setup_db() {
 	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
+	# no media URL secret: the list answers carry media paths as stored (ref_list.c)
+	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY SERVER_MEDIA_URL_SECRET
 	export PIXELTABLE_HOME=$PXT_HOME
 	log "home $PXT_HOME: pxtc-setup"
-	"$BUILD/schema/pxtc-setup" > "$WORK/setup.log" 2>&1 ||
+	in_work "$BUILD/schema/pxtc-setup" > "$WORK/setup.log" 2>&1 ||
 	    { cat "$WORK/setup.log" >&2; die "pxtc-setup failed"; }
 	MEDIA_FILE=$PXT_HOME/media/bench-document.txt
 	printf 'A benchmark document.\n' > "$MEDIA_FILE"
@@ -257,15 +178,6 @@ start_fcgi() {
 
 worker_pids() { pgrep -P "${FCGI_PID[$1]}" | sort -n; }
 
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		[ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
 # start_nginx NAME: nginx on a free 127.0.0.1 port, passing everything to NAME.sock.
 start_nginx() {
 	local name=$1 dir=$WORK/nginx-$1 port try
@@ -281,11 +193,7 @@ events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
+$(nginx_temp_paths "$dir/tmp")
     server {
         listen 127.0.0.1:$port;
         location / {
@@ -300,10 +208,11 @@ http {
     }
 }
 EOF
-		nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >> "$dir/nginx.out" 2>&1 &
+		"$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >> "$dir/nginx.out" 2>&1 &
 		NGINX_PID[$name]=$!
+		track "${NGINX_PID[$name]}"
 		for _ in $(seq 1 50); do
-			if [ -n "$(ss -Htln "sport = :$port")" ]; then
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 				PORT[$name]=$port
 				return 0
 			fi
@@ -319,9 +228,6 @@ EOF
 }
 
 url() { echo "http://127.0.0.1:${PORT[$1]}$2"; }
-
-# kv KEY: the value of KEY=... in the BENCH line on stdin.
-kv() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # stack_ok NAME: multiwatch, WORKERS workers and nginx of NAME are running. A stack
 # that vanished was stopped from outside this script: say so instead of measuring 502s.
@@ -352,21 +258,6 @@ check_same_json() {
 	log "ref_list and pxtc answer identical JSON ($LIST_BYTES bytes for limit=20)"
 }
 
-# ticks PID...: user + system CPU clock ticks the processes have used so far.
-ticks() {
-	local p t=0 v
-	for p in "$@"; do
-		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-		t=$((t + ${v:-0}))
-	done
-	echo "$t"
-}
-
-pg_pids() {
-	local pm
-	pm=$(head -n1 "$PXT_HOME/pgdata/postmaster.pid" 2>/dev/null) || return 0
-	pgrep -P "$pm" || true
-}
 nginx_pids() { pgrep -P "${NGINX_PID[$1]}" || true; }
 
 # run_wrk LABEL STACK ROUND URL SCRIPT [-- script args]: one measured run, one line
@@ -379,12 +270,10 @@ run_wrk() {
 	stack_ok "$stack"
 	# shellcheck disable=SC2046
 	{ w0=$(ticks $(worker_pids "$stack")); p0=$(ticks $(pg_pids)); n0=$(ticks $(nginx_pids "$stack")); }
-	timeout -k 5 $((DUR + 60)) wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency \
-	    -s "$script" "$target" "$@" > "$out" 2>&1 || { cat "$out" >&2; die "wrk failed for $label"; }
+	line=$(wrk_run "$out" "$DUR" -t"$THREADS" -c"$CONNS" --latency -s "$script" "$target" "$@")
 	# shellcheck disable=SC2046
 	{ w1=$(ticks $(worker_pids "$stack")); p1=$(ticks $(pg_pids)); n1=$(ticks $(nginx_pids "$stack")); }
 	stack_ok "$stack"
-	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk for $label"; }
 	hz=$(getconf CLK_TCK)
 	line="$line $(awk -v r="$(kv requests <<<"$line")" -v hz="$hz" -v w=$((w1 - w0)) \
 	    -v p=$((p1 - p0)) -v n=$((n1 - n0)) 'BEGIN { if (r < 1) r = 1
@@ -398,19 +287,18 @@ run_wrk() {
 # field LABEL KEY: the values of KEY over LABEL's rounds, one per line.
 field() { awk -v l="$1" -v k="$2" '$1 == l { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$RESULTS"; }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-total() { awk '{ s += $1 } END { print s + 0 }'; }
-
-# list_rounds SUFFIX [const]: warm-up, then ROUNDS interleaved rounds of (const,)
+# list_rounds SUFFIX [const]: warm-up (WARM_S seconds each), then ROUNDS interleaved rounds of (const,)
 # ref_list and pxtc list, recorded as ref_listSUFFIX and pxtc_listSUFFIX.
 list_rounds() {
 	local sfx=$1 with_const=${2:-} r saved=$DUR
-	log "warm-up (3 s each, not recorded)"
-	DUR=3
-	[ -z "$with_const" ] || run_wrk const const warm "$(url const /)" "$BENCH/lua/stats.lua"
-	run_wrk "ref_list$sfx" ref_list warm "$(url ref_list "$LIST_PATH")" "$BENCH/lua/stats.lua"
-	run_wrk "pxtc_list$sfx" pxtc warm "$(url pxtc "$LIST_PATH")" "$BENCH/lua/stats.lua"
-	DUR=$saved
+	if [ "$WARM_S" -gt 0 ]; then
+		log "warm-up ($WARM_S s each, not recorded)"
+		DUR=$WARM_S
+		[ -z "$with_const" ] || run_wrk const const warm "$(url const /)" "$BENCH/lua/stats.lua"
+		run_wrk "ref_list$sfx" ref_list warm "$(url ref_list "$LIST_PATH")" "$BENCH/lua/stats.lua"
+		run_wrk "pxtc_list$sfx" pxtc warm "$(url pxtc "$LIST_PATH")" "$BENCH/lua/stats.lua"
+		DUR=$saved
+	fi
 	for r in $(seq 1 "$ROUNDS"); do
 		[ -z "$with_const" ] || run_wrk const const "$r" "$(url const /)" "$BENCH/lua/stats.lua"
 		run_wrk "ref_list$sfx" ref_list "$r" "$(url ref_list "$LIST_PATH")" "$BENCH/lua/stats.lua"
@@ -422,8 +310,9 @@ list_rounds() {
 # read the same ROWS rows.
 run_insert() {
 	local r saved=$DUR
-	DUR=3
-	run_wrk pxtc_insert pxtc warm "$(url pxtc "$INSERT_PATH")" "$BENCH/lua/insert.lua" -- "$MEDIA_FILE"
+	DUR=$WARM_S
+	[ "$WARM_S" = 0 ] ||
+	    run_wrk pxtc_insert pxtc warm "$(url pxtc "$INSERT_PATH")" "$BENCH/lua/insert.lua" -- "$MEDIA_FILE"
 	DUR=$saved
 	for r in $(seq 1 "$ROUNDS"); do
 		run_wrk pxtc_insert pxtc "$r" "$(url pxtc "$INSERT_PATH")" "$BENCH/lua/insert.lua" \
@@ -437,7 +326,7 @@ run_insert() {
 
 # list_plan: the plan PostgreSQL picks for the list query, on one line.
 list_plan() {
-	psql_app -At -c "EXPLAIN SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}' FROM \"pxt_data\".\"app/documents\" ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC LIMIT 20 OFFSET 0" |
+	psql_app -At -c "EXPLAIN SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', \"text\", \"title\", \"n_words\", \"summary\" FROM \"pxt_data\".\"app/documents\" ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC LIMIT 20 OFFSET 0" |
 	    sed 's/^ *\(-> *\)\{0,1\}//; s/ *(cost=.*//' | paste -sd'>' | sed 's/>/ -> /g'
 }
 
@@ -529,10 +418,6 @@ run_rss() {
 	REF_RSS=$(for pid in $(worker_pids ref_list); do printf '%s ' "$(rss_anon "$pid")"; done)
 }
 
-# ratio A B: A / B with 2 decimals.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.2f\n", a / b }'; }
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "ge") ? v >= t : v <= t; print ok ? "met" : "NOT met" }'; }
-
 # row LABEL DESCRIPTION: one line of the results table (nothing when not measured).
 row() {
 	local l=$1 rounds
@@ -549,11 +434,11 @@ row() {
 ratios() {
 	local rps p99
 	[ -n "$(field "pxtc_list$1" rps)" ] || return 0
-	rps=$(ratio "$(field "pxtc_list$1" rps | median)" "$(field "ref_list$1" rps | median)")
-	p99=$(ratio "$(field "pxtc_list$1" p99_ms | median)" "$(field "ref_list$1" p99_ms | median)")
-	echo "| $2: throughput | $rps | >= $TARGET_RPS | $(verdict "$rps" $TARGET_RPS ge) |"
-	echo "| $2: p99 latency | $p99 | <= $TARGET_P99 | $(verdict "$p99" $TARGET_P99 le) |"
-	[ "$(verdict "$rps" $TARGET_RPS ge)" = met ] && [ "$(verdict "$p99" $TARGET_P99 le)" = met ] ||
+	rps=$(ratio "$(field "pxtc_list$1" rps | median)" "$(field "ref_list$1" rps | median)" 2)
+	p99=$(ratio "$(field "pxtc_list$1" p99_ms | median)" "$(field "ref_list$1" p99_ms | median)" 2)
+	echo "| $2: throughput | $rps | >= $TARGET_RPS | $(verdict "$rps" ge $TARGET_RPS) |"
+	echo "| $2: p99 latency | $p99 | <= $TARGET_P99 | $(verdict "$p99" le $TARGET_P99) |"
+	[ "$(verdict "$rps" ge $TARGET_RPS)" = met ] && [ "$(verdict "$p99" le $TARGET_P99)" = met ] ||
 	    MISSED=1
 }
 
@@ -562,10 +447,10 @@ report() {
 	{
 		echo "## pxtc benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
-		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr)"
+		machine_line
 		echo "- command: \`$CMDLINE\` (WORKERS=$WORKERS ROUNDS=$ROUNDS DUR=$DUR ROWS=$ROWS NGINX_WORKERS=$NGINX_WORKERS)"
 		echo "- load: \`wrk -t$THREADS -c$CONNS -d${DUR}s --latency\`, $ROUNDS rounds, medians; list answer $LIST_BYTES bytes (limit=20 of $ROWS rows)"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		load_line
 		echo "- list query plan, schema as shipped: \`$PLAN_SHIPPED\`${PLAN_IDX:+; with the bench index: \`$PLAN_IDX\`}"
 		echo "- CPU columns: CPU time per request (user + system, from /proc) of the stack's FastCGI workers, of all PostgreSQL backends, and of its nginx workers"
 		echo
@@ -598,8 +483,7 @@ report() {
 			echo "ref_list workers' RssAnon after all their rounds: ${REF_RSS:-?}kB."
 		fi
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 # hold: keep the stacks up for HOLD seconds for measurements by hand.
@@ -608,23 +492,14 @@ hold() {
 	for name in const ref_list pxtc; do
 		log "$name: $(url "$name" /) (multiwatch ${FCGI_PID[$name]}, workers $(worker_pids "$name" | tr '\n' ' '))"
 	done
-	log "PIXELTABLE_HOME=$PXT_HOME; holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	wait $!
+	log "PIXELTABLE_HOME=$PXT_HOME"
+	hold_now
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be low and noisy"
-	need_tools
+	bench_begin run	# WORK: the workers (user pxtc) and nginx's workers enter it
 	build_all
-	WORK=$(mktemp -d /tmp/pxt-bench-run.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) and nginx's workers enter it
 	RESULTS=$WORK/results.txt
 	: > "$RESULTS"
 	setup_db
@@ -653,10 +528,7 @@ main() {
 	fi
 	if [ $DO_RSS -eq 1 ]; then run_rss; fi
 	report
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "a target was missed (STRICT=1)"
-		exit 3
-	fi
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

@@ -39,18 +39,20 @@
 # folders are removed on exit, pass or fail.
 #
 #   bench/search.sh [-d DOCS] [-s SECTIONS] [-D SECONDS] [-o REPORT.md] [--no-build]
-#                   [--hold SECONDS]
+#                   [--hold SECONDS] [--smoke]
+# --smoke checks in seconds that it still works (20 documents of 5 sections, 1 s runs,
+# no warm-up, 5 queries, 10 recall queries, one worker).
 # --hold keeps the stack up for SECONDS after the run (URL, worker PIDs and the psql
 # connection string printed), then cleans up.
 # Environment: DOCS (1000), SECTIONS (100), BATCH (10), WORKERS (4), DUR (20), WARM_S
 # (5), NQUERIES (50), RECALL_Q (200), K (10), QUIET_PCT (15), QUIET_MAX_S (120),
 # BUILD (build), STRICT=1 (exit 3 when a target is missed). Needs nginx, spawn-fcgi,
 # multiwatch, wrk, psql, curl, cc, pkg-config, cmake and libpq's development files.
+# Shares bench/lib.sh with the other scripts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init search.sh
 DOCS=${DOCS:-1000}
 SECTIONS=${SECTIONS:-100}
 BATCH=${BATCH:-10}
@@ -62,27 +64,10 @@ RECALL_Q=${RECALL_Q:-200}
 K=${K:-10}
 QUIET_PCT=${QUIET_PCT:-15}
 QUIET_MAX_S=${QUIET_MAX_S:-120}
-QUIET_WAITED=0
-STRICT=${STRICT:-0}
-STACK=$ROOT/deploy/local/pxtc-stack
 SEARCH_PATH=/api/search/chunks
-REPORT_OUT=
-DO_BUILD=1
-HOLD=0
 CMDLINE="bench/search.sh $*"
 
-WORK=
-PXT_HOME=
-STACK_UP=0
-HOLD_PID=
-
-log() { printf '%s search.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
-}
+smoke_settings() { DOCS=20 SECTIONS=5 DUR=1 WARM_S=0 NQUERIES=5 RECALL_Q=10 WORKERS=1; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -90,126 +75,45 @@ parse_args() {
 		-d) DOCS=${2:?}; shift 2 ;;
 		-s) SECTIONS=${2:?}; shift 2 ;;
 		-D) DUR=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in DOCS SECTIONS BATCH WORKERS DUR NQUERIES RECALL_Q K QUIET_PCT QUIET_MAX_S; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-	for v in WARM_S HOLD; do
-		[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, got '${!v}'"
-	done
+	need_int DOCS SECTIONS BATCH WORKERS DUR NQUERIES RECALL_Q K QUIET_PCT QUIET_MAX_S
+	need_uint WARM_S HOLD
 	[ "$K" -le 100 ] || die "K must be at most 100 (the route's limit)"
-}
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	[ -z "$HOLD_PID" ] || kill "$HOLD_PID" 2>/dev/null
-	if [ "$STACK_UP" = 1 ]; then
-		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
-		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
-	fi
-	# the embedded PostgreSQL pxtc-setup started, when the stack never came up
-	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$WORK/prefix/bin/pxtc" db stop >/dev/null 2>&1 ||
-		    PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 ||
-		    log "warning: could not stop the embedded PostgreSQL of $PXT_HOME"
-	fi
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); the stack is stopped and the temporary folders are gone"
-	exit $rc
-}
-
-is_root() { [ "$(id -u)" = 0 ]; }
-
-need_tools() {
-	local missing=() t
-	if ! command -v wrk >/dev/null && is_root; then
-		log "installing wrk (apt-get install -y wrk)"
-		apt-get install -y wrk >&2 || true
-	fi
-	for t in nginx spawn-fcgi multiwatch wrk psql curl cc pkg-config cmake timeout; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh; apt-get install -y wrk)"
-	pkg-config --exists libpq || die "missing libpq's development files (libpq-dev)"
 }
 
 # build_and_install: pxtc into $WORK/prefix, then search_load against it.
 build_and_install() {
-	local f
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
-	# the workers run as user pxtc when root: give them a copy they can reach. A build
-	# running beside this one may relink libpxt while it is copied: check the copy runs.
-	for f in 1 2 3 4 5; do
-		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
-		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
-		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
-		log "the installed copy does not run (a build in progress?): installing again"
-		sleep 5
-	done
-	chmod -R a+rX "$WORK/prefix"
+	need_tools nginx spawn-fcgi multiwatch wrk psql curl cc pkg-config cmake timeout
+	need_pc libpq
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
+	install_prefix
 	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h): from the
 	# source tree, the public ones from the installed copy
 	# shellcheck disable=SC2046
-	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	    -Wmissing-prototypes -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
+	cc_bench gnu11 -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
 	    -I"$ROOT/app/include" $(pkg-config --cflags libpq) \
 	    -o "$WORK/search_load" "$BENCH/search_load.c" -L"$WORK/prefix/lib" -lpxt \
 	    $(pkg-config --libs libpq) -lm -Wl,-rpath,"$WORK/prefix/lib"
 	log "built search_load against the installed libpxt"
 }
 
-# A free loopback port: nothing answers a connection on it.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
-psql_app() {
-	psql "host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
-}
-
 # setup_and_load: the schema, then DOCS documents through pxt_insert.
 setup_and_load() {
 	local backend want got
-	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
-	chmod 0755 "$PXT_HOME"	# the embedded PostgreSQL and the workers run as pxtc when root
-	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY
-	export PIXELTABLE_HOME=$PXT_HOME
-	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
-	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
+	stack_env
 	export SERVER_SERVICE_FILE=$WORK/prefix/lib/pxtc/service.toml
-	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
-	export SERVER_WORKERS=$WORKERS SERVER_PORT
-	SERVER_PORT=$(free_port)
-	URL=http://127.0.0.1:$SERVER_PORT
 	log "home $PXT_HOME: pxtc-setup"
-	# from $WORK: no stray .env of the caller's folder reaches pxtc
-	(cd "$WORK" && "$WORK/prefix/bin/pxtc-setup") >> "$WORK/setup.log" 2>&1 ||
+	in_work "$WORK/prefix/bin/pxtc-setup" >> "$WORK/setup.log" 2>&1 ||
 	    { cat "$WORK/setup.log" >&2; die "pxtc-setup failed"; }
 	backend=$(psql_app -At -c "SELECT params->>'backend' FROM pxt_catalog.indexes WHERE name = 'text_embedding'")
 	[ "$backend" = exact ] || die "the embedding index uses the '$backend' back-end, not the exact one"
 	PG_VERSION=$(psql_app -At -c 'SHOW server_version')
 	PGVECTOR=$(psql_app -At -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
 	log "loading $DOCS documents of $SECTIONS sections ($BATCH documents a pxt_insert call)"
-	(cd "$WORK" && ./search_load load -d "$DOCS" -s "$SECTIONS" -b "$BATCH") > "$WORK/load.txt" ||
+	in_work ./search_load load -d "$DOCS" -s "$SECTIONS" -b "$BATCH" > "$WORK/load.txt" ||
 	    die "search_load load failed"
 	LOAD_LINE=$(grep '^LOAD ' "$WORK/load.txt") || die "no LOAD line from search_load"
 	# the workers (user pxtc) may read the documents again (GET, re-extraction)
@@ -228,15 +132,12 @@ setup_and_load() {
 	     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
 	     WHERE i.indrelid = 'pxt_data.\"app/chunks\"'::regclass AND a.amname = 'gin')" 2>/dev/null ||
 	    echo "?|?|?")
-	(cd "$WORK" && ./search_load queries -n "$NQUERIES") > "$WORK/queries.txt"
+	in_work ./search_load queries -n "$NQUERIES" > "$WORK/queries.txt"
 	chmod a+r "$WORK/queries.txt"
 }
 
 start_stack() {
-	log "starting the stack on $URL ($WORKERS workers)"
-	STACK_UP=1
-	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	stack_start
 	[ -n "$(worker_pids)" ] || die "no pxtc-worker under multiwatch $(cat "$PXT_HOME/run/workers.pid")"
 	log "workers: $(worker_pids | tr '\n' ' ')"
 }
@@ -247,47 +148,7 @@ worker_pids() {
 	mw=$(cat "$PXT_HOME/run/workers.pid")
 	{ pgrep -P "$mw" -x pxtc-worker; for p in $(pgrep -P "$mw"); do pgrep -P "$p" -x pxtc-worker; done; } 2>/dev/null | sort -un
 }
-pg_pids() {
-	local pm
-	pm=$(head -n1 "$PXT_HOME/pgdata/postmaster.pid" 2>/dev/null) || return 0
-	echo "$pm"
-	pgrep -P "$pm" || true
-}
 nginx_pids() { pgrep -P "$(cat "$PXT_HOME/run/nginx.pid")" || true; }
-
-# ticks PID...: user + system CPU clock ticks the processes have used so far.
-ticks() {
-	local p t=0 v
-	for p in "$@"; do
-		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-		t=$((t + ${v:-0}))
-	done
-	echo "$t"
-}
-
-# sys_ticks: the machine's busy, steal and total CPU clock ticks so far (/proc/stat).
-sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-
-# wait_quiet: wait (QUIET_MAX_S at most) until the machine, the stack idle, is less than
-# QUIET_PCT % busy over a second (another session's build would take the cores).
-wait_quiet() {
-	local s0 s1 pct waited=0
-	while :; do
-		s0=$(sys_ticks)
-		sleep 1
-		s1=$(sys_ticks)
-		pct=$(awk -v s0="$s0" -v s1="$s1" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
-		    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.0f", (b[1] - a[1]) * 100 / t }')
-		[ "$pct" -lt "$QUIET_PCT" ] && break
-		waited=$((waited + 1))
-		[ "$waited" = 1 ] && log "the machine is $pct% busy with the stack idle: waiting for it to quieten (${QUIET_MAX_S} s at most)"
-		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
-			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
-			break
-		fi
-	done
-	QUIET_WAITED=$((QUIET_WAITED + waited))
-}
 
 # smaps LABEL: one line per worker into $WORK/smaps.txt: LABEL PID Rss Pss Pss_Anon
 # Pss_File Private Shared_Clean (kB, /proc/PID/smaps_rollup).
@@ -347,12 +208,10 @@ run_wrk() {
 	[ -n "$warm" ] || wait_quiet
 	# shellcheck disable=SC2046
 	{ w0=$(ticks $(worker_pids)); p0=$(ticks $(pg_pids)); n0=$(ticks $(nginx_pids)); s0=$(sys_ticks); }
-	timeout -k 5 $((d + 60)) wrk -t"$t" -c"$c" -d"${d}s" --latency -s "$BENCH/lua/search.lua" \
-	    "$URL$SEARCH_PATH" -- "$WORK/queries.txt" "$mode" "$K" > "$out" 2>&1 ||
-	    { cat "$out" >&2; die "wrk failed for $label"; }
+	line=$(wrk_run "$out" "$d" -t"$t" -c"$c" --latency -s "$BENCH/lua/search.lua" \
+	    "$URL$SEARCH_PATH" -- "$WORK/queries.txt" "$mode" "$K")
 	# shellcheck disable=SC2046
 	{ w1=$(ticks $(worker_pids)); p1=$(ticks $(pg_pids)); n1=$(ticks $(nginx_pids)); s1=$(sys_ticks); }
-	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk for $label"; }
 	hz=$(getconf CLK_TCK)
 	line="$line $(awk -v r="$(kv requests <<<"$line")" -v hz="$hz" -v w=$((w1 - w0)) \
 	    -v p=$((p1 - p0)) -v n=$((n1 - n0)) -v s0="$s0" -v s1="$s1" 'BEGIN { if (r < 1) r = 1
@@ -366,7 +225,6 @@ run_wrk() {
 	log "$label: ${line#BENCH }"
 }
 
-kv() { tr ' ' '\n' | awk -F= -v k="$1" 'NF > 1 && $1 == k { print $2; exit }'; }
 res() { awk -v l="$1" '$1 == l' "$WORK/results.txt" | kv "$2"; }
 
 run_all() {
@@ -417,7 +275,7 @@ keyword_profile() {
 
 run_recall() {
 	log "recall@$K of $RECALL_Q queries against an exact scan (search_load recall)"
-	(cd "$WORK" && ./search_load recall -q "$RECALL_Q" -k "$K" -f "$WORK/copy.pxv") \
+	in_work ./search_load recall -q "$RECALL_Q" -k "$K" -f "$WORK/copy.pxv" \
 	    > "$WORK/recall.txt" 2> "$WORK/recall.err" ||
 	    { cat "$WORK/recall.err" >&2; die "search_load recall failed"; }
 	RECALL_LINE=$(grep '^RECALL ' "$WORK/recall.txt") || die "no RECALL line from search_load"
@@ -425,13 +283,11 @@ run_recall() {
 	log "${RECALL_LINE#RECALL }"
 }
 
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "lt") ? v < t : v >= t; print ok ? "met" : "**NOT met**" }'; }
-
 # target WHAT VALUE UNIT LIMIT lt|ge: one line of the targets table; MISSED=1 if missed.
 target() {
 	local t
-	t=$(verdict "$2" "$4" "$5")
-	[ "$t" = met ] || MISSED=1
+	t=$(verdict "$2" "$5" "$4")
+	[ "$t" = met ] || { MISSED=1; t="**$t**"; }
 	echo "| $1 | $2${3:+ $3} | $([ "$5" = lt ] && echo "<" || echo ">=") $4${3:+ $3} | $t |"
 }
 
@@ -459,7 +315,7 @@ report() {
 		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); $(grep -o 'avx[^ ]*' /proc/cpuinfo | sort -u | tr '\n' ' ' | sed 's/ $//')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr); PostgreSQL $PG_VERSION (embedded; pgvector available: $([ "$PGVECTOR" = 0 ] && echo no || echo yes)); $(wrk -v 2>&1 | head -n1 | awk '{ print $1, $2 }')"
 		echo "- command: \`$CMDLINE\` (DOCS=$DOCS SECTIONS=$SECTIONS BATCH=$BATCH WORKERS=$WORKERS DUR=$DUR WARM_S=$WARM_S NQUERIES=$NQUERIES RECALL_Q=$RECALL_Q K=$K)"
 		echo "- data: $(kv docs <<<"$LOAD_LINE") markdown documents, $(kv words <<<"$LOAD_LINE") words, $(kv bytes <<<"$LOAD_LINE") bytes, inserted with pxt_insert ($BATCH a call) in $(kv insert_s <<<"$LOAD_LINE") s ($(kv docs_per_s <<<"$LOAD_LINE") documents/s; extraction, splitting, embedding, full-text vectors included); app/chunks: $CHUNKS rows, $NVEC vectors of 384 dimensions; table $(cut -d'|' -f1 <<<"$SIZES"), its indexes $(cut -d'|' -f2 <<<"$SIZES") (the full-text GIN index $(cut -d'|' -f3 <<<"$SIZES"))"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited $QUIET_WAITED s in all for a machine under $QUIET_PCT% busy before the runs"
+		load_line "waited $QUIET_WAITED s in all for a machine under $QUIET_PCT% busy before the runs"
 		echo "- index file: $INDEX_BYTES bytes for $(r index_count) vectors = $(r file_bytes_per_vector) bytes per vector (pxt_vindex_bytes_per_vector(384) = $(r bytes_per_vector); the rest is the header and the last chunk's free slots); scan kernel \`$(r kernel)\`"
 		echo "- first semantic search (the worker builds the index file from the table): **$FIRST_SEM_MS ms**; the same search right after: $SECOND_SEM_MS ms; first keyword search: $FIRST_KW_MS ms. The index's change log held $VEC_LOG entries then (the load's writes, kept ten minutes). For comparison, in one process: reading every vector from the table $(r read_s) s, upserting them all into a new file $(r upsert_s) s"
 		echo
@@ -490,31 +346,18 @@ report() {
 		target "recall@$K (exact back-end, pxt_vindex_search)" "$(r recall_vindex)" "" 0.99 ge
 		target "keyword p50, one client" "$(res keyword-c1 p50_ms)" ms 10 lt
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 hold() {
+	[ "$HOLD" = 0 ] && return 0
 	log "$URL up (workers $(worker_pids | tr '\n' ' ')), PIXELTABLE_HOME=$PXT_HOME"
 	log "psql \"host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable\"; queries in $WORK/queries.txt"
-	log "holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	HOLD_PID=$!
-	wait $HOLD_PID
-	HOLD_PID=
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be noisy"
-	need_tools
-	WORK=$(mktemp -d /tmp/pxt-bench-search.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) enter it
+	bench_begin search	# WORK: the workers (user pxtc) enter it
 	build_and_install
 	setup_and_load
 	start_stack
@@ -522,11 +365,8 @@ main() {
 	run_all
 	run_recall
 	report
-	if [ "$HOLD" -gt 0 ]; then hold; fi
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "a target was missed (STRICT=1)"
-		exit 3
-	fi
+	hold
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

@@ -26,7 +26,9 @@
 # The stack is stopped and the temporary folders removed on exit, pass or fail.
 #
 #   bench/service_vs_c.sh [-r ROUNDS] [-d SECONDS] [-o REPORT.md] [--no-build]
-#                         [--hold SECONDS]
+#                         [--hold SECONDS] [--smoke]
+# --smoke checks in seconds that it still works (one pair of 1 s runs, one worker, no
+# warm-up, no wait for a quiet machine).
 # --hold keeps the stack up for SECONDS after the runs (perf, strace, curl by hand: the
 # URL and the worker PIDs are printed), then cleans up.
 # Environment: ROUNDS (3 pairs), DUR (10), WORKERS (2), THREADS (2), CONNS (16),
@@ -40,11 +42,11 @@
 # pairs, TOML first in even ones, which cancels a steady drift), BUILD (build),
 # STRICT=1 (exit 3 when the target is missed).
 # Needs wrk, nginx, spawn-fcgi, multiwatch, psql, curl, cc, pkg-config and cmake.
+# Shares bench/lib.sh with the other scripts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init service_vs_c.sh
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
 WORKERS=${WORKERS:-2}
@@ -54,157 +56,56 @@ WARM_S=${WARM_S:-3}
 TARGET_PCT=${TARGET_PCT:-10}
 QUIET_PCT=${QUIET_PCT:-15}
 QUIET_MAX_S=${QUIET_MAX_S:-120}
-QUIET_WAITED=0
 OTHER_MAX=${OTHER_MAX:-0.3}
 STEAL_MAX=${STEAL_MAX:-5}
 REDO_MAX=${REDO_MAX:-6}
 ORDER=${ORDER:-ct}
-STRICT=${STRICT:-0}
-STACK=$ROOT/deploy/local/pxtc-stack
 C_PATH=/api/bench/c/rows
 TOML_PATH=/api/bench/toml/rows
-REPORT_OUT=
-DO_BUILD=1
-HOLD=0
 CMDLINE="bench/service_vs_c.sh $*"
 
-WORK=
-PXT_HOME=
-STACK_UP=0
-
-log() { printf '%s service_vs_c.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
-}
+smoke_settings() { ROUNDS=1 DUR=1 WARM_S=0 WORKERS=1 CONNS=4 REDO_MAX=0; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-r) ROUNDS=${2:?}; shift 2 ;;
 		-d) DUR=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		--hold) HOLD=${2:?}; shift 2 ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in ROUNDS DUR WORKERS THREADS CONNS WARM_S TARGET_PCT QUIET_PCT QUIET_MAX_S; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
+	need_int ROUNDS DUR WORKERS THREADS CONNS TARGET_PCT QUIET_PCT QUIET_MAX_S
+	need_uint WARM_S REDO_MAX HOLD
+	need_num OTHER_MAX STEAL_MAX
 	[[ $ORDER == ct || $ORDER == tc || $ORDER == abba ]] ||
 	    die "ORDER is ct (C first in each pair), tc or abba, got '$ORDER'"
-	[[ $REDO_MAX =~ ^[0-9]+$ ]] || die "REDO_MAX must be an integer, got '$REDO_MAX'"
-	[[ $OTHER_MAX =~ ^[0-9]*\.?[0-9]+$ ]] || die "OTHER_MAX must be a number of cores, got '$OTHER_MAX'"
-	[[ $STEAL_MAX =~ ^[0-9]*\.?[0-9]+$ ]] || die "STEAL_MAX must be a percentage, got '$STEAL_MAX'"
-	[[ $HOLD =~ ^[0-9]+$ ]] || die "--hold takes seconds, got '$HOLD'"
-}
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	if [ "$STACK_UP" = 1 ]; then
-		(cd "$WORK" && "$STACK" stop >> "$WORK/stack.log" 2>&1) ||
-		    { log "pxtc-stack stop failed:"; tail -n 20 "$WORK/stack.log" >&2; }
-	fi
-	# the embedded PostgreSQL bench_setup started, when the stack never came up
-	if [ -n "$PXT_HOME" ] && [ -r "$PXT_HOME/pgdata/postmaster.pid" ]; then
-		PIXELTABLE_HOME=$PXT_HOME timeout 60 "$WORK/prefix/bin/pxtc" db stop >/dev/null 2>&1 ||
-		    PIXELTABLE_HOME=$PXT_HOME timeout 60 "$BUILD/app/pxtc" db stop >/dev/null 2>&1 ||
-		    log "warning: could not stop the embedded PostgreSQL of $PXT_HOME"
-	fi
-	[ -n "$PXT_HOME" ] && rm -rf "$PXT_HOME"
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); the stack is stopped and the temporary folders are gone"
-	exit $rc
-}
-
-need_tools() {
-	local missing=() t
-	for t in wrk nginx spawn-fcgi multiwatch psql curl cc pkg-config cmake timeout; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (deploy/install-deps.sh, apt-get install wrk)"
 }
 
 # build_and_install: pxtc into $WORK/prefix, then bench_setup and bench_c.so against it.
 build_and_install() {
-	local f libdir
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	for f in app/pxtc-worker app/pxtc schema/pxtc-setup; do
-		[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build pxtc first"
-	done
-	# the workers run as user pxtc when root: give them a copy they can reach. A build
-	# running beside this one may relink libpxt while it is copied: check the copy runs.
-	for f in 1 2 3 4 5; do
-		cmake --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
-		"$WORK/prefix/bin/pxtc" version >/dev/null 2>&1 && break
-		[ "$f" -lt 5 ] || die "the installed pxtc does not run: $("$WORK/prefix/bin/pxtc" version 2>&1)"
-		log "the installed copy does not run (a build in progress?): installing again"
-		sleep 5
-	done
-	export PKG_CONFIG_PATH=$WORK/prefix/lib/pkgconfig
-	pkg-config --exists pxt || die "pkg-config finds no pxt in $PKG_CONFIG_PATH"
-	libdir=$(pkg-config --variable=libdir pxt)
+	need_tools wrk nginx spawn-fcgi multiwatch psql curl cc pkg-config cmake timeout
+	build_pxtc
+	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
+	install_prefix
+	build_bench_setup
 	# shellcheck disable=SC2046
 	cc -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
 	    $(pkg-config --cflags pxt) -o "$WORK/bench_c.so" "$BENCH/routers/bench_c.c" \
 	    $(pkg-config --libs pxt)
-	# shellcheck disable=SC2046
-	cc -std=c11 -O2 -g -Wall -Wextra -Werror $(pkg-config --cflags pxt) \
-	    -o "$WORK/bench_setup" "$BENCH/bench_setup.c" $(pkg-config --libs pxt) \
-	    -Wl,-rpath,"$libdir"
-	cat "$WORK/prefix/lib/pxtc/service.toml" "$BENCH/routers/bench.toml" > "$WORK/service.toml"
 	chmod -R a+rX "$WORK"
 	log "built bench_setup and bench_c.so against the installed libpxt (pkg-config pxt $(pkg-config --modversion pxt))"
 }
 
-# A free loopback port: nothing answers a connection on it.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
 start_stack() {
-	PXT_HOME=$(mktemp -d /tmp/pxt-bench.XXXXXX)
-	chmod 0755 "$PXT_HOME"
-	unset PIXELTABLE_DB_CONNECT_STR APP_NAMESPACE PIXELTABLE_API_KEY
-	export PIXELTABLE_HOME=$PXT_HOME
-	export PXTC_BIN_DIR=$WORK/prefix/bin PXTC_STACK_NO_DEMO=1
-	export SERVER_ROUTERS_DIR=$WORK/prefix/lib/pxtc/routers
+	stack_env
 	export SERVER_ROUTERS="data.so,$WORK/bench_c.so"
 	export SERVER_SERVICE_FILE=$WORK/service.toml
-	export PIXELTABLE_UDF_DIR=$WORK/prefix/lib/pxtc/udfs
-	export SERVER_WORKERS=$WORKERS SERVER_PORT
-	SERVER_PORT=$(free_port)
-	URL=http://127.0.0.1:$SERVER_PORT
-	# from $WORK: no stray .env of the caller's folder reaches pxtc
-	(cd "$WORK" && ./bench_setup) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "bench_setup failed"; }
-	log "home $PXT_HOME: bench/rows created; starting the stack on $URL ($WORKERS workers)"
-	STACK_UP=1
-	(cd "$WORK" && "$STACK" start) >> "$WORK/stack.log" 2>&1 ||
-	    { cat "$WORK/stack.log" >&2; die "pxtc-stack start failed"; }
+	run_bench_setup
+	stack_start
 	MW_PID=$(cat "$PXT_HOME/run/workers.pid")
 	NGINX_MASTER=$(cat "$PXT_HOME/run/nginx.pid")
 	WORKER_PIDS=$(pgrep -P "$MW_PID" | tr '\n' ' ' || true)
-	(cd "$WORK" && "$WORK/prefix/bin/pxtc" routes) 2>&1 | grep -E "/api/bench/" >&2 || true
-}
-
-psql_app() {
-	psql "host=$PXT_HOME/run port=5432 user=pxtc dbname=pixeltable" -X -q -v ON_ERROR_STOP=1 "$@"
+	in_work "$WORK/prefix/bin/pxtc" routes 2>&1 | grep -E "/api/bench/" >&2 || true
 }
 
 # stack_ok: multiwatch, its WORKERS workers and nginx still run.
@@ -237,56 +138,7 @@ check_same_answer() {
 	log "both routes answer 200 and the same JSON but the id: $a"
 }
 
-# ticks PID...: user + system CPU clock ticks the processes have used so far.
-ticks() {
-	local p t=0 v
-	for p in "$@"; do
-		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-		t=$((t + ${v:-0}))
-	done
-	echo "$t"
-}
-pg_pids() {
-	local pm
-	pm=$(head -n1 "$PXT_HOME/pgdata/postmaster.pid" 2>/dev/null) || return 0
-	pgrep -P "$pm" || true
-}
 nginx_pids() { pgrep -P "$NGINX_MASTER" || true; }
-# kv KEY: the value of KEY=... in the BENCH line on stdin.
-kv() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# sys_ticks: the machine's busy (user, nice, system, irq, softirq), steal, total and
-# iowait CPU clock ticks so far (/proc/stat).
-sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $6 }' /proc/stat; }
-
-# child_secs FILE: user + system seconds of the reaped children in a `times` output.
-child_secs() { sed -n 2p "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.3f\n", s }'; }
-
-# wait_quiet: before a run, wait (QUIET_MAX_S at most) until the whole machine is less
-# than QUIET_PCT % busy over a second: the stack is idle then, so what is busy is
-# somebody else (another session's build or tests), which would take cores from one
-# run of a pair and not from the other, or PostgreSQL finishing the last run's work
-# (autovacuum of the inserted rows, a checkpoint). QUIET_PCT=100 turns the wait off.
-wait_quiet() {
-	local s0 s1 pct waited=0
-	while :; do
-		s0=$(sys_ticks)
-		sleep 1
-		s1=$(sys_ticks)
-		pct=$(awk -v s0="$s0" -v s1="$s1" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
-		    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.0f", (b[1] - a[1]) * 100 / t }')
-		[ "$pct" -lt "$QUIET_PCT" ] && break
-		waited=$((waited + 1))
-		[ "$waited" = 1 ] && log "the machine is $pct% busy with the stack idle: waiting for it to quieten (${QUIET_MAX_S} s at most)"
-		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
-			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
-			break
-		fi
-	done
-	[ "$waited" = 0 ] || log "waited ${waited} s for a quiet machine ($pct% busy)"
-	QUIET_WAITED=$((QUIET_WAITED + waited))
-}
-
 # run_wrk LABEL ROUND PATH SECONDS: one run; a line in RESULTS unless ROUND is warm.
 # Besides wrk's numbers: the CPU time per request of the stack's workers, of all
 # PostgreSQL backends and of nginx's workers, and what the rest of the machine took
@@ -302,16 +154,13 @@ run_wrk() {
 	# shellcheck disable=SC2046,SC2086
 	{ w0=$(ticks $WORKER_PIDS); p0=$(ticks $(pg_pids)); n0=$(ticks $(nginx_pids)); s0=$(sys_ticks); }
 	times > "$WORK/times0.txt"	# (in this shell: wrk's CPU shows in its children's)
-	timeout -k 5 $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency \
-	    -s "$BENCH/lua/rows.lua" "$URL$path" > "$out" 2>&1 ||
-	    { cat "$out" >&2; die "wrk failed for $label"; }
+	line=$(wrk_run "$out" "$secs" -t"$THREADS" -c"$CONNS" --latency -s "$BENCH/lua/rows.lua" "$URL$path")
 	times > "$WORK/times1.txt"
 	# shellcheck disable=SC2046,SC2086
 	{ w1=$(ticks $WORKER_PIDS); p1=$(ticks $(pg_pids)); n1=$(ticks $(nginx_pids)); s1=$(sys_ticks); }
 	stack_ok
 	c0=$(child_secs "$WORK/times0.txt")
 	c1=$(child_secs "$WORK/times1.txt")
-	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk for $label"; }
 	hz=$(getconf CLK_TCK)
 	line="$line $(awk -v r="$(kv requests <<<"$line")" -v d="$(kv duration_s <<<"$line")" \
 	    -v hz="$hz" -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) \
@@ -344,13 +193,16 @@ disturbed() {
 # TOML, C, ...); a disturbed pair is run again (REDO_MAX times in all; past that,
 # disturbed pairs are kept as they are, and the report says so).
 run_rounds() {
-	local pair=0 kept=0 redone=0 keep
+	local pair=0 kept=0
 	: > "$WORK/raw.txt"
 	ROWS0=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
 	log "warm-up, ${WARM_S} s a route (not recorded)"
-	run_wrk c warm "$C_PATH" "$WARM_S"
-	run_wrk toml warm "$TOML_PATH" "$WARM_S"
+	if [ "$WARM_S" -gt 0 ]; then
+		run_wrk c warm "$C_PATH" "$WARM_S"
+		run_wrk toml warm "$TOML_PATH" "$WARM_S"
+	fi
 	KEPT_DISTURBED=0
+	REDONE=0
 	while [ "$kept" -lt "$ROUNDS" ]; do
 		pair=$((pair + 1))
 		if [ "$ORDER" = ct ] || { [ "$ORDER" = abba ] && [ $((pair % 2)) = 1 ]; }; then
@@ -360,29 +212,16 @@ run_rounds() {
 			run_wrk toml "$pair" "$TOML_PATH" "$DUR"
 			run_wrk c "$pair" "$C_PATH" "$DUR"
 		fi
-		keep=1
-		if disturbed "$pair"; then
-			if [ "$redone" -lt "$REDO_MAX" ]; then
-				redone=$((redone + 1))
-				keep=0
-				log "pair $pair disturbed (over $OTHER_MAX cores busy outside the stack, or over $STEAL_MAX% stolen): running it again ($redone of $REDO_MAX)"
-			else
-				KEPT_DISTURBED=$((KEPT_DISTURBED + 1))
-				log "warning: pair $pair disturbed, kept: REDO_MAX ($REDO_MAX) reached"
-			fi
-		fi
-		[ "$keep" = 0 ] || kept=$((kept + 1))
-		awk -v p="$pair" -v k="$keep" '$2 == p { print $0 " kept=" k }' "$WORK/raw.txt" >> "$WORK/results.txt"
+		KEEP=1
+		if disturbed "$pair"; then judge_pair "pair $pair"; fi
+		[ "$KEEP" = 0 ] || kept=$((kept + 1))
+		awk -v p="$pair" -v k="$KEEP" '$2 == p { print $0 " kept=" k }' "$WORK/raw.txt" >> "$WORK/results.txt"
 	done
-	REDONE=$redone
 	ROWS1=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
 }
 
 # field LABEL KEY: KEY's values over LABEL's kept runs, in order.
 field() { awk -v l="$1" -v k="$2" '$1 == l && / kept=1$/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$WORK/results.txt"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-total() { awk '{ s += $1 } END { print s + 0 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.3f\n", a / b }'; }
 
 report() {
 	local c_rps t_rps rps_ratio p99_ratio diff verdict r
@@ -397,12 +236,12 @@ report() {
 	{
 		echo "## pxtc declared insert route vs the same route in C, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
-		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr)"
+		machine_line
 		echo "- command: \`$CMDLINE\` (ROUNDS=$ROUNDS pairs, ORDER=$ORDER, DUR=${DUR}s, WORKERS=$WORKERS, wrk -t$THREADS -c$CONNS --latency, bench/lua/rows.lua, ${WARM_S} s warm-up a route)"
 		echo "- routes: C \`POST $C_PATH\` (bench/routers/bench_c.c, pxt_add_insert_route) and declared \`POST $TOML_PATH\` (bench/routers/bench.toml, type = \"insert\"), same table bench/rows (body String, metadata Json, n Int, id UUIDv7 key), same inputs, same workers"
 		echo "- answer of both (id replaced): \`$ANSWER\`"
 		echo "- rows inserted by the measured and warm-up runs: $((ROWS1 - ROWS0))"
-		echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited ${QUIET_WAITED} s in all for a machine under $QUIET_PCT% busy before the runs"
+		load_line "waited ${QUIET_WAITED} s in all for a machine under $QUIET_PCT% busy before the runs"
 		echo
 		echo "- pairs kept: $ROUNDS; run again because another process took over $OTHER_MAX cores, or the hypervisor over $STEAL_MAX%, during them: $REDONE; disturbed but kept (REDO_MAX reached): $KEPT_DISTURBED"
 		echo
@@ -431,38 +270,23 @@ report() {
 		echo
 		echo "Target: the declared route and the C route differ by less than $TARGET_PCT% in req/s: **$verdict** (median TOML / C = $rps_ratio, ${diff}%; p99 TOML / C = $p99_ratio)."
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 hold() {
-	log "$URL up (workers $WORKER_PIDS), PIXELTABLE_HOME=$PXT_HOME"
-	log "holding for $HOLD s (Ctrl-C ends it)"
-	sleep "$HOLD" &
-	wait $!
+	[ "$HOLD" = 0 ] || log "$URL up (workers $WORKER_PIDS), PIXELTABLE_HOME=$PXT_HOME"
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	awk '{ exit !($1 > 1.0) }' /proc/loadavg &&
-	    log "warning: load average $LOAD_START: something else is busy; numbers will be low and noisy"
-	need_tools
-	WORK=$(mktemp -d /tmp/pxt-bench-svc.XXXXXX)
-	chmod 0755 "$WORK"	# the workers (user pxtc) load bench_c.so and service.toml from it
+	bench_begin svc	# WORK: the workers (user pxtc) load bench_c.so and service.toml from it
 	build_and_install
 	start_stack
 	check_same_answer
 	run_rounds
 	report
-	if [ "$HOLD" -gt 0 ]; then hold; fi
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "the target was missed (STRICT=1)"
-		exit 3
-	fi
+	hold
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

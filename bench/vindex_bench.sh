@@ -22,16 +22,18 @@
 # index file are removed on exit, pass or fail.
 #
 #   bench/vindex_bench.sh [-n N] [-d DIM] [-s SECS] [-p PROCS] [-R RATE]
-#       [-m cosine|ip|l2] [-o REPORT.md] [--no-build]
+#       [-m cosine|ip|l2] [-o REPORT.md] [--no-build] [--smoke]
+# --smoke checks in seconds that it still works (2,000 vectors of 64 dimensions, short
+# runs, no wait for a quiet machine).
 # Environment: N (100000), DIM (384), CENTERS (1000), Q (1000), R (200), K (10),
 # SECS (5), PROCS ("2,16"), RATE (200), METRIC (cosine), BUILD (build), HOME_BASE
 # (/tmp), QUIET_PCT (15), QUIET_MAX_S (120), STRICT=1 (exit 3 when a target is
 # missed: p50 < 20 ms, recall >= 0.99, 16 searchers >= 200 searches/s).
-# Needs cc, cmake, pkg-config with libpq's development files.
+# Needs cc, cmake, pkg-config with libpq's development files. Shares bench/lib.sh.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init vindex_bench.sh
 N=${N:-100000}
 DIM=${DIM:-384}
 CENTERS=${CENTERS:-1000}
@@ -45,18 +47,9 @@ METRIC=${METRIC:-cosine}
 HOME_BASE=${HOME_BASE:-/tmp}
 QUIET_PCT=${QUIET_PCT:-15}
 QUIET_MAX_S=${QUIET_MAX_S:-120}
-STRICT=${STRICT:-0}
-REPORT_OUT=
-DO_BUILD=1
 CMDLINE="bench/vindex_bench.sh $*"
-WORK=
-
-log() { printf '%s vindex_bench.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-	exit "${1:-0}"
+smoke_settings() {
+	N=2000 DIM=64 CENTERS=20 Q=50 R=20 SECONDS_=1 PROCS=2 RATE=50
 }
 
 parse_args() {
@@ -68,17 +61,12 @@ parse_args() {
 		-p) PROCS=${2:?}; shift 2 ;;
 		-R) RATE=${2:?}; shift 2 ;;
 		-m) METRIC=${2:?}; shift 2 ;;
-		-o) REPORT_OUT=${2:?}; shift 2 ;;
-		--no-build) DO_BUILD=0; shift ;;
-		-h|--help) usage 0 ;;
-		*) log "unknown argument: $1"; usage 2 ;;
+		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
-	for v in N DIM CENTERS Q K QUIET_PCT QUIET_MAX_S; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-	done
-	[[ $R =~ ^[0-9]+$ && $SECONDS_ =~ ^[0-9]+$ ]] || die "R and SECONDS must be integers"
-	[[ $RATE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RATE must be a number, got '$RATE'"
+	need_int N DIM CENTERS Q K QUIET_PCT QUIET_MAX_S
+	need_uint R SECONDS_
+	need_num RATE
 	[[ $PROCS =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "PROCS must be like 2,16, got '$PROCS'"
 	case $METRIC in cosine|ip|l2) ;; *) die "METRIC must be cosine, ip or l2" ;; esac
 	if [ ! -d "$HOME_BASE" ] || [ ! -w "$HOME_BASE" ]; then
@@ -86,61 +74,17 @@ parse_args() {
 	fi
 }
 
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	[ $rc -ne 0 ] && log "failed (exit $rc); the temporary folder is gone"
-	exit $rc
-}
-
 build_all() {
-	local so
-	for t in cc cmake pkg-config timeout; do
-		command -v "$t" >/dev/null || die "missing: $t (deploy/install-deps.sh)"
-	done
-	pkg-config --exists libpq || die "missing libpq's development files (libpq-dev)"
-	if [ $DO_BUILD -eq 1 ]; then
-		log "building pxtc ($BUILD)"
-		cmake --build "$BUILD" -j2 >&2
-	fi
-	so=$BUILD/app/libpxt.so
-	[ -f "$so" ] || die "$so is missing: build pxtc first"
-	mkdir -p "$WORK/lib"
-	cp -L "$so" "$WORK/lib/libpxt.so.0"
-	ln -s libpxt.so.0 "$WORK/lib/libpxt.so"
+	need_tools cc cmake pkg-config timeout
+	need_pc libpq
+	build_pxtc
+	copy_libpxt "$WORK/lib"
 	# vindex_int.h is internal to libpxt (not installed): from the source tree
 	# shellcheck disable=SC2046
-	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	    -Wmissing-prototypes -I"$ROOT/app/include" -I"$ROOT/app/lib" \
+	cc_bench gnu11 -I"$ROOT/app/include" -I"$ROOT/app/lib" \
 	    $(pkg-config --cflags libpq) -o "$WORK/vindex_bench" "$ROOT/bench/vindex_bench.c" \
 	    -L"$WORK/lib" -lpxt -Wl,-rpath,"$WORK/lib"
-	log "built vindex_bench against a copy of $so"
-}
-
-sys_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-
-busy_pct() {
-	awk -v s0="$1" -v s1="$2" 'BEGIN { split(s0, a, " "); split(s1, b, " ")
-	    t = b[3] - a[3]; if (t < 1) t = 1; printf "%.1f%% busy, %.1f%% stolen", (b[1] - a[1]) * 100 / t, (b[2] - a[2]) * 100 / t }'
-}
-
-# wait_quiet: wait (QUIET_MAX_S at most) until the machine is under QUIET_PCT % busy.
-wait_quiet() {
-	local s0 s1 pct waited=0
-	while :; do
-		s0=$(sys_ticks); sleep 1; s1=$(sys_ticks)
-		pct=$(busy_pct "$s0" "$s1" | awk '{ printf "%.0f", $1 }')
-		[ "$pct" -lt "$QUIET_PCT" ] && break
-		waited=$((waited + 1))
-		[ "$waited" = 1 ] && log "the machine is $pct% busy: waiting for it to quieten (${QUIET_MAX_S} s at most)"
-		if [ "$waited" -ge "$QUIET_MAX_S" ]; then
-			log "warning: still $pct% busy after ${QUIET_MAX_S} s: measuring anyway"
-			break
-		fi
-	done
-	QUIET_WAITED=$waited
+	log "built vindex_bench against a copy of $BUILD/app/libpxt.so"
 }
 
 # field LINE KEY: the value of KEY=VALUE in LINE.
@@ -169,7 +113,7 @@ report() {
 		echo
 		echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); $(grep -o 'avx[^ ]*' /proc/cpuinfo | sort -u | tr '\n' ' ' | sed 's/ $//')), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr); the index file on $FS_LINE"
 		echo "- command: \`$CMDLINE\` (N=$N DIM=$DIM CENTERS=$CENTERS Q=$Q R=$R K=$K SECONDS=$SECONDS_ PROCS=$PROCS RATE=$RATE)"
-		echo "- load average at the start: $LOAD_START; waited ${QUIET_WAITED} s for a machine under $QUIET_PCT% busy; during the run: $(busy_pct "$SYS0" "$SYS1")"
+		echo "- load average at the start: $LOAD_START; waited ${QUIET_WAITED} s for a machine under $QUIET_PCT% busy; during the run: $(busy_between "$SYS0" "$SYS1")"
 		echo
 		l=$(grep '^BENCH build ' "$WORK/out.txt")
 		echo "- build: $(field "$l" n) upserts in $(field "$l" ms) ms ($(field "$l" per_vector_us) µs each); file $(field "$l" file_bytes) bytes = $(field "$l" file_bytes_per_vector) bytes per vector ($(field "$l" bytes_per_vector) per slot, the rest the header and the last chunk's free slots)"
@@ -198,24 +142,16 @@ report() {
 		[ "$verdict" = met ] || MISSED=1
 		echo "Targets (p50 < 20 ms for one search, recall@10 >= 0.99, >= 200 searches/s with 16 searchers): **$verdict**."
 	} > "$WORK/report.md"
-	cat "$WORK/report.md"
-	if [ -n "$REPORT_OUT" ]; then cp "$WORK/report.md" "$REPORT_OUT"; fi
+	report_out
 }
 
 main() {
 	parse_args "$@"
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	WORK=$(mktemp -d "$HOME_BASE/pxt-bench-vindex.XXXXXX")
+	bench_begin vindex "$HOME_BASE"
 	build_all
 	run_bench
 	report
-	if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then
-		log "a target was missed (STRICT=1)"
-		exit 3
-	fi
+	bench_end
 }
 
 # run unless sourced (sourcing gives the functions, for trying pieces by hand)

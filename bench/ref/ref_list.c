@@ -7,9 +7,15 @@
  *     ("host=$PIXELTABLE_HOME/run user=pxtc dbname=pixeltable");
  *   - ONE prepared statement, identical to the SQL pxtc sends for its list query;
  *   - limit (default 20, 0..1000) and offset (default 0, >= 0) from QUERY_STRING;
- *   - the same JSON as pxtc, {"rows":[{"id","document","metadata","timestamp"}]},
- *     written with yajl_gen: id, document and timestamp (RFC 3339, from the query)
- *     as strings, metadata as the raw JSON text PostgreSQL returns, NULL as null;
+ *   - the same JSON as pxtc, {"rows":[{"id","document","metadata","timestamp","text",
+ *     "title","n_words","summary"}]}: every visible column of app/documents in table
+ *     order, the four computed ones included, written with yajl_gen: id, document,
+ *     timestamp (RFC 3339, from the query), text, title and summary as strings,
+ *     metadata and n_words as the raw text PostgreSQL returns, NULL as null. The
+ *     document is the path as stored: bench/run.sh gives pxtc no media URL secret,
+ *     so pxtc signs no /media URL either. Strings are escaped as pxtc escapes the
+ *     benchmark's rows (ASCII; yajl writes other control characters in upper-case
+ *     hex, pxtc in lower case, and pxtc also escapes U+2028 and U+2029);
  *   - 422 for a bad parameter, 500 (and one reconnect attempt) when the database
  *     fails. Any other path answers the list too: nginx only sends it this route.
  *
@@ -31,7 +37,8 @@
 
 /* The exact statement pxtc prepares for its list query (see app/lib/engine/query_run.c). */
 static const char list_sql[] =
-    "SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}' "
+    "SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', "
+    "\"text\", \"title\", \"n_words\", \"summary\" "
     "FROM \"pxt_data\".\"app/documents\" "
     "ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC "
     "LIMIT $1::bigint OFFSET $2::bigint";
@@ -39,9 +46,10 @@ static const char list_sql[] =
 /* Result columns, in the order of list_sql, and how each is written. */
 static const struct {
 	const char *name;
-	bool raw;		/* already JSON text (jsonb output) */
+	bool raw;		/* already JSON text (jsonb, bigint output) */
 } list_cols[] = {
 	{"id", false}, {"document", false}, {"metadata", true}, {"timestamp", false},
+	{"text", false}, {"title", false}, {"n_words", true}, {"summary", false},
 };
 #define LIST_NCOLS ((int)(sizeof(list_cols) / sizeof(list_cols[0])))
 
@@ -205,8 +213,8 @@ write_rows(yajl_gen g, const PGresult *res)
 			if (PQgetisnull(res, i, c))
 				st = yajl_gen_null(g);
 			else if (list_cols[c].raw)
-				/* yajl_gen_number emits its text verbatim: the jsonb output
-				 * is valid JSON, spliced in without a parse */
+				/* yajl_gen_number emits its text verbatim: the jsonb and
+				 * bigint output is valid JSON, spliced in without a parse */
 				st = yajl_gen_number(g, v, vlen);
 			else
 				st = yajl_gen_string(g, (const unsigned char *)v, vlen);
