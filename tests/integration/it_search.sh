@@ -275,7 +275,9 @@ for _ in $(seq 10); do
 	burst_check keyword "$glass"
 done
 echo "20 searches right after the insert; the first 7 answered $(( (t1 - t0) / 1000000 )) ms after it; workers: ${!pids[*]}"
-[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || fail "the first searches took $(( (t1 - t0) / 1000000 )) ms"
+# a property, not a speed: the searches see the row at once (a loaded machine may take
+# seconds to answer them; the benchmark measures the time)
+[ $(( (t1 - t0) / 1000000 )) -lt 10000 ] || fail "the first searches took $(( (t1 - t0) / 1000000 )) ms"
 [ "${#pids[@]}" -ge 2 ] || fail "only one worker answered the bursts: ${!pids[*]}"
 # a new version of the document: the old chunks leave the index, the new ones join it
 cat >"$media/glass2.md" <<'EOF'
