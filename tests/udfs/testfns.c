@@ -1,6 +1,6 @@
 /*
  * testfns.c - a UDF module for the tests: boom(s) upper-cases s, fails for "fail",
- * crashes the process for "crash", never returns for "hang" and takes 0.3 s for
+ * crashes the process for "crash", never returns for "hang" and takes 1 s for
  * anything starting with "slow"; as_image(s) gives the path s as an Image. Built
  * twice: the second copy (PXT_TEST_SIG_B) declares boom(Int), a changed signature.
  */
@@ -33,7 +33,7 @@ fn_boom(pxt_pool *pool, const pxt_value *a, int n, pxt_value *out)
 		for (;;)
 			pause();
 	if (a[0].u.str.len >= 4 && memcmp(a[0].u.str.s, "slow", 4) == 0)
-		usleep(300000);
+		usleep(1000000);
 	if ((s = pxt_pstrndup(pool, a[0].u.str.s, a[0].u.str.len)) == NULL)
 		return PXT_ENOMEM;
 	for (size_t i = 0; i < a[0].u.str.len; i++)
