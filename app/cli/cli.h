@@ -22,6 +22,13 @@ void pxt_cli_progress(void *ud, const char *what, int64_t done, int64_t total);
 int pxt_cli_media_url(int argc, char **argv);
 int pxt_cli_cache(int argc, char **argv);
 
+/*
+ * pxt_cli_config_keys_markdown prints the README's table of configuration keys (one
+ * Markdown row a key, from libpxt's table of keys) on stdout; PXT_EXIT_ERROR when
+ * stdout cannot be written.
+ */
+int pxt_cli_config_keys_markdown(void);
+
 /* Print "pxtc: <message>" for the last libpxt error and return PXT_EXIT_ERROR. */
 int pxt_cli_fail(const char *what);
 

@@ -1,5 +1,6 @@
 /*
- * db_cmd.c - `pxtc db start|stop|status`, `pxtc config` and `pxtc media-url`.
+ * db_cmd.c - `pxtc db start|stop|status`, `pxtc config` and `pxtc media-url`
+ * (`pxtc config --keys-markdown` is in config_doc.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,9 +99,10 @@ pxt_cli_config(int argc, char **argv)
 {
 	pxt_config *cfg;
 
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "--keys-markdown") == 0)
+		return pxt_cli_config_keys_markdown();
 	if (argc > 1) {
-		fprintf(stderr, "usage: pxtc config\n");
+		fprintf(stderr, "usage: pxtc config [--keys-markdown]\n");
 		return PXT_EXIT_USAGE;
 	}
 	if (pxt_config_load(NULL, &cfg) != PXT_OK)

@@ -16,6 +16,7 @@ pxt_cli_usage(FILE *out)
 	    "  db stop          stop it (fast shutdown)\n"
 	    "  db status        say whether it runs; exit 0 running, 3 stopped\n"
 	    "  config           print every configuration key, its value and source\n"
+	    "  config --keys-markdown  the table of known keys, as the README shows it\n"
 	    "  ls [DIR] [-r]    list directories and tables (recursively with -r)\n"
 	    "  describe TABLE   show a table's columns and storage\n"
 	    "  recompute TABLE COLUMN [--errors-only]\n"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The error statuses the other scripts do not reach, through the real stack, each with
-# the DESIGN.md section 5 body: 500 (a UDF returning a value its signature does not
+# pxtc's JSON error body: 500 (a UDF returning a value its signature does not
 # allow: a bug, not retryable) and 504 (a statement past [server] request_timeout_s:
 # PostgreSQL cancels it, nothing was committed, so it is retryable). 400, 404, 405,
 # 409, 413, 415, 422 and 503 are in it_stack; 401 and 403 in it_auth; 502 in it_compute.

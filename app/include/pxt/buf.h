@@ -2,7 +2,7 @@
  * pxt/buf.h - a growable byte buffer, always NUL-terminated.
  *
  * Used to build SQL text, messages and JSON. Once an append fails for lack of memory
- * the buffer remembers it (pxt_buf_failed) and ignores further appends, so a builder
+ * the buffer remembers it (its failed field) and ignores further appends, so a builder
  * can append many pieces and check once at the end.
  */
 #ifndef PXT_BUF_H

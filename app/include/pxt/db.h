@@ -32,6 +32,7 @@ typedef pxt_err (*pxt_db_hook)(void *ud);
  * pxt_db_connect opens a connection with conninfo (a libpq keyword/value string or
  * URI). *out is owned by the caller (pxt_db_close). Returns PXT_EUNAVAIL with the
  * server's message when it cannot connect; the message never includes a password.
+ * The server's notices are logged (pxt/log.h): WARNING as a warning, others at debug.
  */
 pxt_err pxt_db_connect(const char *conninfo, pxt_db **out);
 

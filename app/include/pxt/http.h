@@ -4,8 +4,8 @@
  * A handler receives a pxt_req, reads what it needs (path parameters, query string,
  * JSON body, headers), and either writes a response and returns PXT_OK, or returns an
  * error code with pxt_req_fail's message, which the dispatcher turns into the JSON error
- * body and HTTP status of DESIGN.md section 5. Everything a handler allocates from
- * pxt_req_pool lives until the response is sent.
+ * body and HTTP status (docs/ARCHITECTURE.md, "HTTP errors"). Everything a handler
+ * allocates from pxt_req_pool lives until the response is sent.
  */
 #ifndef PXT_HTTP_H
 #define PXT_HTTP_H

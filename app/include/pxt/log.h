@@ -3,7 +3,8 @@
  *
  * Format: "2026-11-23T20:22:59Z LEVEL [pid] [request-id] message". The level comes
  * from [pixeltable] log_level (debug, info, warn, error). Never log a request body or
- * a secret: pass values through pxt_log_redact when in doubt.
+ * a secret (an API key, a password, a signed URL's signature, a URL's userinfo or
+ * query): when in doubt, log the name of the thing, not its value.
  */
 #ifndef PXT_LOG_H
 #define PXT_LOG_H

@@ -1,6 +1,9 @@
 /*
  * config_keys.c - every configuration key pxtc reads, with its type, default and
- * meaning (DESIGN.md section 4; the README's table is generated from the same facts).
+ * meaning. The README's table of keys is printed from this table by
+ * `pxtc config --keys-markdown`, and the test unit_config_keys_readme fails when the
+ * two differ: change a key here, then refresh the README with
+ * tests/unit/config_keys_readme.sh PXTC README.md --write.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,21 +27,25 @@
 
 const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"pixeltable", "db_connect_str", S, true, 0, 0, NULL,
-	    "libpq connection string of an external PostgreSQL; unset: embedded"},
+	    "libpq connection string of an external PostgreSQL (default: unset: the "
+	    "embedded PostgreSQL)"},
 	{"pixeltable", "file_cache_size_g", F, false, 0, 0, NULL,
-	    "file cache bound in GB (default 20% of free disk)"},
+	    "file cache bound in GB, fractions allowed (default: 20% of free disk)"},
 	{"pixeltable", "file_cache_lease_s", I, false, 1, 0, "600",
-	    "seconds a cached file in use is protected from eviction"},
+	    "age in seconds past which a crashed download's temporary file is removed"},
 	{"pixeltable", "input_media_dest", S, false, 0, 0, NULL,
-	    "where uploads go: a folder, s3://, gs:// or az:// (default: home media)"},
+	    "where uploads go: `local`, `s3://`, `gs://` or `az://` (default: `local`, "
+	    "the home's media)"},
 	{"pixeltable", "output_media_dest", S, false, 0, 0, NULL,
-	    "where generated media goes (default: home media)"},
+	    "where generated media goes; a column's `destination` wins (default: "
+	    "`local`, the home's media)"},
 	{"pixeltable", "media_roots", L, false, 0, 0, NULL,
-	    "folders local media paths may come from (default: home media, tmp, cwd)"},
+	    "folders local media paths may come from (default: the home's media and "
+	    "tmp, the working directory)"},
 	{"pixeltable", "fetch_allow_private", B, false, 0, 0, "false",
 	    "allow fetching URLs on loopback, private and link-local addresses"},
 	{"pixeltable", "api_key", L, true, 0, 0, NULL,
-	    "API key, or comma-separated keys; unset: routes are open"},
+	    "API key, or comma-separated keys (default: unset: routes are open)"},
 	{"pixeltable", "cors_origins", L, false, 0, 0, NULL,
 	    "origins allowed by CORS (comma-separated)"},
 	{"pixeltable", "log_level", PXT_CFG_LEVEL, false, 0, 0, "info",
@@ -46,24 +53,30 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"pixeltable", "time_zone", S, false, 0, 0, "UTC",
 	    "time zone of the database session"},
 	{"pixeltable", "pg_bin_dir", S, false, 0, 0, PXT_PG_BINDIR_DEFAULT,
-	    "folder of the PostgreSQL server binaries for the embedded mode"},
+	    "folder of the PostgreSQL server binaries for the embedded mode (default: "
+	    "found by CMake, `/usr/lib/postgresql/15/bin` on Debian 12)"},
 	{"pixeltable", "db_start_timeout_s", I, false, 1, 3600, "60",
 	    "seconds to wait for the embedded PostgreSQL to accept connections"},
 	{"pixeltable", "db_max_connections", I, false, 10, 10000, "100",
 	    "max_connections of the embedded PostgreSQL"},
 	{"pixeltable", "udf_dir", S, false, 0, 0, NULL,
-	    "folder of UDF modules (the app's functions.so)"},
+	    "folder of UDF modules (default: the build's `udfs/`, installed: "
+	    "`lib/pxtc/udfs`)"},
 	{"pixeltable", "udf_modules", L, false, 0, 0, NULL,
-	    "UDF modules to load (default: every .so in udf_dir)"},
+	    "UDF modules to load: names in `udf_dir`, or absolute paths (default: "
+	    "every `.so` in `udf_dir`)"},
 	{"server", "port", I, false, 1, 65535, "8080", "nginx listen port"},
 	{"server", "host", S, false, 0, 0, "127.0.0.1", "nginx listen address"},
 	{"server", "workers", I, false, 1, 1024, NULL,
-	    "FastCGI worker processes (default 2 x cores)"},
-	{"server", "routers_dir", S, false, 0, 0, NULL, "folder of router modules"},
+	    "FastCGI worker processes (default: 2 x cores)"},
+	{"server", "routers_dir", S, false, 0, 0, NULL, "folder of router modules "
+	    "(default: the build's `routers/`, installed: `lib/pxtc/routers`)"},
 	{"server", "routers", L, false, 0, 0, NULL,
-	    "router modules to load (default: every .so in routers_dir, by name)"},
+	    "router modules to load, by name (default: every `.so` in "
+	    "`routers_dir`)"},
 	{"server", "service_file", S, false, 0, 0, NULL,
-	    "TOML service file of declared routes (\"\": none)"},
+	    "TOML service file of declared routes; empty: none (default: the "
+	    "reference app's `service.toml`)"},
 	{"server", "max_json_body_mb", F, false, 0, 0, "8", "JSON body limit (MB)"},
 	{"server", "max_upload_mb", F, false, 0, 0, "512", "upload limit (MB)"},
 	{"server", "request_timeout_s", I, false, 1, 86400, "60", "request time limit"},
@@ -71,17 +84,22 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	    "seconds one UDF call may run in a worker before the worker is replaced "
 	    "(0: no limit)"},
 	{"server", "media_url_secret", S, true, 0, 0, NULL,
-	    "secret signing /media URLs (default: generated into the home)"},
+	    "secret signing /media URLs (default: generated into the home's `run/`)"},
 	{"server", "media_url_ttl_s", I, false, 1, 604800, "3600",
 	    "signed media URL lifetime (also of presigned object-store URLs)"},
 	{"jobs", "ttl_s", I, false, 1, 0, "86400", "seconds finished jobs are kept"},
 	{"jobs", "max_attempts", I, false, 1, 100, "3", "tries of a job whose worker died"},
-	{"s3", "access_key_id", S, false, 0, 0, NULL, "S3 access key id"},
-	{"s3", "secret_access_key", S, true, 0, 0, NULL, "S3 secret key"},
-	{"s3", "session_token", S, true, 0, 0, NULL, "S3 session token"},
-	{"s3", "region", S, false, 0, 0, "us-east-1", "S3 region"},
+	{"s3", "access_key_id", S, false, 0, 0, NULL,
+	    "S3 access key id (default: `AWS_ACCESS_KEY_ID`)"},
+	{"s3", "secret_access_key", S, true, 0, 0, NULL,
+	    "S3 secret key (default: `AWS_SECRET_ACCESS_KEY`)"},
+	{"s3", "session_token", S, true, 0, 0, NULL,
+	    "S3 session token (default: `AWS_SESSION_TOKEN`)"},
+	{"s3", "region", S, false, 0, 0, "us-east-1",
+	    "S3 region (default: `AWS_REGION`, else us-east-1)"},
 	{"s3", "endpoint", S, false, 0, 0, NULL,
-	    "S3-compatible endpoint URL, path-style requests (unset: AWS)"},
+	    "S3-compatible endpoint URL, path-style requests (default: "
+	    "`AWS_ENDPOINT_URL`, else AWS)"},
 	{"gcs", "access_key_id", S, false, 0, 0, NULL, "GCS HMAC access id"},
 	{"gcs", "secret", S, true, 0, 0, NULL, "GCS HMAC secret"},
 	{"gcs", "endpoint", S, false, 0, 0, "https://storage.googleapis.com",
@@ -89,14 +107,15 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"azure", "account_name", S, false, 0, 0, NULL, "Azure storage account"},
 	{"azure", "account_key", S, true, 0, 0, NULL, "Azure SharedKey"},
 	{"azure", "sas_token", S, true, 0, 0, NULL, "Azure SAS token"},
-	{"azure", "endpoint", S, false, 0, 0, NULL, "Azure Blob endpoint URL"},
+	{"azure", "endpoint", S, false, 0, 0, NULL, "Azure Blob endpoint URL (default: "
+	    "`https://<account>.blob.core.windows.net`)"},
 	{"openai", "api_key", S, true, 0, 0, NULL, "OpenAI-compatible API key"},
 	{"openai", "base_url", S, false, 0, 0, "https://api.openai.com/v1",
 	    "OpenAI-compatible base URL"},
 	{"openai", "embedding_model", S, false, 0, 0, NULL, "embedding model id"},
 	{"openai", "chat_model", S, false, 0, 0, NULL, "chat model id"},
 	{"app", "namespace", S, false, 0, 0, "app",
-	    "the reference app's directory (APP_NAMESPACE)"},
+	    "the reference app's directory; `[app]` takes any other keys"},
 };
 
 _Static_assert(sizeof(pxt_cfg_keys) / sizeof(pxt_cfg_keys[0]) == PXT_CFG_NKEYS,

@@ -28,6 +28,10 @@ struct pxt_cfgkey {
 	bool secret;		/* never printed or logged */
 	int64_t min, max;	/* for INT and FLOAT (max 0: unbounded) */
 	const char *def;	/* default as text; NULL: unset or computed */
+	/*
+	 * The meaning, one line for the README. A default that def cannot say (computed,
+	 * or found at build time) is described at its end: "... (default: 2 x cores)".
+	 */
 	const char *doc;
 };
 

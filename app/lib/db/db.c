@@ -95,6 +95,27 @@ pxt_db_first_line(char *msg)
 		*nl = '\0';
 }
 
+/*
+ * The server's notices go to pxtc's log, not raw to stderr as libpq would print them:
+ * WARNING as a warning, the rest at debug level (a NOTICE such as "relation ...
+ * already exists, skipping" from a CREATE ... IF NOT EXISTS of the catalog tells the
+ * operator nothing). PQreset keeps the receiver for a reconnected session.
+ */
+static void
+pxt_db_notice(void *ud, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)ud;
+	if (msg == NULL)
+		return;
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		pxt_log(PXT_LOG_WARN, "PostgreSQL: %s", msg);
+	else
+		pxt_log(PXT_LOG_DEBUG, "PostgreSQL %s: %s", sev ? sev : "NOTICE", msg);
+}
+
 pxt_err
 pxt_db_connect(const char *conninfo, pxt_db **out)
 {
@@ -115,6 +136,7 @@ pxt_db_connect(const char *conninfo, pxt_db **out)
 		pxt_db_close(db);
 		return pxt_seterr(PXT_EUNAVAIL, "cannot connect to PostgreSQL: %s", msg);
 	}
+	PQsetNoticeReceiver(db->conn, pxt_db_notice, NULL);
 	*out = db;
 	return PXT_OK;
 }

@@ -168,7 +168,7 @@ struct pxt_req {
 
 /* The generic health handler, registered by pxt_app_new. */
 pxt_err pxt_http_health(pxt_req *req, void *ud);
-/* Write the DESIGN.md section 5 error body for code into req's response. */
+/* Write pxtc's JSON error body and status for code into req's response. */
 void pxt_http_error(pxt_req *req, pxt_err code, const char *message);
 /* Map an error code to an HTTP status and error_code. */
 int pxt_http_status(pxt_err code, const char **error_code);

@@ -1,6 +1,6 @@
 /*
  * http_req.c - the request object: accessors, lazy query-string and JSON parsing,
- * responses, and the JSON error body of DESIGN.md section 5.
+ * responses, and pxtc's JSON error body (docs/ARCHITECTURE.md, "HTTP errors").
  */
 #include <ctype.h>
 #include <errno.h>

@@ -3,8 +3,8 @@
  * parameter types as JSON Schema (OpenAPI 3.1 is JSON Schema 2020-12: a nullable value
  * is "type": [T, "null"]), the request and row objects of table and query routes with
  * the columns http_table.c and query_run.c take and answer, and the shared components:
- * the error body of DESIGN.md section 5, the job, health and delete answers, the error
- * responses and the bearer security scheme.
+ * pxtc's error body (docs/ARCHITECTURE.md, "HTTP errors"), the job, health and delete
+ * answers, the error responses and the bearer security scheme.
  */
 #include <stdio.h>
 #include <string.h>
@@ -330,7 +330,7 @@ pxt_oa_error_name(int status)
 	return NULL;
 }
 
-/* The schemas every document carries (DESIGN.md section 5 and the system routes). */
+/* The schemas every document carries (the error body and the system routes). */
 static const char pxt_oa_schemas[] =
     "{\"Error\":{\"type\":\"object\",\"description\":\"why a request failed\","
     "\"required\":[\"error_code\",\"message\",\"retryable\",\"cause\",\"retry_after\"],"
