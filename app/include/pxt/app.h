@@ -36,6 +36,22 @@ void pxt_app_free(pxt_app *app);
 pxt_router *pxt_app_router(pxt_app *app, const char *name,
     void (*fini)(pxt_router *r));
 
+/*
+ * pxt_load_routers loads the router modules the configuration names ([server] routers,
+ * names relative to routers_dir or absolute paths, else every .so in [server]
+ * routers_dir, in name order), checks each against the router ABI (pxt/router.h) and
+ * runs its init. A routers_dir that is set and missing is an error; the built-in
+ * default missing means no modules. Any failure names the file and is returned (the
+ * caller stops start-up); PXT_ECONFIG for a module that is refused.
+ */
+pxt_err pxt_load_routers(pxt_app *app, const pxt_config *cfg);
+
+/*
+ * pxt_unload_routers closes the router modules; call it after pxt_app_free ran their
+ * fini and after the last use of anything they registered.
+ */
+void pxt_unload_routers(void);
+
 /* pxt_app_nroutes returns the number of registered routes. */
 int pxt_app_nroutes(const pxt_app *app);
 

@@ -2,10 +2,16 @@
  * pxt/router.h - the router plugin ABI and the route registration API.
  *
  * A router is a shared object that exports one function, pxt_router_entry, returning a
- * static pxt_router_module. The dispatcher dlopen()s each router, checks abi and size
- * against its own (refusing to start, naming the file, when they differ), then calls
- * init, which registers routes. Fields of pxt_router_module are only ever appended, and
- * PXT_ROUTER_ABI changes only when an existing field changes meaning.
+ * static pxt_router_module. The dispatcher dlopen()s each router, checks it, then calls
+ * init, which registers routes. The ABI rules:
+ *   - abi must equal PXT_ROUTER_ABI; it changes only when an existing field of
+ *     pxt_router_module or pxt_route_opts changes meaning or place, and a router built
+ *     for another ABI is refused with a message saying to rebuild it.
+ *   - Fields of both structs are only ever appended. A router built against older
+ *     headers (a smaller size) is accepted, the fields it does not have read as zero;
+ *     a larger size (built against newer headers than this pxtc) is refused.
+ *   - Two routers with the same name are refused.
+ * A refused router stops the worker at start, naming the file, never at request time.
  *
  *	static pxt_err
  *	data_init(pxt_router *r)
@@ -23,6 +29,7 @@
 #define PXT_ROUTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pxt/catalog.h"
@@ -33,7 +40,8 @@
 extern "C" {
 #endif
 
-#define PXT_ROUTER_ABI 2
+/* 3: pxt_route_opts begins with its size field */
+#define PXT_ROUTER_ABI 3
 
 typedef struct pxt_router pxt_router;
 
@@ -89,6 +97,9 @@ pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
 
 /*
  * Options of the table routes; NULL lists mean the defaults. Lists end with NULL.
+ * Begin the initializer with PXT_ROUTE_OPTS_INIT, which sets size, as in
+ * `pxt_route_opts o = {PXT_ROUTE_OPTS_INIT, .inputs = cols};`: a size of 0 or one
+ * larger than this pxtc's is PXT_EINVAL; fields past a smaller size read as unset.
  *   inputs:        columns a request may set (default: every column but a default key)
  *   outputs:       columns of the response (default: all)
  *   match_columns: columns a delete matches on (default: the primary key)
@@ -96,6 +107,7 @@ pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  *                  them (insert only)
  */
 typedef struct pxt_route_opts {
+	size_t size;		/* sizeof(pxt_route_opts) at build time */
 	const char *const *inputs;
 	const char *const *outputs;
 	const char *const *match_columns;
@@ -103,6 +115,8 @@ typedef struct pxt_route_opts {
 	const char *const *uploadfile_inputs;	/* media columns taken as file uploads */
 	bool return_fileresponse;	/* answer with the row's media file itself */
 } pxt_route_opts;
+
+#define PXT_ROUTE_OPTS_INIT .size = sizeof(pxt_route_opts)
 
 /*
  * Generic table routes (POST): insert a row from a JSON object and answer the row as
