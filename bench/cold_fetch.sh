@@ -146,14 +146,17 @@ build_all() {
 		log "the installed copy does not run (a build in progress?): installing again"
 		sleep 5
 	done
-	# file_cache_int.h is internal to libpxt (not installed): from the source tree, as the
-	# integration test's driver does
+	# file_cache_int.h is internal to libpxt (not installed, nor exported by libpxt.so):
+	# from the source tree, linked with the library's objects (libpxt_static.a), as the
+	# integration test's driver is
+	cp "$BUILD/app/libpxt_static.a" "$WORK/libpxt_static.a"
 	# shellcheck disable=SC2046
 	cc -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
 	    $(pkg-config --cflags libcurl) -o "$WORK/cold_fetch" "$BENCH/cold_fetch.c" \
-	    -L"$WORK/prefix/lib" -lpxt $(pkg-config --libs libcurl) -Wl,-rpath,"$WORK/prefix/lib"
-	log "built cold_fetch against the installed libpxt"
+	    -rdynamic -Wl,--whole-archive "$WORK/libpxt_static.a" -Wl,--no-whole-archive \
+	    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm
+	log "built cold_fetch with the library's objects"
 }
 
 # A free loopback port: nothing answers a connection on it.

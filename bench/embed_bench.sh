@@ -56,16 +56,18 @@ for f in cmake cc pkg-config; do command -v "$f" >/dev/null || die "missing: $f"
 pkg-config --exists libpq || die "missing the libpq development files (libpq-dev)"
 if [ $DO_BUILD -eq 1 ]; then
 	log "building pxtc ($BUILD)"
-	cmake --build "$BUILD" -j2 --target pxt >&2
+	cmake --build "$BUILD" -j2 --target pxt_static >&2
 fi
-[ -f "$BUILD/app/libpxt.so" ] || die "$BUILD/app/libpxt.so is missing: build pxtc first"
-cp -L "$BUILD/app/libpxt.so" "$WORK/libpxt.so.0"
-ln -s libpxt.so.0 "$WORK/libpxt.so"
+# the embedders' header is internal (libpxt.so does not export it): the library's
+# objects (libpxt_static.a)
+[ -f "$BUILD/app/libpxt_static.a" ] || die "$BUILD/app/libpxt_static.a is missing: build pxtc first"
+cp "$BUILD/app/libpxt_static.a" "$WORK/libpxt_static.a"
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
     -Wmissing-prototypes -I"$ROOT/app/include" -I"$ROOT/app/lib" \
     $(pkg-config --cflags libpq) -o "$WORK/embed_bench" "$ROOT/bench/embed_bench.c" \
-    -L"$WORK" -lpxt -lm -Wl,-rpath,"$WORK"
+    -rdynamic -Wl,--whole-archive "$WORK/libpxt_static.a" -Wl,--no-whole-archive \
+    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "embed_bench -n $CHUNKS -c $CHARS -r $ROUNDS"
 # from $WORK: no stray .env of the caller's folder

@@ -162,15 +162,18 @@ build_and_install() {
 		sleep 5
 	done
 	chmod -R a+rX "$WORK/prefix"
-	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h): from the
-	# source tree, the public ones from the installed copy
+	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h), which
+	# libpxt.so does not export: from the source tree, linked with the library's
+	# objects (libpxt_static.a); the public headers from the installed copy
+	cp "$BUILD/app/libpxt_static.a" "$WORK/libpxt_static.a"
 	# shellcheck disable=SC2046
 	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
 	    -I"$ROOT/app/include" $(pkg-config --cflags libpq) \
-	    -o "$WORK/search_load" "$BENCH/search_load.c" -L"$WORK/prefix/lib" -lpxt \
-	    $(pkg-config --libs libpq) -lm -Wl,-rpath,"$WORK/prefix/lib"
-	log "built search_load against the installed libpxt"
+	    -o "$WORK/search_load" "$BENCH/search_load.c" \
+	    -rdynamic -Wl,--whole-archive "$WORK/libpxt_static.a" -Wl,--no-whole-archive \
+	    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm
+	log "built search_load with the library's objects"
 }
 
 # A free loopback port: nothing answers a connection on it.

@@ -105,17 +105,17 @@ build_all() {
 		log "building pxtc ($BUILD)"
 		cmake --build "$BUILD" -j2 >&2
 	fi
-	so=$BUILD/app/libpxt.so
+	so=$BUILD/app/libpxt_static.a
 	[ -f "$so" ] || die "$so is missing: build pxtc first"
-	mkdir -p "$WORK/lib"
-	cp -L "$so" "$WORK/lib/libpxt.so.0"
-	ln -s libpxt.so.0 "$WORK/lib/libpxt.so"
-	# vindex_int.h is internal to libpxt (not installed): from the source tree
+	cp "$so" "$WORK/libpxt_static.a"
+	# vindex_int.h is internal to libpxt (not installed, nor exported by libpxt.so): from
+	# the source tree, linked with the library's objects
 	# shellcheck disable=SC2046
 	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -I"$ROOT/app/include" -I"$ROOT/app/lib" \
 	    $(pkg-config --cflags libpq) -o "$WORK/vindex_bench" "$ROOT/bench/vindex_bench.c" \
-	    -L"$WORK/lib" -lpxt -Wl,-rpath,"$WORK/lib"
+	    -rdynamic -Wl,--whole-archive "$WORK/libpxt_static.a" -Wl,--no-whole-archive \
+	    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm
 	log "built vindex_bench against a copy of $so"
 }
 

@@ -28,6 +28,8 @@
 #ifndef PXT_ROUTER_H
 #define PXT_ROUTER_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,13 +70,13 @@ typedef struct pxt_router_module {
 	}
 
 /* pxt_router_env returns the environment (catalog and database) routes work in. */
-pxt_env *pxt_router_env(pxt_router *r);
+PXT_API pxt_env *pxt_router_env(pxt_router *r);
 
 /*
  * pxt_router_prefix sets the path prefix of the routes this router registers next
  * ("/api/data"). The prefix is copied.
  */
-void pxt_router_prefix(pxt_router *r, const char *prefix);
+PXT_API void pxt_router_prefix(pxt_router *r, const char *prefix);
 
 /*
  * pxt_add_route registers a hand-written handler for methods (PXT_GET | ...) and a path
@@ -82,7 +84,7 @@ void pxt_router_prefix(pxt_router *r, const char *prefix);
  * pxt_req_param. Fails with PXT_EEXISTS when the same method and path are already taken
  * (by any router), PXT_EINVAL for a malformed path.
  */
-pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
+PXT_API pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
     pxt_handler_fn fn, void *ud);
 
 /*
@@ -92,7 +94,7 @@ pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
  * NULL keeps the generic description). PXT_ENOTFOUND when this router has no such
  * route, PXT_EINVAL for a schema that is not a JSON object.
  */
-pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
+PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
     const char *summary, const char *request_schema, const char *response_schema);
 
 /*
@@ -124,11 +126,11 @@ typedef struct pxt_route_opts {
  * match columns and answer {"num_rows": n}. Values are validated against the column
  * types (422 naming the column).
  */
-pxt_err pxt_add_insert_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_insert_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
-pxt_err pxt_add_update_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_update_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
-pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
 
 /*
@@ -136,7 +138,7 @@ pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
  * from the query string, POST from a JSON body) and answers {"rows": [...]}; with
  * one_row, the single row itself, 404 for none and 409 for several.
  */
-pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
+PXT_API pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
     unsigned methods, bool one_row);
 
 #ifdef __cplusplus
