@@ -78,13 +78,14 @@ build_all() {
 	need_pc libcurl
 	build_pxtc
 	install_prefix
-	# file_cache_int.h is internal to libpxt (not installed): from the source tree, as the
-	# integration test's driver does
-	# shellcheck disable=SC2046
+	# file_cache_int.h is internal to libpxt (not installed, not exported): from the
+	# source tree, linked with the library's objects, as the integration test's driver is
+	copy_libpxt_static "$WORK/lib"
+	# shellcheck disable=SC2046,SC2086
 	cc_bench c11 -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
 	    $(pkg-config --cflags libcurl) -o "$WORK/cold_fetch" "$BENCH/cold_fetch.c" \
-	    -L"$WORK/prefix/lib" -lpxt $(pkg-config --libs libcurl) -Wl,-rpath,"$WORK/prefix/lib"
-	log "built cold_fetch against the installed libpxt"
+	    $PXT_INTERNAL_LIBS
+	log "built cold_fetch with the library's objects"
 }
 
 # start_origin: nginx serving $WORK/origin/www/file.bin on a free port.

@@ -37,12 +37,13 @@ bench_begin embed
 
 need_tools cmake cc pkg-config
 need_pc libpq
-build_pxtc pxt
-copy_libpxt "$WORK"
-# shellcheck disable=SC2046
+build_pxtc pxt_static
+# the embedders' header is internal (libpxt.so does not export it): the library's objects
+copy_libpxt_static "$WORK"
+# shellcheck disable=SC2046,SC2086
 cc_bench c11 -I"$ROOT/app/include" -I"$ROOT/app/lib" \
     $(pkg-config --cflags libpq) -o "$WORK/embed_bench" "$ROOT/bench/embed_bench.c" \
-    -L"$WORK" -lpxt -lm -Wl,-rpath,"$WORK"
+    $PXT_INTERNAL_LIBS
 log "embed_bench -n $CHUNKS -c $CHARS -r $ROUNDS"
 # from $WORK: no stray .env of the caller's folder
 in_work ./embed_bench -n "$CHUNKS" -c "$CHARS" -r "$ROUNDS" | tee "$WORK/results.txt" >&2

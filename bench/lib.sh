@@ -225,11 +225,15 @@ install_prefix() {
 	chmod -R a+rX "$WORK/prefix"
 }
 
-# copy_libpxt DIR: BUILD's libpxt copied into DIR (a build beside this one may relink it).
-copy_libpxt() {
+# copy_libpxt_static DIR: BUILD's libpxt_static.a (every object of the library) copied
+# into DIR (a build beside this one may relink it), for the programs that use libpxt's
+# internal headers: libpxt.so exports only the public API. Sets PXT_INTERNAL_LIBS to
+# the link flags that take the whole archive and its dependencies.
+copy_libpxt_static() {
 	mkdir -p "$1"
-	cp -L "$BUILD/app/libpxt.so" "$1/libpxt.so.0"
-	ln -sf libpxt.so.0 "$1/libpxt.so"
+	cp "$BUILD/app/libpxt_static.a" "$1/libpxt_static.a"
+	PXT_INTERNAL_LIBS="-rdynamic -Wl,--whole-archive $1/libpxt_static.a -Wl,--no-whole-archive
+	    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm"
 }
 
 # cc_bench STD ARGS...: the C compiler with pxtc's warnings as errors.

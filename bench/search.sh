@@ -90,14 +90,15 @@ build_and_install() {
 	build_pxtc
 	need_built app/pxtc-worker app/pxtc schema/pxtc-setup
 	install_prefix
-	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h): from the
-	# source tree, the public ones from the installed copy
-	# shellcheck disable=SC2046
+	# search_load uses internal headers (vindex_int.h, search_int.h, udf_int.h), which
+	# libpxt.so does not export: from the source tree, linked with the library's objects;
+	# the public headers from the installed copy
+	copy_libpxt_static "$WORK/lib"
+	# shellcheck disable=SC2046,SC2086
 	cc_bench gnu11 -I"$WORK/prefix/include" -I"$ROOT/app/lib" \
 	    -I"$ROOT/app/include" $(pkg-config --cflags libpq) \
-	    -o "$WORK/search_load" "$BENCH/search_load.c" -L"$WORK/prefix/lib" -lpxt \
-	    $(pkg-config --libs libpq) -lm -Wl,-rpath,"$WORK/prefix/lib"
-	log "built search_load against the installed libpxt"
+	    -o "$WORK/search_load" "$BENCH/search_load.c" $PXT_INTERNAL_LIBS
+	log "built search_load with the library's objects"
 }
 
 # setup_and_load: the schema, then DOCS documents through pxt_insert.

@@ -78,13 +78,14 @@ build_all() {
 	need_tools cc cmake pkg-config timeout
 	need_pc libpq
 	build_pxtc
-	copy_libpxt "$WORK/lib"
-	# vindex_int.h is internal to libpxt (not installed): from the source tree
-	# shellcheck disable=SC2046
+	# vindex_int.h is internal to libpxt (not installed, not exported): from the source
+	# tree, linked with the library's objects
+	copy_libpxt_static "$WORK/lib"
+	# shellcheck disable=SC2046,SC2086
 	cc_bench gnu11 -I"$ROOT/app/include" -I"$ROOT/app/lib" \
 	    $(pkg-config --cflags libpq) -o "$WORK/vindex_bench" "$ROOT/bench/vindex_bench.c" \
-	    -L"$WORK/lib" -lpxt -Wl,-rpath,"$WORK/lib"
-	log "built vindex_bench against a copy of $BUILD/app/libpxt.so"
+	    $PXT_INTERNAL_LIBS
+	log "built vindex_bench with the library's objects"
 }
 
 # field LINE KEY: the value of KEY=VALUE in LINE.

@@ -21,8 +21,8 @@
 
 #include "pxt/compute.h"
 #include "pxt/log.h"
+#include "pxt/app.h"
 #include "pxt/pxt.h"
-#include "worker.h"
 
 static volatile sig_atomic_t pxt_stop;
 

@@ -26,7 +26,7 @@ bench_c_init(pxt_router *r)
 		    pxt_errmsg());
 	pxt_router_prefix(r, "/api/bench/c");
 	return pxt_add_insert_route(r, "/rows", t,
-	    &(pxt_route_opts){.inputs = bench_inputs});
+	    &(pxt_route_opts){PXT_ROUTE_OPTS_INIT, .inputs = bench_inputs});
 }
 
 PXT_ROUTER("bench_c", "1.0", bench_c_init, NULL)

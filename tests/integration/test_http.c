@@ -85,7 +85,7 @@ static void
 setup_routes(pxt_env *env)
 {
 	static const char *const now[] = {"timestamp", NULL};
-	pxt_route_opts opts = {.now_columns = now};
+	pxt_route_opts opts = {PXT_ROUTE_OPTS_INIT, .now_columns = now};
 	pxt_router *r = pxt_app_router(app, "test", NULL);
 	pxt_table *t;
 	pxt_query *q, *one;

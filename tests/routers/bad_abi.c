@@ -1,6 +1,7 @@
 /*
- * bad_abi.c - a router module built for another router ABI: the worker must refuse to
- * start, naming this file and both ABI versions.
+ * bad_abi.c - a router module built for an older router ABI (2, before pxt_route_opts
+ * had its size field): the worker must refuse to start, naming this file and both ABI
+ * versions, and saying to rebuild it.
  */
 #include "pxt/router.h"
 
@@ -16,8 +17,7 @@ const pxt_router_module *pxt_router_entry(void);
 __attribute__((visibility("default"))) const pxt_router_module *
 pxt_router_entry(void)
 {
-	static const pxt_router_module m = {PXT_ROUTER_ABI + 41, sizeof(m), "bad_abi",
-	    "0", bad_init, NULL};
+	static const pxt_router_module m = {2, sizeof(m), "bad_abi", "0", bad_init, NULL};
 
 	return &m;
 }

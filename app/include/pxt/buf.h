@@ -8,6 +8,8 @@
 #ifndef PXT_BUF_H
 #define PXT_BUF_H
 
+#include "pxt/api.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,27 +28,27 @@ typedef struct pxt_buf {
 #define PXT_BUF_INIT {NULL, 0, 0, false}
 
 /* pxt_buf_free releases the memory; the buffer may be reused afterwards. */
-void pxt_buf_free(pxt_buf *b);
+PXT_API void pxt_buf_free(pxt_buf *b);
 
 /* pxt_buf_reset empties the buffer, keeping its memory. */
-void pxt_buf_reset(pxt_buf *b);
+PXT_API void pxt_buf_reset(pxt_buf *b);
 
 /* Appends; each returns 0, or -1 when out of memory (then b->failed is set). */
-int pxt_buf_add(pxt_buf *b, const void *data, size_t len);
-int pxt_buf_adds(pxt_buf *b, const char *s);
-int pxt_buf_addc(pxt_buf *b, char c);
-int pxt_buf_addf(pxt_buf *b, const char *fmt, ...)
+PXT_API int pxt_buf_add(pxt_buf *b, const void *data, size_t len);
+PXT_API int pxt_buf_adds(pxt_buf *b, const char *s);
+PXT_API int pxt_buf_addc(pxt_buf *b, char c);
+PXT_API int pxt_buf_addf(pxt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int pxt_buf_vaddf(pxt_buf *b, const char *fmt, va_list ap);
+PXT_API int pxt_buf_vaddf(pxt_buf *b, const char *fmt, va_list ap);
 
 /* pxt_buf_str returns the text ("" for an empty buffer); owned by the buffer. */
-const char *pxt_buf_str(const pxt_buf *b);
+PXT_API const char *pxt_buf_str(const pxt_buf *b);
 
 /*
  * pxt_buf_steal returns the malloc'd text (caller frees) and empties the buffer;
  * NULL when an append had failed.
  */
-char *pxt_buf_steal(pxt_buf *b);
+PXT_API char *pxt_buf_steal(pxt_buf *b);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef PXT_CATALOG_H
 #define PXT_CATALOG_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,20 +88,20 @@ typedef struct pxt_open_opts {
  * PIXELTABLE_DB_CONNECT_STR is unset, connects, and creates the catalog when missing.
  * Returns a new environment (free with pxt_close) or NULL with pxt_errmsg() set.
  */
-pxt_env *pxt_open(const pxt_open_opts *opts);
+PXT_API pxt_env *pxt_open(const pxt_open_opts *opts);
 
 /* pxt_close closes the connection and frees the environment and its table handles. */
-void pxt_close(pxt_env *env);
+PXT_API void pxt_close(pxt_env *env);
 
 /* Accessors; the returned objects are owned by env. */
-const pxt_config *pxt_env_config(const pxt_env *env);
-pxt_db *pxt_env_db(pxt_env *env);
+PXT_API const pxt_config *pxt_env_config(const pxt_env *env);
+PXT_API pxt_db *pxt_env_db(pxt_env *env);
 
 /*
  * pxt_catalog_version returns the catalog's schema version (bumped by every change),
  * or -1 on failure.
  */
-int64_t pxt_catalog_version(pxt_env *env);
+PXT_API int64_t pxt_catalog_version(pxt_env *env);
 
 /*
  * Group several changes into one transaction (under the catalog lock): all of them
@@ -107,22 +109,22 @@ int64_t pxt_catalog_version(pxt_env *env);
  * files the changes take away (see pxt_drop_table) are deleted by pxt_commit once the
  * commit succeeded, and left in place by pxt_rollback or a failed commit.
  */
-pxt_err pxt_begin(pxt_env *env);
-pxt_err pxt_commit(pxt_env *env);
-pxt_err pxt_rollback(pxt_env *env);
+PXT_API pxt_err pxt_begin(pxt_env *env);
+PXT_API pxt_err pxt_commit(pxt_env *env);
+PXT_API pxt_err pxt_rollback(pxt_env *env);
 
 /*
  * pxt_create_dir creates a directory (a logical namespace, nested with '/'); parents
  * must exist. PXT_EEXISTS when it exists and if_exists is ERROR (REPLACE acts as
  * IGNORE for directories: they hold no data of their own).
  */
-pxt_err pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists);
+PXT_API pxt_err pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists);
 
 /*
  * pxt_drop_dir drops an empty directory; with force, everything below it too
  * (a destructive change). PXT_ECONFLICT when not empty and force is false.
  */
-pxt_err pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_missing,
+PXT_API pxt_err pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_missing,
     bool force);
 
 /*
@@ -132,11 +134,11 @@ pxt_err pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_missing,
  * PXT_EEXISTS says which differs ("column 'metadata' is Json here, String in the
  * catalog"). Returns a handle owned by env, or NULL.
  */
-pxt_table *pxt_create_table(pxt_env *env, const char *path, const pxt_coldef *cols,
-    pxt_if_exists if_exists);
+PXT_API pxt_table *pxt_create_table(pxt_env *env, const char *path,
+    const pxt_coldef *cols, pxt_if_exists if_exists);
 
 /* pxt_get_table returns a handle (owned by env) or NULL with PXT_ENOTFOUND. */
-pxt_table *pxt_get_table(pxt_env *env, const char *path);
+PXT_API pxt_table *pxt_get_table(pxt_env *env, const char *path);
 
 /*
  * pxt_drop_table drops a table or a view and its rows (destructive); PXT_ECONFLICT
@@ -144,7 +146,8 @@ pxt_table *pxt_get_table(pxt_env *env, const char *path);
  * columns refer to (generated media, uploads) are deleted once the change commits;
  * a drop that fails or is rolled back leaves them.
  */
-pxt_err pxt_drop_table(pxt_env *env, const char *path, pxt_if_missing if_missing);
+PXT_API pxt_err pxt_drop_table(pxt_env *env, const char *path,
+    pxt_if_missing if_missing);
 
 /*
  * Columns. pxt_add_column adds a column (nullable unless REQUIRED, which an empty
@@ -154,9 +157,12 @@ pxt_err pxt_drop_table(pxt_env *env, const char *path, pxt_if_missing if_missing
  * cell of the same row holds). pxt_rename_column renames it in the catalog and the
  * storage table.
  */
-pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists);
-pxt_err pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing);
-pxt_err pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name);
+PXT_API pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col,
+    pxt_if_exists if_exists);
+PXT_API pxt_err pxt_drop_column(pxt_table *t, const char *name,
+    pxt_if_missing if_missing);
+PXT_API pxt_err pxt_rename_column(pxt_table *t, const char *old_name,
+    const char *new_name);
 
 /*
  * pxt_add_btree_index indexes column col of t (with the row order as a tie-breaker), so
@@ -164,14 +170,16 @@ pxt_err pxt_rename_column(pxt_table *t, const char *old_name, const char *new_na
  * by a timestamp reads 20 rows, not all of them. IGNORE keeps an existing index, ERROR
  * fails with PXT_EEXISTS, REPLACE builds it again. The index is dropped with its column.
  */
-pxt_err pxt_add_btree_index(pxt_table *t, const char *col, pxt_if_exists if_exists);
+PXT_API pxt_err pxt_add_btree_index(pxt_table *t, const char *col,
+    pxt_if_exists if_exists);
 
 /* Handle accessors; strings are owned by the handle. */
-const char *pxt_table_path(const pxt_table *t);
-const char *pxt_table_storage(const pxt_table *t);	/* "pxt_data"."app/docs" */
-int pxt_table_ncols(const pxt_table *t);
-const pxt_column *pxt_table_col(const pxt_table *t, int i);
-const pxt_column *pxt_table_find_col(const pxt_table *t, const char *name);
+PXT_API const char *pxt_table_path(const pxt_table *t);
+/* "pxt_data"."app/docs" */
+PXT_API const char *pxt_table_storage(const pxt_table *t);
+PXT_API int pxt_table_ncols(const pxt_table *t);
+PXT_API const pxt_column *pxt_table_col(const pxt_table *t, int i);
+PXT_API const pxt_column *pxt_table_find_col(const pxt_table *t, const char *name);
 
 /* An entry of pxt_list. */
 typedef struct pxt_entry {
@@ -183,14 +191,14 @@ typedef struct pxt_entry {
  * pxt_list lists the directories and tables directly in dir ("" for the top), or
  * everything below it when recursive, ordered by path. Entries live in pool.
  */
-pxt_err pxt_list(pxt_env *env, const char *dir, bool recursive, pxt_pool *pool,
+PXT_API pxt_err pxt_list(pxt_env *env, const char *dir, bool recursive, pxt_pool *pool,
     pxt_entry **entries, int *n);
 
 /*
  * pxt_describe returns a human-readable description of a table (its columns, types,
  * keys and storage), in pool memory; NULL on failure.
  */
-char *pxt_describe(pxt_table *t, pxt_pool *pool);
+PXT_API char *pxt_describe(pxt_table *t, pxt_pool *pool);
 
 /*
  * Schema synchronization, for setup programs. With sync on, create_table / add_column
@@ -201,9 +209,9 @@ char *pxt_describe(pxt_table *t, pxt_pool *pool);
  * Every change made is reported to the change callback (desc is valid during the call).
  */
 typedef void (*pxt_change_fn)(void *ud, const char *desc, bool destructive);
-void pxt_set_sync(pxt_env *env, bool sync, bool allow_destructive);
-void pxt_on_change(pxt_env *env, pxt_change_fn fn, void *ud);
-pxt_err pxt_sync_finish(pxt_env *env);
+PXT_API void pxt_set_sync(pxt_env *env, bool sync, bool allow_destructive);
+PXT_API void pxt_on_change(pxt_env *env, pxt_change_fn fn, void *ud);
+PXT_API pxt_err pxt_sync_finish(pxt_env *env);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #ifndef PXT_COMPUTE_H
 #define PXT_COMPUTE_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,7 +46,7 @@ typedef void (*pxt_progress_fn)(void *ud, const char *what, int64_t done,
  * column's existing rows, recomputing, splitting a base into a new view) when the
  * call itself names none. NULL turns it off.
  */
-void pxt_on_progress(pxt_env *env, pxt_progress_fn fn, void *ud);
+PXT_API void pxt_on_progress(pxt_env *env, pxt_progress_fn fn, void *ud);
 
 /* Options of pxt_add_computed_column_opts; fields are only ever appended. */
 typedef struct pxt_computed_opts {
@@ -66,17 +68,17 @@ typedef struct pxt_computed_opts {
  * anything else is PXT_EEXISTS, or a re-creation when syncing with
  * allow_destructive).
  */
-pxt_err pxt_add_computed_column(pxt_table *t, const char *name, pxt_expr *expr,
+PXT_API pxt_err pxt_add_computed_column(pxt_table *t, const char *name, pxt_expr *expr,
     pxt_if_exists if_exists);
-pxt_err pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
-    pxt_if_exists if_exists, const pxt_computed_opts *opts);
+PXT_API pxt_err pxt_add_computed_column_opts(pxt_table *t, const char *name,
+    pxt_expr *expr, pxt_if_exists if_exists, const pxt_computed_opts *opts);
 
 /*
  * pxt_recompute_column computes column name again for every row (errors_only: only
  * the rows whose cell holds an error), and the computed columns that depend on it.
  * One transaction; progress as for adding.
  */
-pxt_err pxt_recompute_column(pxt_table *t, const char *name, bool errors_only,
+PXT_API pxt_err pxt_recompute_column(pxt_table *t, const char *name, bool errors_only,
     pxt_progress_fn progress, void *progress_ud);
 
 /*
@@ -85,13 +87,13 @@ pxt_err pxt_recompute_column(pxt_table *t, const char *name, bool errors_only,
  * the catalog recorded. Otherwise the error names the column, the function and both
  * signatures. Workers call it at start and refuse to serve when it fails.
  */
-pxt_err pxt_table_check(const pxt_table *t);
+PXT_API pxt_err pxt_table_check(const pxt_table *t);
 
 /*
  * pxt_catalog_check runs pxt_table_check on every table and view of the catalog;
  * the first failure is returned (the message names the table, column and function).
  */
-pxt_err pxt_catalog_check(pxt_env *env);
+PXT_API pxt_err pxt_catalog_check(pxt_env *env);
 
 /* A view's iterator. Fields are only ever appended. */
 typedef struct pxt_iter_def {
@@ -110,11 +112,11 @@ typedef struct pxt_iter_def {
  * `page`. Rows of the base that exist are split at once. Returns the view's handle
  * (owned by env) or NULL with the error set. if_exists as for tables.
  */
-pxt_table *pxt_create_view(pxt_env *env, const char *path, pxt_table *base,
+PXT_API pxt_table *pxt_create_view(pxt_env *env, const char *path, pxt_table *base,
     const pxt_iter_def *iter, pxt_if_exists if_exists);
 
 /* pxt_table_is_view tells whether t is a view (written only through its base). */
-bool pxt_table_is_view(const pxt_table *t);
+PXT_API bool pxt_table_is_view(const pxt_table *t);
 
 /*
  * pxt_insert inserts nrows rows in one transaction (the caller's, when one is open),
@@ -123,7 +125,7 @@ bool pxt_table_is_view(const pxt_table *t);
  * for SQL NULL; Json as JSON text; media as a path or URL). Columns not given take
  * their default. A failure inserts nothing.
  */
-pxt_err pxt_insert(pxt_table *t, const char *const *names, int ncols,
+PXT_API pxt_err pxt_insert(pxt_table *t, const char *const *names, int ncols,
     const char *const *values, int nrows);
 
 /*
@@ -132,7 +134,7 @@ pxt_err pxt_insert(pxt_table *t, const char *const *names, int ncols,
  * ends itself (its supervisor starts a new one), which abandons the request's
  * transaction.
  */
-void pxt_udf_set_timeout(unsigned seconds);
+PXT_API void pxt_udf_set_timeout(unsigned seconds);
 
 #ifdef __cplusplus
 }

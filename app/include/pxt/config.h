@@ -17,6 +17,8 @@
 #ifndef PXT_CONFIG_H
 #define PXT_CONFIG_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,16 +38,16 @@ typedef struct pxt_config pxt_config;
  * frees with pxt_config_free. On failure returns PXT_ECONFIG (one line in pxt_errmsg()
  * naming the file, line and column, or the environment variable) or PXT_EIO / PXT_ENOMEM.
  */
-pxt_err pxt_config_load(const char *dotenv_path, pxt_config **out);
+PXT_API pxt_err pxt_config_load(const char *dotenv_path, pxt_config **out);
 
 /* pxt_config_free releases a configuration; NULL is allowed. */
-void pxt_config_free(pxt_config *cfg);
+PXT_API void pxt_config_free(pxt_config *cfg);
 
 /*
  * pxt_config_home returns the absolute PIXELTABLE_HOME; owned by cfg. Never NULL after a
  * successful load.
  */
-const char *pxt_config_home(const pxt_config *cfg);
+PXT_API const char *pxt_config_home(const pxt_config *cfg);
 
 /*
  * pxt_config_str returns the resolved value of section.key as text (a TOML array is
@@ -53,29 +55,33 @@ const char *pxt_config_home(const pxt_config *cfg);
  * is owned by cfg, or by the process environment, and stays valid while cfg lives and
  * the environment variable is not changed.
  */
-const char *pxt_config_str(const pxt_config *cfg, const char *section, const char *key);
+PXT_API const char *pxt_config_str(const pxt_config *cfg, const char *section,
+    const char *key);
 
 /*
  * Typed getters for known keys; the value was validated at load, so these cannot fail.
  * For an unset key without a default they return 0 / false.
  */
-int64_t pxt_config_int(const pxt_config *cfg, const char *section, const char *key);
-double pxt_config_float(const pxt_config *cfg, const char *section, const char *key);
-bool pxt_config_bool(const pxt_config *cfg, const char *section, const char *key);
+PXT_API int64_t pxt_config_int(const pxt_config *cfg, const char *section,
+    const char *key);
+PXT_API double pxt_config_float(const pxt_config *cfg, const char *section,
+    const char *key);
+PXT_API bool pxt_config_bool(const pxt_config *cfg, const char *section,
+    const char *key);
 
 /*
  * pxt_config_list splits a list value (TOML array of strings, or "a, b" text) into a
  * NULL-terminated array allocated in pool; *n gets the count. Empty items are dropped.
  * Returns NULL (with *n = 0) for an unset key or when out of memory.
  */
-char **pxt_config_list(const pxt_config *cfg, const char *section, const char *key,
-    pxt_pool *pool, int *n);
+PXT_API char **pxt_config_list(const pxt_config *cfg, const char *section,
+    const char *key, pxt_pool *pool, int *n);
 
 /*
  * pxt_config_source describes where section.key came from ("environment SERVER_PORT",
  * ".env:3", "/home/u/.pixeltable/config.toml:4:1", "default", "unset"), in pool memory.
  */
-const char *pxt_config_source(const pxt_config *cfg, const char *section,
+PXT_API const char *pxt_config_source(const pxt_config *cfg, const char *section,
     const char *key, pxt_pool *pool);
 
 /*
@@ -84,7 +90,7 @@ const char *pxt_config_source(const pxt_config *cfg, const char *section,
  */
 typedef void (*pxt_config_each_fn)(void *ud, const char *section, const char *key,
     const char *value, bool secret, const char *doc);
-void pxt_config_each(const pxt_config *cfg, pxt_config_each_fn fn, void *ud);
+PXT_API void pxt_config_each(const pxt_config *cfg, pxt_config_each_fn fn, void *ud);
 
 #ifdef __cplusplus
 }

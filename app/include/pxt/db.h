@@ -11,6 +11,8 @@
 #ifndef PXT_DB_H
 #define PXT_DB_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <libpq-fe.h>
 
@@ -34,19 +36,19 @@ typedef pxt_err (*pxt_db_hook)(void *ud);
  * server's message when it cannot connect; the message never includes a password.
  * The server's notices are logged (pxt/log.h): WARNING as a warning, others at debug.
  */
-pxt_err pxt_db_connect(const char *conninfo, pxt_db **out);
+PXT_API pxt_err pxt_db_connect(const char *conninfo, pxt_db **out);
 
 /* pxt_db_close closes the connection and frees the handle; NULL is allowed. */
-void pxt_db_close(pxt_db *db);
+PXT_API void pxt_db_close(pxt_db *db);
 
 /*
  * pxt_db_session sets a session setting (set_config(name, value)) now and again after
  * every reconnect. PXT_EDB (or another mapped code) when the server refuses the value.
  */
-pxt_err pxt_db_session(pxt_db *db, const char *name, const char *value);
+PXT_API pxt_err pxt_db_session(pxt_db *db, const char *name, const char *value);
 
 /* pxt_db_set_hook sets the reconnect hook (NULL to clear). */
-void pxt_db_set_hook(pxt_db *db, pxt_db_hook fn, void *ud);
+PXT_API void pxt_db_set_hook(pxt_db *db, pxt_db_hook fn, void *ud);
 
 /*
  * pxt_db_exec runs sql with nparams text parameters (a NULL entry is SQL NULL),
@@ -55,7 +57,7 @@ void pxt_db_set_hook(pxt_db *db, pxt_db_hook fn, void *ud);
  * NULL on failure. On failure returns the mapped error (see pxt_db_map_sqlstate) with
  * the server's message kept in pxt_errmsg().
  */
-pxt_err pxt_db_exec(pxt_db *db, const char *sql, int nparams,
+PXT_API pxt_err pxt_db_exec(pxt_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res);
 
 /*
@@ -64,32 +66,32 @@ pxt_err pxt_db_exec(pxt_db *db, const char *sql, int nparams,
  * parameters, sql may hold several statements separated by ';' (the result is the
  * last one's).
  */
-pxt_err pxt_db_exec_once(pxt_db *db, const char *sql, int nparams,
+PXT_API pxt_err pxt_db_exec_once(pxt_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res);
 
 /*
  * Transactions. pxt_db_begin fails with PXT_EINTERNAL when one is already open.
  * pxt_db_rollback is safe to call when none is open (it does nothing).
  */
-pxt_err pxt_db_begin(pxt_db *db);
-pxt_err pxt_db_commit(pxt_db *db);
-pxt_err pxt_db_rollback(pxt_db *db);
-bool pxt_db_in_tx(const pxt_db *db);
+PXT_API pxt_err pxt_db_begin(pxt_db *db);
+PXT_API pxt_err pxt_db_commit(pxt_db *db);
+PXT_API pxt_err pxt_db_rollback(pxt_db *db);
+PXT_API bool pxt_db_in_tx(const pxt_db *db);
 
 /*
  * pxt_db_sqlstate returns the SQLSTATE of the last failed statement ("" when none);
  * static storage valid until the next call on db.
  */
-const char *pxt_db_sqlstate(const pxt_db *db);
+PXT_API const char *pxt_db_sqlstate(const pxt_db *db);
 
 /* pxt_db_map_sqlstate maps a SQLSTATE to the pxt error enum. */
-pxt_err pxt_db_map_sqlstate(const char *sqlstate);
+PXT_API pxt_err pxt_db_map_sqlstate(const char *sqlstate);
 
 /* pxt_db_conn returns the libpq handle (for LISTEN/NOTIFY, COPY); owned by db. */
 PGconn *pxt_db_conn(pxt_db *db);
 
 /* pxt_db_reconnects returns how many times the connection was re-established. */
-unsigned pxt_db_reconnects(const pxt_db *db);
+PXT_API unsigned pxt_db_reconnects(const pxt_db *db);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,8 @@
 #ifndef PXT_DOTENV_H
 #define PXT_DOTENV_H
 
+#include "pxt/api.h"
+
 #include <stddef.h>
 
 #include "pxt/error.h"
@@ -43,7 +45,7 @@ typedef pxt_err (*pxt_dotenv_cb)(void *ud, const char *key, const char *value,
  * been passed to cb. A NULL filename reads "<dotenv>"; cb == NULL, or text == NULL
  * with len > 0, gives PXT_EINVAL; out of memory gives PXT_ENOMEM.
  */
-pxt_err pxt_dotenv_parse(const char *text, size_t len, const char *filename,
+PXT_API pxt_err pxt_dotenv_parse(const char *text, size_t len, const char *filename,
     pxt_dotenv_cb cb, void *ud);
 
 #ifdef __cplusplus

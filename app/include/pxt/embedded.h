@@ -13,6 +13,8 @@
 #ifndef PXT_EMBEDDED_H
 #define PXT_EMBEDDED_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -34,21 +36,21 @@ extern "C" {
  * service user cannot reach, with the fix), PXT_ETIMEOUT (the server did not accept
  * connections in time; the message quotes its log) or PXT_EIO.
  */
-pxt_err pxt_embedded_start(const pxt_config *cfg, char **conninfo);
+PXT_API pxt_err pxt_embedded_start(const pxt_config *cfg, char **conninfo);
 
 /*
  * pxt_embedded_restart is pxt_embedded_start for a server that ran before (the
  * reconnect path of a running process): it never initializes a cluster, so a missing
  * pgdata is PXT_EUNAVAIL instead of a new, empty database.
  */
-pxt_err pxt_embedded_restart(const pxt_config *cfg);
+PXT_API pxt_err pxt_embedded_restart(const pxt_config *cfg);
 
 /*
  * pxt_embedded_stop asks the server to shut down (fast mode: open transactions roll
  * back) and waits up to timeout_s for it to exit, then stops it immediately. Returns
  * PXT_OK when it is stopped, also when it was not running.
  */
-pxt_err pxt_embedded_stop(const pxt_config *cfg, int timeout_s);
+PXT_API pxt_err pxt_embedded_stop(const pxt_config *cfg, int timeout_s);
 
 struct pxt_embedded_status {
 	bool initialized;	/* pgdata holds a cluster */
@@ -60,13 +62,14 @@ struct pxt_embedded_status {
 };
 
 /* pxt_embedded_status fills st; never starts anything. */
-pxt_err pxt_embedded_status(const pxt_config *cfg, struct pxt_embedded_status *st);
+PXT_API pxt_err pxt_embedded_status(const pxt_config *cfg,
+    struct pxt_embedded_status *st);
 
 /*
  * pxt_embedded_conninfo returns the malloc'd connection string of the embedded server
  * of cfg's home (whether or not it runs), or NULL when out of memory.
  */
-char *pxt_embedded_conninfo(const pxt_config *cfg, const char *dbname);
+PXT_API char *pxt_embedded_conninfo(const pxt_config *cfg, const char *dbname);
 
 #ifdef __cplusplus
 }

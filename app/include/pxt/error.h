@@ -9,6 +9,8 @@
 #ifndef PXT_ERROR_H
 #define PXT_ERROR_H
 
+#include "pxt/api.h"
+
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -47,38 +49,38 @@ typedef enum pxt_err {
  * ("not found", "database unavailable"). Never NULL; unknown codes give
  * "unknown error".
  */
-const char *pxt_strerror(pxt_err err);
+PXT_API const char *pxt_strerror(pxt_err err);
 
 /*
  * pxt_err_name returns the stable machine name of a code ("PXT_ENOTFOUND"), static.
  */
-const char *pxt_err_name(pxt_err err);
+PXT_API const char *pxt_err_name(pxt_err err);
 
 /*
  * pxt_errmsg returns the message recorded by the last failing libpxt call in this
  * thread ("" when none). The pointer stays valid until the next failing call in the
  * same thread; copy it to keep it.
  */
-const char *pxt_errmsg(void);
+PXT_API const char *pxt_errmsg(void);
 
 /*
  * pxt_errcode returns the code recorded with the last message in this thread.
  */
-pxt_err pxt_errcode(void);
+PXT_API pxt_err pxt_errcode(void);
 
 /*
  * pxt_seterr records a printf-style message for this thread and returns err, so a
  * failure reads `return pxt_seterr(PXT_EINVAL, "column '%s' ...", name);`.
  * Messages longer than 1 KiB are cut. Never fails.
  */
-pxt_err pxt_seterr(pxt_err err, const char *fmt, ...)
+PXT_API pxt_err pxt_seterr(pxt_err err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-pxt_err pxt_vseterr(pxt_err err, const char *fmt, va_list ap);
+PXT_API pxt_err pxt_vseterr(pxt_err err, const char *fmt, va_list ap);
 
 /*
  * pxt_clearerr forgets the last message of this thread.
  */
-void pxt_clearerr(void);
+PXT_API void pxt_clearerr(void);
 
 #ifdef __cplusplus
 }

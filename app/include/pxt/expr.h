@@ -14,6 +14,8 @@
 #ifndef PXT_EXPR_H
 #define PXT_EXPR_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -111,7 +113,7 @@ typedef struct pxt_udf_module {
  * the same file does nothing) and registers its functions. PXT_EINVAL naming the
  * file for a wrong ABI, a missing entry, or a name already registered.
  */
-pxt_err pxt_udf_load_module(const char *path);
+PXT_API pxt_err pxt_udf_load_module(const char *path);
 
 /*
  * pxt_udf_register adds u (not copied: it must stay valid) to the registry. PXT_EEXISTS
@@ -120,13 +122,13 @@ pxt_err pxt_udf_load_module(const char *path);
  * extract_text, doc_title, page_count (Document); image_width, image_height,
  * image_format, image_mode, thumbnail (Image).
  */
-pxt_err pxt_udf_register(const pxt_udf *u);
+PXT_API pxt_err pxt_udf_register(const pxt_udf *u);
 
 /* pxt_udf_find returns the function called name, or NULL. */
-const pxt_udf *pxt_udf_find(const char *name);
+PXT_API const pxt_udf *pxt_udf_find(const char *name);
 
 /* pxt_udf_signature writes "lower(String) -> String" into buf. */
-void pxt_udf_signature(const pxt_udf *u, char *buf, size_t len);
+PXT_API void pxt_udf_signature(const pxt_udf *u, char *buf, size_t len);
 
 typedef struct pxt_expr pxt_expr;
 
@@ -135,39 +137,39 @@ typedef struct pxt_expr pxt_expr;
  * memory; a NULL argument makes the result NULL (and frees the other arguments), so
  * builders nest without checks. pxt_call's argument list ends with NULL.
  */
-pxt_expr *pxt_col(const char *name);
-pxt_expr *pxt_lit_str(const char *s);
-pxt_expr *pxt_lit_int(int64_t v);
-pxt_expr *pxt_lit_float(double v);
-pxt_expr *pxt_lit_bool(bool v);
-pxt_expr *pxt_op(const char *op, pxt_expr *a, pxt_expr *b);
-pxt_expr *pxt_call(const char *fn, ...);
+PXT_API pxt_expr *pxt_col(const char *name);
+PXT_API pxt_expr *pxt_lit_str(const char *s);
+PXT_API pxt_expr *pxt_lit_int(int64_t v);
+PXT_API pxt_expr *pxt_lit_float(double v);
+PXT_API pxt_expr *pxt_lit_bool(bool v);
+PXT_API pxt_expr *pxt_op(const char *op, pxt_expr *a, pxt_expr *b);
+PXT_API pxt_expr *pxt_call(const char *fn, ...);
 
 /* pxt_expr_free frees a tree; NULL is allowed. */
-void pxt_expr_free(pxt_expr *e);
+PXT_API void pxt_expr_free(pxt_expr *e);
 
 /*
  * pxt_expr_check type-checks e against table t and sets *type to its result type.
  * PXT_ENOTFOUND for an unknown column or function, PXT_EINVAL for a type mismatch, with
  * a message naming the function, the argument and the types.
  */
-pxt_err pxt_expr_check(const pxt_expr *e, const pxt_table *t, pxt_type *type);
+PXT_API pxt_err pxt_expr_check(const pxt_expr *e, const pxt_table *t, pxt_type *type);
 
 /* pxt_expr_serialize appends e as compact JSON to b. */
-pxt_err pxt_expr_serialize(const pxt_expr *e, pxt_buf *b);
+PXT_API pxt_err pxt_expr_serialize(const pxt_expr *e, pxt_buf *b);
 
 /*
  * pxt_expr_parse reads a serialized expression back; *out is a new tree (the caller
  * frees it). PXT_EINVAL for anything that is not one.
  */
-pxt_err pxt_expr_parse(const char *json, size_t len, pxt_expr **out);
+PXT_API pxt_err pxt_expr_parse(const char *json, size_t len, pxt_expr **out);
 
 /*
  * pxt_expr_eval evaluates e (checked against t) over one row: row[i] is the value of
  * t's column i. The result may point into pool or row.
  */
-pxt_err pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
-    pxt_pool *pool, pxt_value *out);
+PXT_API pxt_err pxt_expr_eval(const pxt_expr *e, const pxt_table *t,
+    const pxt_value *row, pxt_pool *pool, pxt_value *out);
 
 #ifdef __cplusplus
 }

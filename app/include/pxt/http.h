@@ -10,6 +10,8 @@
 #ifndef PXT_HTTP_H
 #define PXT_HTTP_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -43,58 +45,58 @@ typedef struct pxt_req pxt_req;
 typedef pxt_err (*pxt_handler_fn)(pxt_req *req, void *ud);
 
 /* Request accessors; strings are owned by the request and live until it ends. */
-pxt_pool *pxt_req_pool(pxt_req *req);
-pxt_env *pxt_req_env(pxt_req *req);
-unsigned pxt_req_method(const pxt_req *req);
-const char *pxt_req_method_name(const pxt_req *req);
-const char *pxt_req_path(const pxt_req *req);
-const char *pxt_req_id(const pxt_req *req);
+PXT_API pxt_pool *pxt_req_pool(pxt_req *req);
+PXT_API pxt_env *pxt_req_env(pxt_req *req);
+PXT_API unsigned pxt_req_method(const pxt_req *req);
+PXT_API const char *pxt_req_method_name(const pxt_req *req);
+PXT_API const char *pxt_req_path(const pxt_req *req);
+PXT_API const char *pxt_req_id(const pxt_req *req);
 
 /*
  * pxt_req_header returns a request header by its HTTP name ("Idempotency-Key"), or
  * NULL when absent.
  */
-const char *pxt_req_header(pxt_req *req, const char *name);
+PXT_API const char *pxt_req_header(pxt_req *req, const char *name);
 
 /* pxt_req_param returns the decoded value of a {name} path segment, or NULL. */
-const char *pxt_req_param(const pxt_req *req, const char *name);
+PXT_API const char *pxt_req_param(const pxt_req *req, const char *name);
 
 /*
  * pxt_req_query parses the query string (once) into decoded pairs. PXT_EBADREQUEST
  * when malformed (the message says where).
  */
-pxt_err pxt_req_query(pxt_req *req, const pxt_kv **kv, size_t *n);
+PXT_API pxt_err pxt_req_query(pxt_req *req, const pxt_kv **kv, size_t *n);
 
 /*
  * pxt_req_json parses the body (once) as JSON. Fails with PXT_EMEDIATYPE when the
  * Content-Type is not application/json, PXT_EBADREQUEST for an empty or malformed body
  * (with the parser's position), PXT_ETOOLARGE past max_json_body_mb.
  */
-pxt_err pxt_req_json(pxt_req *req, const pxt_json **out);
+PXT_API pxt_err pxt_req_json(pxt_req *req, const pxt_json **out);
 
 /*
  * pxt_req_fail records why the request failed and returns code, for
  * `return pxt_req_fail(req, PXT_EINVAL, "column 'x' ...");`. cause (may be NULL) is a
  * short machine-friendly detail (the column or parameter name) for the error body.
  */
-pxt_err pxt_req_fail(pxt_req *req, pxt_err code, const char *cause, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+PXT_API pxt_err pxt_req_fail(pxt_req *req, pxt_err code, const char *cause,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * pxt_req_committed tells the dispatcher that this request committed data: an error
  * after this point is reported with retryable = false.
  */
-void pxt_req_committed(pxt_req *req);
+PXT_API void pxt_req_committed(pxt_req *req);
 
 /*
  * Responses. pxt_res_json sets the status and Content-Type: application/json and
  * returns the writer of the body (owned by the request). pxt_res_header adds a header
  * (name and value are copied). pxt_res_body returns the raw body buffer.
  */
-pxt_jw *pxt_res_json(pxt_req *req, int status);
-void pxt_res_header(pxt_req *req, const char *name, const char *value);
-pxt_buf *pxt_res_body(pxt_req *req);
-void pxt_res_status(pxt_req *req, int status, const char *content_type);
+PXT_API pxt_jw *pxt_res_json(pxt_req *req, int status);
+PXT_API void pxt_res_header(pxt_req *req, const char *name, const char *value);
+PXT_API pxt_buf *pxt_res_body(pxt_req *req);
+PXT_API void pxt_res_status(pxt_req *req, int status, const char *content_type);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,8 @@
 #ifndef PXT_IDENT_H
 #define PXT_IDENT_H
 
+#include "pxt/api.h"
+
 #include <stddef.h>
 
 #include "pxt/buf.h"
@@ -25,13 +27,13 @@ extern "C" {
  * pxt_name_check returns PXT_OK for a valid name, else PXT_EINVAL with a message that
  * names `what` ("column", "table") and says what is wrong.
  */
-pxt_err pxt_name_check(const char *name, const char *what);
+PXT_API pxt_err pxt_name_check(const char *name, const char *what);
 
 /*
  * pxt_path_check checks a directory or table path: one or more names joined by '/',
  * no leading, trailing or double '/', at most PXT_PATH_MAX bytes. PXT_EINVAL otherwise.
  */
-pxt_err pxt_path_check(const char *path, const char *what);
+PXT_API pxt_err pxt_path_check(const char *path, const char *what);
 
 /*
  * pxt_quote_ident appends ident to b as a double-quoted SQL identifier, doubling any
@@ -39,12 +41,12 @@ pxt_err pxt_path_check(const char *path, const char *what);
  * longer than 63 bytes (PostgreSQL would silently truncate it), PXT_ENOMEM when the
  * buffer cannot grow.
  */
-pxt_err pxt_quote_ident(pxt_buf *b, const char *ident);
+PXT_API pxt_err pxt_quote_ident(pxt_buf *b, const char *ident);
 
 /*
  * pxt_quote_qualified appends schema.name, both quoted.
  */
-pxt_err pxt_quote_qualified(pxt_buf *b, const char *schema, const char *name);
+PXT_API pxt_err pxt_quote_qualified(pxt_buf *b, const char *schema, const char *name);
 
 #ifdef __cplusplus
 }

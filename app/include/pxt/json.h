@@ -9,6 +9,8 @@
 #ifndef PXT_JSON_H
 #define PXT_JSON_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,17 +75,17 @@ struct pxt_json {
  * (byte B)" (B is the bracket); PXT_ENOMEM. Numbers are read with strtod, so
  * LC_NUMERIC must be "C" (the default).
  */
-pxt_err pxt_json_parse(pxt_pool *pool, const char *text, size_t len, int max_depth,
-    pxt_json **out);
+PXT_API pxt_err pxt_json_parse(pxt_pool *pool, const char *text, size_t len,
+    int max_depth, pxt_json **out);
 
 /*
  * pxt_json_get returns the value of key in an object (the last one if repeated), or
  * NULL when obj is NULL, not an object, or has no such key.
  */
-const pxt_json *pxt_json_get(const pxt_json *obj, const char *key);
+PXT_API const pxt_json *pxt_json_get(const pxt_json *obj, const char *key);
 
 /* pxt_json_type_name: "null", "boolean", "integer", "number", "string", ... (static). */
-const char *pxt_json_type_name(pxt_json_type t);
+PXT_API const char *pxt_json_type_name(pxt_json_type t);
 
 /*
  * The JSON writer. Initialize with pxt_jw_init; the buffer is the caller's. Output is
@@ -100,32 +102,32 @@ typedef struct pxt_jw {
 	bool after_key;
 } pxt_jw;
 
-void pxt_jw_init(pxt_jw *w, pxt_buf *b);
-void pxt_jw_obj_begin(pxt_jw *w);
-void pxt_jw_obj_end(pxt_jw *w);
-void pxt_jw_arr_begin(pxt_jw *w);
-void pxt_jw_arr_end(pxt_jw *w);
+PXT_API void pxt_jw_init(pxt_jw *w, pxt_buf *b);
+PXT_API void pxt_jw_obj_begin(pxt_jw *w);
+PXT_API void pxt_jw_obj_end(pxt_jw *w);
+PXT_API void pxt_jw_arr_begin(pxt_jw *w);
+PXT_API void pxt_jw_arr_end(pxt_jw *w);
 /* pxt_jw_key writes an object key (escaped); the next call writes its value. */
-void pxt_jw_key(pxt_jw *w, const char *key);
+PXT_API void pxt_jw_key(pxt_jw *w, const char *key);
 /*
  * Strings are escaped per RFC 8259 (control characters, '"' and '\\'; also U+2028
  * and U+2029; '/' is not); each invalid UTF-8 byte is written as U+FFFD. NULL s writes
  * null.
  */
-void pxt_jw_str(pxt_jw *w, const char *s, size_t len);
-void pxt_jw_cstr(pxt_jw *w, const char *s);	/* NULL writes null */
-void pxt_jw_int(pxt_jw *w, int64_t v);
+PXT_API void pxt_jw_str(pxt_jw *w, const char *s, size_t len);
+PXT_API void pxt_jw_cstr(pxt_jw *w, const char *s);	/* NULL writes null */
+PXT_API void pxt_jw_int(pxt_jw *w, int64_t v);
 /* Shortest text that reads back the same; -0.0 as "-0.0"; non-finite: null. */
-void pxt_jw_double(pxt_jw *w, double v);
-void pxt_jw_bool(pxt_jw *w, bool v);
-void pxt_jw_null(pxt_jw *w);
+PXT_API void pxt_jw_double(pxt_jw *w, double v);
+PXT_API void pxt_jw_bool(pxt_jw *w, bool v);
+PXT_API void pxt_jw_null(pxt_jw *w);
 /*
  * pxt_jw_raw inserts text that is already one valid JSON value (a jsonb column's
  * value) as is; it is not checked. NULL writes null.
  */
-void pxt_jw_raw(pxt_jw *w, const char *json, size_t len);
+PXT_API void pxt_jw_raw(pxt_jw *w, const char *json, size_t len);
 /* pxt_jw_value writes a parsed value (numbers as their original text); NULL: null. */
-void pxt_jw_value(pxt_jw *w, const pxt_json *v);
+PXT_API void pxt_jw_value(pxt_jw *w, const pxt_json *v);
 
 #ifdef __cplusplus
 }

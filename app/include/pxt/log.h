@@ -9,6 +9,8 @@
 #ifndef PXT_LOG_H
 #define PXT_LOG_H
 
+#include "pxt/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,18 +23,18 @@ typedef enum pxt_log_level {
 } pxt_log_level;
 
 /* pxt_log writes one record when level is at or above the configured level. */
-void pxt_log(pxt_log_level level, const char *fmt, ...)
+PXT_API void pxt_log(pxt_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* pxt_log_set_level sets the threshold; pxt_log_parse_level maps a name, -1 if unknown. */
-void pxt_log_set_level(pxt_log_level level);
-int pxt_log_parse_level(const char *name);
+PXT_API void pxt_log_set_level(pxt_log_level level);
+PXT_API int pxt_log_parse_level(const char *name);
 
 /*
  * pxt_log_set_request_id sets the id printed on every record of this process until
  * reset with NULL. The string is copied (at most 64 bytes).
  */
-void pxt_log_set_request_id(const char *id);
+PXT_API void pxt_log_set_request_id(const char *id);
 
 #ifdef __cplusplus
 }

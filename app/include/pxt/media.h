@@ -12,6 +12,8 @@
 #ifndef PXT_MEDIA_H
 #define PXT_MEDIA_H
 
+#include "pxt/api.h"
+
 #include <time.h>
 
 #include "pxt/config.h"
@@ -28,13 +30,13 @@ extern "C" {
  * NULL with PXT_ENOTFOUND when there is none, PXT_ECONFIG when it is shorter than 16
  * characters or holds characters nginx's configuration cannot carry.
  */
-char *pxt_media_secret(const pxt_config *cfg, pxt_pool *pool);
+PXT_API char *pxt_media_secret(const pxt_config *cfg, pxt_pool *pool);
 
 /*
  * pxt_media_url returns the signed URL of relpath (no leading '/', no ".." segment)
  * valid until now + ttl_s, in pool memory; NULL with PXT_EINVAL for a bad path.
  */
-char *pxt_media_url(pxt_pool *pool, const char *relpath, const char *secret,
+PXT_API char *pxt_media_url(pxt_pool *pool, const char *relpath, const char *secret,
     long ttl_s, time_t now);
 
 #ifdef __cplusplus

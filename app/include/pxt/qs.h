@@ -4,6 +4,8 @@
 #ifndef PXT_QS_H
 #define PXT_QS_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,19 +30,19 @@ typedef struct pxt_kv {
  * byte N" (N counts from 0 in qs) or "more than N parameters" (more than max_pairs
  * non-empty segments; checked before decoding). PXT_ENOMEM.
  */
-pxt_err pxt_qs_parse(pxt_pool *pool, const char *qs, size_t max_pairs, pxt_kv **out,
-    size_t *n);
+PXT_API pxt_err pxt_qs_parse(pxt_pool *pool, const char *qs, size_t max_pairs,
+    pxt_kv **out, size_t *n);
 
 /* pxt_qs_get returns the first value of key, or NULL. */
-const char *pxt_qs_get(const pxt_kv *kv, size_t n, const char *key);
+PXT_API const char *pxt_qs_get(const pxt_kv *kv, size_t n, const char *key);
 
 /*
  * pxt_url_decode percent-decodes len bytes of s (and '+' to space when plus_space) into
  * NUL-terminated pool memory, with the same refusals as pxt_qs_parse (PXT_EBADREQUEST,
  * byte offsets within s; a raw NUL byte is refused too); *out is NULL on failure.
  */
-pxt_err pxt_url_decode(pxt_pool *pool, const char *s, size_t len, bool plus_space,
-    char **out);
+PXT_API pxt_err pxt_url_decode(pxt_pool *pool, const char *s, size_t len,
+    bool plus_space, char **out);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef PXT_QUERY_H
 #define PXT_QUERY_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,24 +34,24 @@ typedef struct pxt_qexpr pxt_qexpr;
  * pxt_query_new starts a query over table t named name (used in messages and OpenAPI).
  * The query lives as long as t's environment. NULL only when out of memory.
  */
-pxt_query *pxt_query_new(pxt_table *t, const char *name);
+PXT_API pxt_query *pxt_query_new(pxt_table *t, const char *name);
 
 /*
  * pxt_query_select sets the output columns (NULL-terminated); the default is all.
  * "col.errortype" and "col.errormsg" of a computed column select its error cells,
  * answered as "col_errortype" and "col_errormsg" (null where the value computed).
  */
-void pxt_query_select(pxt_query *q, const char *const *cols);
+PXT_API void pxt_query_select(pxt_query *q, const char *const *cols);
 
 /* Expressions: a column, a declared parameter, comparisons, LIKE, AND, OR. */
-pxt_qexpr *pxt_q_col(pxt_query *q, const char *name);
-pxt_qexpr *pxt_q_param(pxt_query *q, const char *name, pxt_type type);
-pxt_qexpr *pxt_q_eq(pxt_qexpr *a, pxt_qexpr *b);
-pxt_qexpr *pxt_q_lt(pxt_qexpr *a, pxt_qexpr *b);
-pxt_qexpr *pxt_q_gt(pxt_qexpr *a, pxt_qexpr *b);
-pxt_qexpr *pxt_q_like(pxt_qexpr *a, pxt_qexpr *b);
-pxt_qexpr *pxt_q_and(pxt_qexpr *a, pxt_qexpr *b);
-pxt_qexpr *pxt_q_or(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_col(pxt_query *q, const char *name);
+PXT_API pxt_qexpr *pxt_q_param(pxt_query *q, const char *name, pxt_type type);
+PXT_API pxt_qexpr *pxt_q_eq(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_lt(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_gt(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_like(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_and(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_or(pxt_qexpr *a, pxt_qexpr *b);
 
 /*
  * pxt_q_similarity: how close the String column (which has an embedding index) is to
@@ -61,28 +63,28 @@ pxt_qexpr *pxt_q_or(pxt_qexpr *a, pxt_qexpr *b);
  * an order by similarity with a limit uses its index; otherwise the score is computed
  * over the rows the query keeps (pxt_search is the fast top-k over a whole table).
  */
-pxt_qexpr *pxt_q_similarity(pxt_query *q, const char *column, pxt_qexpr *arg);
+PXT_API pxt_qexpr *pxt_q_similarity(pxt_query *q, const char *column, pxt_qexpr *arg);
 
 /* pxt_query_order_by_expr appends a sort key that is a numeric expression. */
-void pxt_query_order_by_expr(pxt_query *q, pxt_qexpr *e, bool desc);
+PXT_API void pxt_query_order_by_expr(pxt_query *q, pxt_qexpr *e, bool desc);
 
 /*
  * pxt_query_select_expr adds an output named name (not a column's name) holding the
  * value of e (a similarity), after the columns.
  */
-void pxt_query_select_expr(pxt_query *q, const char *name, pxt_qexpr *e);
+PXT_API void pxt_query_select_expr(pxt_query *q, const char *name, pxt_qexpr *e);
 
 /* pxt_query_where sets the filter (replacing an earlier one). */
-void pxt_query_where(pxt_query *q, pxt_qexpr *e);
+PXT_API void pxt_query_where(pxt_query *q, pxt_qexpr *e);
 
 /* pxt_query_order_by appends a sort key. */
-void pxt_query_order_by(pxt_query *q, const char *col, bool desc);
+PXT_API void pxt_query_order_by(pxt_query *q, const char *col, bool desc);
 
 /*
  * pxt_query_limit adds the `limit` (default def, at most max: a larger value is a 422,
  * not clamped) and `offset` (default 0) parameters.
  */
-void pxt_query_limit(pxt_query *q, int64_t def, int64_t max);
+PXT_API void pxt_query_limit(pxt_query *q, int64_t def, int64_t max);
 
 /*
  * pxt_query_parent makes a route answer 404 instead of an empty list when no row of
@@ -90,28 +92,28 @@ void pxt_query_limit(pxt_query *q, int64_t def, int64_t max);
  * "the chunks of a document that does not exist". Checked only when the query finds
  * no row.
  */
-void pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col,
+PXT_API void pxt_query_parent(pxt_query *q, pxt_table *parent, const char *col,
     const char *param);
 
 /*
  * pxt_query_check returns PXT_OK for a well-formed query, else the first builder
  * mistake (PXT_EINVAL / PXT_ENOTFOUND) with a message naming the query.
  */
-pxt_err pxt_query_check(pxt_query *q);
+PXT_API pxt_err pxt_query_check(pxt_query *q);
 
 /*
  * pxt_query_find returns the query named name that a router made with pxt_query_new
  * (the first, when several share the name), or NULL. The service file's query routes
  * name their query this way.
  */
-pxt_query *pxt_query_find(pxt_env *env, const char *name);
+PXT_API pxt_query *pxt_query_find(pxt_env *env, const char *name);
 
 /* pxt_query_table_path returns the path of the table (or view) q reads. */
-const char *pxt_query_table_path(const pxt_query *q);
+PXT_API const char *pxt_query_table_path(const pxt_query *q);
 
 /* pxt_query_name and pxt_query_sql (the compiled SQL, NULL until compiled). */
-const char *pxt_query_name(const pxt_query *q);
-const char *pxt_query_sql(pxt_query *q);
+PXT_API const char *pxt_query_name(const pxt_query *q);
+PXT_API const char *pxt_query_sql(pxt_query *q);
 
 #ifdef __cplusplus
 }

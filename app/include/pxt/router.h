@@ -2,10 +2,16 @@
  * pxt/router.h - the router plugin ABI and the route registration API.
  *
  * A router is a shared object that exports one function, pxt_router_entry, returning a
- * static pxt_router_module. The dispatcher dlopen()s each router, checks abi and size
- * against its own (refusing to start, naming the file, when they differ), then calls
- * init, which registers routes. Fields of pxt_router_module are only ever appended, and
- * PXT_ROUTER_ABI changes only when an existing field changes meaning.
+ * static pxt_router_module. The dispatcher dlopen()s each router, checks it, then calls
+ * init, which registers routes. The ABI rules:
+ *   - abi must equal PXT_ROUTER_ABI; it changes only when an existing field of
+ *     pxt_router_module or pxt_route_opts changes meaning or place, and a router built
+ *     for another ABI is refused with a message saying to rebuild it.
+ *   - Fields of both structs are only ever appended. A router built against older
+ *     headers (a smaller size) is accepted, the fields it does not have read as zero;
+ *     a larger size (built against newer headers than this pxtc) is refused.
+ *   - Two routers with the same name are refused.
+ * A refused router stops the worker at start, naming the file, never at request time.
  *
  *	static pxt_err
  *	data_init(pxt_router *r)
@@ -22,7 +28,10 @@
 #ifndef PXT_ROUTER_H
 #define PXT_ROUTER_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pxt/catalog.h"
@@ -33,7 +42,8 @@
 extern "C" {
 #endif
 
-#define PXT_ROUTER_ABI 2
+/* 3: pxt_route_opts begins with its size field */
+#define PXT_ROUTER_ABI 3
 
 typedef struct pxt_router pxt_router;
 
@@ -60,13 +70,13 @@ typedef struct pxt_router_module {
 	}
 
 /* pxt_router_env returns the environment (catalog and database) routes work in. */
-pxt_env *pxt_router_env(pxt_router *r);
+PXT_API pxt_env *pxt_router_env(pxt_router *r);
 
 /*
  * pxt_router_prefix sets the path prefix of the routes this router registers next
  * ("/api/data"). The prefix is copied.
  */
-void pxt_router_prefix(pxt_router *r, const char *prefix);
+PXT_API void pxt_router_prefix(pxt_router *r, const char *prefix);
 
 /*
  * pxt_add_route registers a hand-written handler for methods (PXT_GET | ...) and a path
@@ -74,7 +84,7 @@ void pxt_router_prefix(pxt_router *r, const char *prefix);
  * pxt_req_param. Fails with PXT_EEXISTS when the same method and path are already taken
  * (by any router), PXT_EINVAL for a malformed path.
  */
-pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
+PXT_API pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
     pxt_handler_fn fn, void *ud);
 
 /*
@@ -84,11 +94,14 @@ pxt_err pxt_add_route(pxt_router *r, unsigned methods, const char *path,
  * NULL keeps the generic description). PXT_ENOTFOUND when this router has no such
  * route, PXT_EINVAL for a schema that is not a JSON object.
  */
-pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
+PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
     const char *summary, const char *request_schema, const char *response_schema);
 
 /*
  * Options of the table routes; NULL lists mean the defaults. Lists end with NULL.
+ * Begin the initializer with PXT_ROUTE_OPTS_INIT, which sets size, as in
+ * `pxt_route_opts o = {PXT_ROUTE_OPTS_INIT, .inputs = cols};`: a size of 0 or one
+ * larger than this pxtc's is PXT_EINVAL; fields past a smaller size read as unset.
  *   inputs:        columns a request may set (default: every column but a default key)
  *   outputs:       columns of the response (default: all)
  *   match_columns: columns a delete matches on (default: the primary key)
@@ -96,6 +109,7 @@ pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  *                  them (insert only)
  */
 typedef struct pxt_route_opts {
+	size_t size;		/* sizeof(pxt_route_opts) at build time */
 	const char *const *inputs;
 	const char *const *outputs;
 	const char *const *match_columns;
@@ -104,17 +118,19 @@ typedef struct pxt_route_opts {
 	bool return_fileresponse;	/* answer with the row's media file itself */
 } pxt_route_opts;
 
+#define PXT_ROUTE_OPTS_INIT .size = sizeof(pxt_route_opts)
+
 /*
  * Generic table routes (POST): insert a row from a JSON object and answer the row as
  * stored; update a row by primary key (404 when missing); delete the rows matching the
  * match columns and answer {"num_rows": n}. Values are validated against the column
  * types (422 naming the column).
  */
-pxt_err pxt_add_insert_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_insert_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
-pxt_err pxt_add_update_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_update_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
-pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
+PXT_API pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts);
 
 /*
@@ -122,7 +138,7 @@ pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
  * from the query string, POST from a JSON body) and answers {"rows": [...]}; with
  * one_row, the single row itself, 404 for none and 409 for several.
  */
-pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
+PXT_API pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
     unsigned methods, bool one_row);
 
 #ifdef __cplusplus

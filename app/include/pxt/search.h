@@ -20,6 +20,8 @@
 #ifndef PXT_SEARCH_H
 #define PXT_SEARCH_H
 
+#include "pxt/api.h"
+
 #include <stdint.h>
 
 #include "pxt/catalog.h"
@@ -45,8 +47,8 @@ typedef enum pxt_metric {
  * function, PXT_EINVAL for a column that is not a String or a function of the wrong
  * signature; the errors of computing the existing rows.
  */
-pxt_err pxt_add_embedding_index(pxt_table *t, const char *column, const char *name,
-    const char *embed_fn, pxt_metric metric, pxt_if_exists if_exists);
+PXT_API pxt_err pxt_add_embedding_index(pxt_table *t, const char *column,
+    const char *name, const char *embed_fn, pxt_metric metric, pxt_if_exists if_exists);
 
 /*
  * pxt_add_fulltext_index adds the full-text index name (NULL: "<column>_fulltext")
@@ -54,14 +56,15 @@ pxt_err pxt_add_embedding_index(pxt_table *t, const char *column, const char *na
  * "simple", ...: PXT_EINVAL naming the ones the server has when unknown). if_exists
  * as for pxt_add_embedding_index.
  */
-pxt_err pxt_add_fulltext_index(pxt_table *t, const char *column, const char *name,
-    const char *language, pxt_if_exists if_exists);
+PXT_API pxt_err pxt_add_fulltext_index(pxt_table *t, const char *column,
+    const char *name, const char *language, pxt_if_exists if_exists);
 
 /*
  * pxt_drop_index drops the index name of t (its column, file and triggers).
  * PXT_ENOTFOUND when there is none and if_missing is ERROR.
  */
-pxt_err pxt_drop_index(pxt_table *t, const char *name, pxt_if_missing if_missing);
+PXT_API pxt_err pxt_drop_index(pxt_table *t, const char *name,
+    pxt_if_missing if_missing);
 
 typedef enum pxt_search_mode {
 	PXT_SEARCH_SEMANTIC,	/* the embedding index */
@@ -105,7 +108,8 @@ typedef struct pxt_search_spec {
  * spec (limit, unknown filter column, empty query), PXT_ENOTFOUND when t has no index
  * of the kind the mode needs, the embedding function's errors for the query.
  */
-pxt_err pxt_search(pxt_table *t, pxt_pool *pool, const pxt_search_spec *s, pxt_jw *w);
+PXT_API pxt_err pxt_search(pxt_table *t, pxt_pool *pool, const pxt_search_spec *s,
+    pxt_jw *w);
 
 #ifdef __cplusplus
 }

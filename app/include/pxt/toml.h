@@ -11,6 +11,8 @@
 #ifndef PXT_TOML_H
 #define PXT_TOML_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,54 +46,55 @@ typedef struct pxt_toml_value pxt_toml_value;
  * bytes (a leading byte order mark is skipped and not counted). A NULL filename
  * reads "<toml>"; out == NULL, or text == NULL with len > 0, gives PXT_EINVAL.
  */
-pxt_err pxt_toml_parse(const char *text, size_t len, const char *filename,
+PXT_API pxt_err pxt_toml_parse(const char *text, size_t len, const char *filename,
     pxt_toml **out);
 
 /* pxt_toml_free releases a document and every value in it. NULL is allowed. */
-void pxt_toml_free(pxt_toml *doc);
+PXT_API void pxt_toml_free(pxt_toml *doc);
 
 /* pxt_toml_root returns the document's top-level table; owned by the document. */
-const pxt_toml_value *pxt_toml_root(const pxt_toml *doc);
+PXT_API const pxt_toml_value *pxt_toml_root(const pxt_toml *doc);
 
 /* pxt_toml_kind_of returns the kind of a value (v must not be NULL). */
-pxt_toml_kind pxt_toml_kind_of(const pxt_toml_value *v);
+PXT_API pxt_toml_kind pxt_toml_kind_of(const pxt_toml_value *v);
 
 /*
  * pxt_toml_kind_name returns "table", "array", "string", "integer", "float", "boolean"
  * or "date-time" ("unknown" for anything else); static.
  */
-const char *pxt_toml_kind_name(pxt_toml_kind k);
+PXT_API const char *pxt_toml_kind_name(pxt_toml_kind k);
 
 /*
  * pxt_toml_get returns the value stored under key in table t, or NULL when t is NULL,
  * not a table, or has no such key. Dotted keys are not split: pass one key segment.
  * (A quoted key holding U+0000 cannot be looked up this way; pxt_toml_at sees it.)
  */
-const pxt_toml_value *pxt_toml_get(const pxt_toml_value *t, const char *key);
+PXT_API const pxt_toml_value *pxt_toml_get(const pxt_toml_value *t, const char *key);
 
 /* pxt_toml_len returns the number of entries of a table or array, 0 for scalars. */
-size_t pxt_toml_len(const pxt_toml_value *v);
+PXT_API size_t pxt_toml_len(const pxt_toml_value *v);
 
 /*
  * pxt_toml_at returns entry i of a table (in file order) or array, NULL when out of
  * range. For tables *key (when key is not NULL) is set to the entry's key, a
  * NUL-terminated string owned by the document.
  */
-const pxt_toml_value *pxt_toml_at(const pxt_toml_value *v, size_t i, const char **key);
+PXT_API const pxt_toml_value *pxt_toml_at(const pxt_toml_value *v, size_t i,
+    const char **key);
 
 /*
  * Scalar accessors. pxt_toml_str returns the NUL-terminated text of a string or a
  * date-time (NULL for other kinds); *len, when given, receives its length (a TOML
  * string may contain U+0000). The others return 0/false for other kinds.
  */
-const char *pxt_toml_str(const pxt_toml_value *v, size_t *len);
-int64_t pxt_toml_int(const pxt_toml_value *v);
-double pxt_toml_float(const pxt_toml_value *v);
-bool pxt_toml_bool(const pxt_toml_value *v);
+PXT_API const char *pxt_toml_str(const pxt_toml_value *v, size_t *len);
+PXT_API int64_t pxt_toml_int(const pxt_toml_value *v);
+PXT_API double pxt_toml_float(const pxt_toml_value *v);
+PXT_API bool pxt_toml_bool(const pxt_toml_value *v);
 
 /* Position (1-based) where the value starts in the source. */
-int pxt_toml_line(const pxt_toml_value *v);
-int pxt_toml_col(const pxt_toml_value *v);
+PXT_API int pxt_toml_line(const pxt_toml_value *v);
+PXT_API int pxt_toml_col(const pxt_toml_value *v);
 
 #ifdef __cplusplus
 }

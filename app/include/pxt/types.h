@@ -8,6 +8,8 @@
 #ifndef PXT_TYPES_H
 #define PXT_TYPES_H
 
+#include "pxt/api.h"
+
 #include <stdbool.h>
 
 #ifdef __cplusplus
@@ -33,20 +35,20 @@ typedef enum pxt_type {
 } pxt_type;
 
 /* pxt_type_name returns "String", "Int", ... (static); "?" for an invalid value. */
-const char *pxt_type_name(pxt_type t);
+PXT_API const char *pxt_type_name(pxt_type t);
 
 /* pxt_type_parse maps a name (case-insensitive) to a type; PXT_TYPE_NONE if unknown. */
-pxt_type pxt_type_parse(const char *name);
+PXT_API pxt_type pxt_type_parse(const char *name);
 
 /*
  * pxt_type_sql returns the PostgreSQL type of a column (static): elem is the element
  * type of an Array (Int, Float, Bool or String; NONE means Float), ignored otherwise.
  * NULL for an invalid combination.
  */
-const char *pxt_type_sql(pxt_type t, pxt_type elem);
+PXT_API const char *pxt_type_sql(pxt_type t, pxt_type elem);
 
 /* pxt_type_is_media: Image, Video, Audio or Document. */
-bool pxt_type_is_media(pxt_type t);
+PXT_API bool pxt_type_is_media(pxt_type t);
 
 #ifdef __cplusplus
 }

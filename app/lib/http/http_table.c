@@ -686,8 +686,21 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 {
 	pxt_pool *pool = r->app->pool;
 	struct pxt_table_route *tr;
+	pxt_route_opts o;
 	pxt_err rc;
 
+	/* the caller's struct may be older (smaller): the fields it lacks stay unset */
+	if (opts != NULL) {
+		if (opts->size < sizeof(opts->size) || opts->size > sizeof(o))
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: pxt_route_opts "
+			    "size %zu, this pxtc takes %zu to %zu bytes (begin the "
+			    "initializer with PXT_ROUTE_OPTS_INIT; rebuild the router against "
+			    "these headers)", r->name, path, opts->size, sizeof(opts->size),
+			    sizeof(o));
+		memset(&o, 0, sizeof(o));
+		memcpy(&o, opts, opts->size);
+		opts = &o;
+	}
 	if (t == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "router '%s': route %s has no table (did "
 		    "the setup program run?)", r->name, path);

@@ -166,6 +166,7 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	pxt_err rc;
 
 	memset(&opts, 0, sizeof(opts));
+	opts.size = sizeof(opts);
 	if ((rc = pxt_svc_str(s, route, "table", &table)) != PXT_OK)
 		return rc;
 	if (table == NULL)
