@@ -136,14 +136,14 @@ pxt_err pxt_rollback(pxt_env *env);
  * With pxt_keep_first_error on, the first failing schema call (pxt_begin, pxt_commit,
  * pxt_get_table, creating, dropping or renaming a directory, table, view, column or
  * index, adding a computed column, pxt_sync_finish) is kept in env, its message
- * prefixed by the declaration that failed ("add computed column 'title' to
- * 'app/documents': ..."), and every such call after it does nothing and returns that
- * error (handles: NULL; a computed column's expression is still freed). A call on a
- * NULL table handle, as a failed create leaves, does nothing and fails with
- * PXT_ENOTFOUND (whether or not the latch is on). pxt_commit with an error kept rolls
- * the transaction back instead.
- * Turning it on or off forgets a kept error; it is off by default, so a program that
- * checks every call sees each call's own result.
+ * naming the declaration that failed (prefixed with it, "create table 'app/docs':
+ * ...", when it does not already), and every such call after it does nothing and
+ * returns that error (handles: NULL; a computed column's expression is still freed).
+ * A call on a NULL table handle, as a failed create leaves, does nothing and fails
+ * with PXT_ENOTFOUND (whether or not the latch is on). pxt_commit with an error kept
+ * rolls the transaction back instead. Turning the latch on or off forgets a kept
+ * error; it is off by default, so a program that checks every call sees each call's
+ * own result.
  */
 void pxt_keep_first_error(pxt_env *env, bool on);
 

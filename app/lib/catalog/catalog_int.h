@@ -178,7 +178,8 @@ pxt_err pxt_cat_reload_all(pxt_env *env);
  * nothing and returns *rc, that error (its message restored). Otherwise the call runs
  * and ends with pxt_decl_leave, which returns rc; the first failure of a call made by
  * the program (not by another call) while pxt_keep_first_error is on is kept, its
- * message prefixed by what the call declared ("create table 'app/docs': ...").
+ * message prefixed by what the call declared ("create table 'app/docs': ...") unless
+ * it names each quoted item of that already.
  */
 bool pxt_decl_enter(pxt_env *env, pxt_err *rc);
 pxt_err pxt_decl_leave(pxt_env *env, pxt_err rc, const char *fmt, ...)

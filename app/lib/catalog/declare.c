@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "catalog/catalog_int.h"
 
@@ -54,6 +55,22 @@ pxt_decl_enter_table(const pxt_table *t, pxt_err *rc)
 	return false;
 }
 
+/* Whether msg names every quoted item of what ("'summary'", "'app/docs'") already. */
+static bool
+pxt_decl_named(const char *what, const char *msg)
+{
+	const char *q = what, *end;
+	char item[PXT_DECL_WHAT_MAX];
+
+	while ((q = strchr(q, '\'')) != NULL && (end = strchr(q + 1, '\'')) != NULL) {
+		snprintf(item, sizeof(item), "%.*s", (int)(end - q + 1), q);
+		if (strstr(msg, item) == NULL)
+			return false;
+		q = end + 1;
+	}
+	return true;
+}
+
 pxt_err
 pxt_decl_leave(pxt_env *env, pxt_err rc, const char *fmt, ...)
 {
@@ -67,8 +84,12 @@ pxt_decl_leave(pxt_env *env, pxt_err rc, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	env->first_err = rc;
-	env->first_msg = pxt_psprintf(env->pool, "%s: %s", what, *pxt_errmsg() ?
-	    pxt_errmsg() : pxt_strerror(rc));
+	if (*pxt_errmsg() == '\0')
+		env->first_msg = pxt_psprintf(env->pool, "%s: %s", what, pxt_strerror(rc));
+	else if (pxt_decl_named(what, pxt_errmsg()))
+		env->first_msg = pxt_pstrdup(env->pool, pxt_errmsg());
+	else
+		env->first_msg = pxt_psprintf(env->pool, "%s: %s", what, pxt_errmsg());
 	return pxt_env_error(env);
 }
 
