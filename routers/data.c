@@ -4,7 +4,7 @@
  *
  *   GET /api/data/documents                 list_documents, newest first
  *   GET /api/data/documents/{id}/chunks     document_chunks: one document's chunks
- *   GET /api/data/chunks/similar            similar_chunks: the chunks closest to a text
+ *   GET /api/data/chunks/similar            similar_chunks: the chunks nearest a text
  *   GET /api/data/images                    list_images, newest first
  *
  * The insert, update and delete routes of both tables need no C: the service file
