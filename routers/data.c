@@ -1,8 +1,14 @@
 /*
  * data.c - the reference app's data router (the seed's routers/data.py): the named
- * queries of /api/data. Its routes need no C and are declared in the service file
- * (routers/service.toml): list documents and images newest first, the chunks of one
- * document, and the insert, update and delete routes of both tables.
+ * queries of /api/data, each registered next to the code that builds it.
+ *
+ *   GET /api/data/documents                 list_documents, newest first
+ *   GET /api/data/documents/{id}/chunks     document_chunks: one document's chunks
+ *   GET /api/data/chunks/similar            similar_chunks: the chunks nearest a text
+ *   GET /api/data/images                    list_images, newest first
+ *
+ * The insert, update and delete routes of both tables need no C: the service file
+ * declares them (routers/service.toml).
  */
 #include <stdio.h>
 
@@ -29,12 +35,12 @@ data_table(pxt_router *r, const char *ns, const char *name)
 	return t;
 }
 
-/* list_<name>: the rows of a table, newest first, with limit and offset. */
+/* GET /<name>: list_<name>, the rows of a table newest first, with limit and offset. */
 static pxt_err
-data_list_query(pxt_router *r, const char *ns, const char *name)
+data_list_route(pxt_router *r, const char *ns, const char *name)
 {
 	pxt_table *t = data_table(r, ns, name);
-	char qname[128];
+	char qname[128], path[128];
 	pxt_query *q;
 
 	if (t == NULL)
@@ -43,12 +49,16 @@ data_list_query(pxt_router *r, const char *ns, const char *name)
 	q = pxt_query_new(t, qname);
 	pxt_query_order_by(q, "timestamp", true);
 	pxt_query_limit(q, DATA_LIST_DEFAULT, DATA_LIST_MAX);
-	return pxt_query_check(q);
+	snprintf(path, sizeof(path), "/%s", name);
+	return pxt_add_query_route(r, path, q, PXT_GET, false);
 }
 
-/* document_chunks: the chunks view's rows of one document, in order; 404 for none. */
+/*
+ * GET /documents/{id}/chunks: document_chunks, the chunks view's rows of one document
+ * in order; 404 for an unknown document.
+ */
 static pxt_err
-data_chunks_query(pxt_router *r, const char *ns)
+data_chunks_route(pxt_router *r, const char *ns)
 {
 	pxt_table *docs = data_table(r, ns, "documents");
 	pxt_table *chunks = docs ? data_table(r, ns, "chunks") : NULL;
@@ -61,15 +71,16 @@ data_chunks_query(pxt_router *r, const char *ns)
 	pxt_query_order_by(q, "pos", false);
 	pxt_query_limit(q, DATA_CHUNKS_DEFAULT, DATA_CHUNKS_MAX);
 	pxt_query_parent(q, docs, "id", "id");
-	return pxt_query_check(q);
+	return pxt_add_query_route(r, "/documents/{id}/chunks", q, PXT_GET, false);
 }
 
 /*
- * similar_chunks: the chunks most similar to the text `query` (the chunks' embedding
- * index: similarity in a named query), with their score, best first.
+ * GET /chunks/similar: similar_chunks, the chunks most similar to the text `query`
+ * (the chunks' embedding index: similarity in a named query), with their score, best
+ * first.
  */
 static pxt_err
-data_similar_query(pxt_router *r, const char *ns)
+data_similar_route(pxt_router *r, const char *ns)
 {
 	static const char *const cols[] = {"id", "pos", "text", "heading", NULL};
 	pxt_table *chunks = data_table(r, ns, "chunks");
@@ -84,7 +95,7 @@ data_similar_query(pxt_router *r, const char *ns)
 	pxt_query_select_expr(q, "score", sim);
 	pxt_query_order_by_expr(q, sim, true);
 	pxt_query_limit(q, DATA_SIMILAR_DEFAULT, DATA_SIMILAR_MAX);
-	return pxt_query_check(q);
+	return pxt_add_query_route(r, "/chunks/similar", q, PXT_GET, false);
 }
 
 static pxt_err
@@ -94,12 +105,15 @@ data_init(pxt_router *r)
 	    "namespace");
 	pxt_err rc;
 
-	if ((rc = data_list_query(r, ns, "documents")) != PXT_OK ||
-	    (rc = data_list_query(r, ns, "images")) != PXT_OK)
-		return rc;
-	if ((rc = data_chunks_query(r, ns)) != PXT_OK)
-		return rc;
-	return data_similar_query(r, ns);
+	pxt_router_prefix(r, "/api/data");
+	rc = data_list_route(r, ns, "documents");
+	if (rc == PXT_OK)
+		rc = data_chunks_route(r, ns);
+	if (rc == PXT_OK)
+		rc = data_similar_route(r, ns);
+	if (rc == PXT_OK)
+		rc = data_list_route(r, ns, "images");
+	return rc;
 }
 
 PXT_ROUTER("data", "1.0", data_init, NULL)

@@ -18,11 +18,11 @@
 #include "pxt/pxt.h"
 
 #define EXIT_DRIFT 2
+#define EXIT_DESTRUCTIVE 3
 #define SETUP_SUMMARY_CHARS 200
 #define SETUP_CHUNK_TOKENS 500
 #define SETUP_CHUNK_OVERLAP 50
 #define SETUP_THUMBNAIL_PX 256
-#define EXIT_DESTRUCTIVE 3
 /* the built-in offline embedder: no model, no network (openai_embed for a provider) */
 #define SETUP_EMBED_FN "embed_text"
 
@@ -53,84 +53,90 @@ setup_progress(void *ud, const char *what, int64_t done, int64_t total)
 		    (long long)total);
 }
 
-/* The schema, as the seed declares it. */
-static pxt_err
-setup_schema(pxt_env *env, const char *ns)
+/*
+ * The schema, as the seed declares it: one declaration after another. The first that
+ * fails is kept by env (pxt_keep_first_error) and the ones after it do nothing; main
+ * checks once, at the end.
+ */
+static void
+setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 {
-	char path[PXT_PATH_MAX + 1];
 	pxt_table *docs, *chunks, *images;
-	pxt_err rc;
 
-	if ((rc = pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
+	pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE);
 
-	snprintf(path, sizeof(path), "%s/documents", ns);
-	docs = pxt_create_table(env, path, (pxt_coldef[]){
-	    {"document", PXT_DOCUMENT, 0, 0},
-	    {"metadata", PXT_JSON, 0, 0},
-	    {"timestamp", PXT_TIMESTAMP, 0, 0},
+	docs = pxt_create_table(env, pxt_psprintf(pool, "%s/documents", ns), (pxt_coldef[]){
+	    PXT_COL("document", PXT_DOCUMENT),
+	    PXT_COL("metadata", PXT_JSON),
+	    PXT_COL("timestamp", PXT_TIMESTAMP),
 	    {0}}, PXT_IF_EXISTS_IGNORE);
-	if (docs == NULL)
-		return pxt_errcode();
 	/* the data router lists newest first: read 20 rows, not the table */
-	if ((rc = pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
+	pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE);
 	/* the pipeline: text and title from the file, then what is derived from them */
-	if ((rc = pxt_add_computed_column(docs, "text", pxt_call("extract_text",
-	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(docs, "title", pxt_call("doc_title",
-	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(docs, "n_words", pxt_call("word_count",
-	    pxt_col("text"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(docs, "summary", pxt_call("snippet",
-	    pxt_col("text"), pxt_lit_int(SETUP_SUMMARY_CHARS), NULL),
-	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
-	snprintf(path, sizeof(path), "%s/chunks", ns);
-	if ((chunks = pxt_create_view(env, path, docs, &(pxt_iter_def){
-	    .size = sizeof(pxt_iter_def), .name = "document_splitter",
+	pxt_add_computed_column(docs, "text", pxt_call("extract_text",
+	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(docs, "title", pxt_call("doc_title",
+	    pxt_col("document"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(docs, "n_words", pxt_call("word_count",
+	    pxt_col("text"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(docs, "summary", pxt_call("snippet",
+	    pxt_col("text"), pxt_lit_int(SETUP_SUMMARY_CHARS), NULL), PXT_IF_EXISTS_IGNORE);
+
+	chunks = pxt_create_view(env, pxt_psprintf(pool, "%s/chunks", ns), docs,
+	    &(pxt_iter_def){.size = sizeof(pxt_iter_def), .name = "document_splitter",
 	    .input = "document", .separators = "heading,token_limit",
 	    .limit = SETUP_CHUNK_TOKENS, .overlap = SETUP_CHUNK_OVERLAP},
-	    PXT_IF_EXISTS_IGNORE)) == NULL)
-		return pxt_errcode();
+	    PXT_IF_EXISTS_IGNORE);
 	/* the search router's indexes (routers/search.c) */
-	if ((rc = pxt_add_embedding_index(chunks, "text", "text_embedding",
-	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_fulltext_index(chunks, "text", "text_fulltext", "english",
-	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
+	pxt_add_embedding_index(chunks, "text", "text_embedding", SETUP_EMBED_FN,
+	    PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE);
+	pxt_add_fulltext_index(chunks, "text", "text_fulltext", "english",
+	    PXT_IF_EXISTS_IGNORE);
 
-	snprintf(path, sizeof(path), "%s/images", ns);
-	images = pxt_create_table(env, path, (pxt_coldef[]){
-	    {"image", PXT_IMAGE, 0, 0},
-	    {"metadata", PXT_JSON, 0, 0},
-	    {"timestamp", PXT_TIMESTAMP, 0, 0},
+	images = pxt_create_table(env, pxt_psprintf(pool, "%s/images", ns), (pxt_coldef[]){
+	    PXT_COL("image", PXT_IMAGE),
+	    PXT_COL("metadata", PXT_JSON),
+	    PXT_COL("timestamp", PXT_TIMESTAMP),
 	    {0}}, PXT_IF_EXISTS_IGNORE);
-	if (images == NULL)
-		return pxt_errcode();
-	if ((rc = pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
-	if ((rc = pxt_add_computed_column(images, "width", pxt_call("image_width",
-	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(images, "height", pxt_call("image_height",
-	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(images, "aspect_ratio", pxt_call(
-	    "aspect_ratio", pxt_col("width"), pxt_col("height"), NULL),
-	    PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_computed_column(images, "thumbnail", pxt_call("thumbnail",
-	    pxt_col("image"), pxt_lit_int(SETUP_THUMBNAIL_PX), NULL),
-	    PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
+	pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(images, "width", pxt_call("image_width",
+	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(images, "height", pxt_call("image_height",
+	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(images, "aspect_ratio", pxt_call("aspect_ratio",
+	    pxt_col("width"), pxt_col("height"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(images, "thumbnail", pxt_call("thumbnail",
+	    pxt_col("image"), pxt_lit_int(SETUP_THUMBNAIL_PX), NULL), PXT_IF_EXISTS_IGNORE);
 	/* images are searched by what their metadata says */
-	if ((rc = pxt_add_computed_column(images, "description", pxt_call("json_text",
-	    pxt_col("metadata"), NULL), PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_embedding_index(images, "description", "description_embedding",
-	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE)) != PXT_OK ||
-	    (rc = pxt_add_fulltext_index(images, "description", "description_fulltext",
-	    "english", PXT_IF_EXISTS_IGNORE)) != PXT_OK)
-		return rc;
+	pxt_add_computed_column(images, "description", pxt_call("json_text",
+	    pxt_col("metadata"), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_embedding_index(images, "description", "description_embedding",
+	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE);
+	pxt_add_fulltext_index(images, "description", "description_fulltext", "english",
+	    PXT_IF_EXISTS_IGNORE);
+}
 
-	return pxt_sync_finish(env);
+/* Say how the run went (rc: the first error, if any) and return the exit code. */
+static int
+setup_exit(const struct setup_report *report, pxt_err rc, bool allow, const char *ns)
+{
+	if (rc != PXT_OK) {
+		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
+		return rc == PXT_EDESTRUCTIVE ? EXIT_DESTRUCTIVE : 1;
+	}
+	if (report->changes == 0) {
+		printf("schema of '%s' is in sync\n", ns);
+		return 0;
+	}
+	if (!report->dry_run)
+		return 0;
+	if (report->destructive > 0 && !allow) {
+		printf("%d change(s), %d of them destructive: applying needs "
+		    "--allow-destructive\n", report->changes, report->destructive);
+		return EXIT_DESTRUCTIVE;
+	}
+	printf("%d change(s) pending\n", report->changes);
+	return EXIT_DRIFT;
 }
 
 static int
@@ -146,8 +152,9 @@ main(int argc, char **argv)
 	struct setup_report report = {0};
 	bool allow = false;
 	const char *ns;
+	pxt_pool *pool;
 	pxt_env *env;
-	pxt_err rc;
+	int code;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
@@ -162,7 +169,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ns = pxt_config_str(pxt_env_config(env), "app", "namespace");
-	if (pxt_path_check(ns, "APP_NAMESPACE") != PXT_OK) {
+	if (pxt_path_check(ns, "APP_NAMESPACE") != PXT_OK ||
+	    (pool = pxt_pool_new(0)) == NULL) {
 		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
 		pxt_close(env);
 		return 1;
@@ -171,30 +179,18 @@ main(int argc, char **argv)
 	pxt_set_sync(env, true, allow || report.dry_run);
 	pxt_on_change(env, setup_on_change, &report);
 	pxt_on_progress(env, setup_progress, NULL);
-	rc = pxt_begin(env);
-	if (rc == PXT_OK)
-		rc = setup_schema(env, ns);
-	if (rc == PXT_OK && !report.dry_run)
-		rc = pxt_commit(env);
-	else
+	pxt_keep_first_error(env, true);
+
+	pxt_begin(env);
+	setup_schema(env, ns, pool);
+	pxt_sync_finish(env);
+	if (report.dry_run)
 		pxt_rollback(env);
-	if (rc != PXT_OK) {
-		fprintf(stderr, "pxtc-setup: %s\n", pxt_errmsg());
-		pxt_close(env);
-		return rc == PXT_EDESTRUCTIVE ? EXIT_DESTRUCTIVE : 1;
-	}
+	else
+		pxt_commit(env);	/* rolls back when a declaration failed */
+
+	code = setup_exit(&report, pxt_env_error(env), allow, ns);
 	pxt_close(env);
-	if (report.changes == 0) {
-		printf("schema of '%s' is in sync\n", ns);
-		return 0;
-	}
-	if (!report.dry_run)
-		return 0;
-	if (report.destructive > 0 && !allow) {
-		printf("%d change(s), %d of them destructive: applying needs "
-		    "--allow-destructive\n", report.changes, report.destructive);
-		return EXIT_DESTRUCTIVE;
-	}
-	printf("%d change(s) pending\n", report.changes);
-	return EXIT_DRIFT;
+	pxt_pool_free(pool);
+	return code;
 }

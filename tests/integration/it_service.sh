@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The TOML service file: the reference app's routes as declared (pxtc serve --dry-run
-# and pxtc routes print the table the workers serve), and every kind of mistake
+# and pxtc routes print the table the workers serve: the data router's query routes
+# beside the service file's table routes), and every kind of mistake
 # stopping start-up with the file, line, column and a precise message. The routes
 # themselves are driven over HTTP by it_stack and it_compute.
 source "$(dirname "$0")/lib.sh"
@@ -8,9 +9,10 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$PXTC_SETUP"
 expect_exit 0 "$PXTC" serve --dry-run
-grep -Eq '^GET +/api/data/documents/\{id\}/chunks +query +document_chunks +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
-	{ cat "$IT_WORK/out"; fail "chunks route"; }
-grep -Eq '^POST +/api/data/images +insert +app/images ' "$IT_WORK/out" || fail "images insert"
+grep -Eq '^GET +/api/data/documents/\{id\}/chunks +query +document_chunks +data$' "$IT_WORK/out" ||
+	{ cat "$IT_WORK/out"; fail "chunks route (registered by the data router)"; }
+grep -Eq '^POST +/api/data/images +insert +app/images +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
+	fail "images insert (declared in the service file)"
 grep -q "ok: 15 routes" "$IT_WORK/out" || fail "route count"
 expect_exit 0 "$PXTC" routes
 expect_exit 2 "$PXTC" serve
@@ -154,6 +156,7 @@ SERVER_SERVICE_FILE="$IT_WORK/ok.toml" expect_exit 0 "$PXTC_WORKER" --routes
 grep -q "ok.toml:.*'host' is ignored: nginx owns the socket" "$IT_WORK/out" || fail "host warning"
 grep -Eq '^POST +/api/extra/recent +query +list_documents +.*ok.toml:[0-9]+ \(public\)$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "extra route"; }
-# no service file at all: only the C routes
+# no service file at all: only the C routes (three system routes, the data router's
+# four queries, the search router's two)
 SERVER_SERVICE_FILE= expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 5 routes" "$IT_WORK/out" || fail "no service file"
+grep -q "ok: 9 routes" "$IT_WORK/out" || fail "no service file"

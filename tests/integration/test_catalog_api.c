@@ -1,7 +1,7 @@
 /*
  * test_catalog_api.c - the public schema API against a real PostgreSQL: directories,
  * tables, columns, if_exists semantics, error messages, storage naming, UUIDv7 keys,
- * catalog versions, sync mode.
+ * catalog versions, sync mode, and the first-error latch of schema programs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +220,58 @@ test_sync_and_tx(pxt_env *env)
 	PXT_CHECK_INT(pxt_drop_dir(env, "s", 0, true), PXT_OK);
 }
 
+/*
+ * pxt_keep_first_error: the first failing declaration is kept with its name, the
+ * calls after it do nothing, a commit rolls back; turning it off forgets the error.
+ */
+static void
+test_first_error(pxt_env *env)
+{
+	const pxt_coldef cols[] = {PXT_COL("title", PXT_STRING),
+	    {.name = "n", .type = PXT_INT, .flags = PXT_COL_REQUIRED}, {0}};
+	const pxt_coldef bad[] = {PXT_COL("bad name", PXT_STRING), {0}};
+	pxt_table *t, *u;
+
+	pxt_keep_first_error(env, true);
+	PXT_CHECK_INT(pxt_env_error(env), PXT_OK);
+	PXT_CHECK_INT(pxt_begin(env), PXT_OK);
+	PXT_CHECK_INT(pxt_create_dir(env, "k", PXT_IF_EXISTS_IGNORE), PXT_OK);
+	t = pxt_create_table(env, "k/t", cols, PXT_IF_EXISTS_IGNORE);
+	PXT_CHECK(t != NULL);
+	PXT_CHECK(pxt_create_table(env, "k/bad", bad, PXT_IF_EXISTS_IGNORE) == NULL);
+	/* the rest is skipped: no table, no column, no index */
+	u = pxt_create_table(env, "k/u", cols, PXT_IF_EXISTS_IGNORE);
+	PXT_CHECK(u == NULL);
+	PXT_CHECK_INT(pxt_add_btree_index(u, "n", PXT_IF_EXISTS_IGNORE), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef)PXT_COL("more", PXT_INT), 0),
+	    PXT_EINVAL);
+	PXT_CHECK_INT(pxt_add_computed_column(t, "len", pxt_call("word_count",
+	    pxt_col("title"), NULL), PXT_IF_EXISTS_IGNORE), PXT_EINVAL);
+	PXT_CHECK(pxt_get_table(env, "k/t") == NULL);
+	PXT_CHECK_INT(pxt_commit(env), PXT_EINVAL);	/* rolled back instead */
+	PXT_CHECK_INT(pxt_env_error(env), PXT_EINVAL);
+	PXT_CHECK(HAS("create table 'k/bad': ") && HAS("bad name"));
+	pxt_keep_first_error(env, false);
+	PXT_CHECK_INT(pxt_env_error(env), PXT_OK);
+	PXT_CHECK(pxt_get_table(env, "k/t") == NULL);	/* the commit did not happen */
+	PXT_CHECK(pxt_get_table(env, "k/u") == NULL);
+
+	/* without the latch each call gives its own result */
+	PXT_CHECK(pxt_create_table(env, "k/bad", bad, 0) == NULL);
+	PXT_CHECK_INT(pxt_create_dir(env, "k", PXT_IF_EXISTS_IGNORE), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "k/t", cols, 0) != NULL);
+	PXT_CHECK_INT(pxt_env_error(env), PXT_OK);
+
+	/* dropping a directory drops its tables through the same calls: one declaration */
+	pxt_keep_first_error(env, true);
+	PXT_CHECK_INT(pxt_drop_dir(env, "k", PXT_IF_MISSING_ERROR, true), PXT_OK);
+	PXT_CHECK_INT(pxt_drop_dir(env, "k", PXT_IF_MISSING_ERROR, true), PXT_ENOTFOUND);
+	PXT_CHECK(HAS("directory 'k'") && !HAS("drop directory 'k': "));	/* named */
+	PXT_CHECK_INT(pxt_create_dir(env, "k", 0), PXT_ENOTFOUND);	/* skipped */
+	pxt_keep_first_error(env, false);
+	PXT_CHECK_INT(pxt_drop_dir(env, "k", PXT_IF_MISSING_IGNORE, true), PXT_OK);
+}
+
 int
 main(void)
 {
@@ -233,6 +285,7 @@ main(void)
 	test_dirs(env);
 	test_tables(env);
 	test_sync_and_tx(env);
+	test_first_error(env);
 	pxt_close(env);
 	return pxt_test_done();
 }

@@ -51,7 +51,8 @@ typedef enum pxt_if_missing {
 
 /*
  * A column to create. A list of them ends with an entry whose name is NULL ({0}).
- * elem is the element type of an Array (default Float).
+ * elem is the element type of an Array (default Float). Fields left out of a
+ * designated initializer are zero: no flags, the default element type.
  */
 typedef struct pxt_coldef {
 	const char *name;
@@ -59,6 +60,15 @@ typedef struct pxt_coldef {
 	unsigned flags;
 	pxt_type elem;
 } pxt_coldef;
+
+/*
+ * PXT_COL("document", PXT_DOCUMENT) is the definition of a nullable column of that
+ * type, for column lists:
+ *
+ *	(pxt_coldef[]){PXT_COL("document", PXT_DOCUMENT), PXT_COL("metadata", PXT_JSON),
+ *	    {.name = "n", .type = PXT_INT, .flags = PXT_COL_REQUIRED}, {0}}
+ */
+#define PXT_COL(NAME, TYPE) {.name = (NAME), .type = (TYPE)}
 
 /* A column as the catalog knows it; owned by its pxt_table handle. */
 typedef struct pxt_column {
@@ -112,6 +122,39 @@ PXT_API int64_t pxt_catalog_version(pxt_env *env);
 PXT_API pxt_err pxt_begin(pxt_env *env);
 PXT_API pxt_err pxt_commit(pxt_env *env);
 PXT_API pxt_err pxt_rollback(pxt_env *env);
+
+/*
+ * A schema program as a flat list of declarations, checked once at the end (as a
+ * query keeps its first builder mistake):
+ *
+ *	pxt_keep_first_error(env, true);
+ *	pxt_begin(env);
+ *	docs = pxt_create_table(env, "app/documents", cols, PXT_IF_EXISTS_IGNORE);
+ *	pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE);
+ *	pxt_commit(env);
+ *	if (pxt_env_error(env) != PXT_OK)
+ *		fprintf(stderr, "%s\n", pxt_errmsg());
+ *
+ * With pxt_keep_first_error on, the first failing schema call (pxt_begin, pxt_commit,
+ * pxt_get_table, creating, dropping or renaming a directory, table, view, column or
+ * index, adding a computed column, pxt_sync_finish) is kept in env, its message
+ * naming the declaration that failed (prefixed with it, "create table 'app/docs':
+ * ...", when it does not already), and every such call after it does nothing and
+ * returns that error (handles: NULL; a computed column's expression is still freed).
+ * A call on a NULL table handle, as a failed create leaves, does nothing and fails
+ * with PXT_ENOTFOUND (whether or not the latch is on). pxt_commit with an error kept
+ * rolls the transaction back instead. Turning the latch on or off forgets a kept
+ * error; it is off by default, so a program that checks every call sees each call's
+ * own result.
+ */
+void pxt_keep_first_error(pxt_env *env, bool on);
+
+/*
+ * pxt_env_error returns the error env keeps (PXT_OK when none, or when
+ * pxt_keep_first_error is off) and sets pxt_errmsg() to its message, which names the
+ * declaration that failed.
+ */
+pxt_err pxt_env_error(const pxt_env *env);
 
 /*
  * pxt_create_dir creates a directory (a logical namespace, nested with '/'); parents

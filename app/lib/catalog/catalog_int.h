@@ -35,6 +35,11 @@ struct pxt_env {
 	struct pxt_query *queries;	/* every named query, newest first */
 	int change_depth;		/* catalog changes open (pxt_cat_change_begin) */
 	struct pxt_cat_drops *drops;	/* media they released, newest level first */
+	/* pxt_keep_first_error (declare.c) */
+	bool keep_first;		/* keep the first failure, skip the calls after it */
+	int decl_depth;			/* public schema calls open (nested ones included) */
+	pxt_err first_err;
+	char *first_msg;		/* in pool: the declaration and its message */
 };
 
 struct pxt_table {
@@ -167,6 +172,25 @@ pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
  * bump env->generation so compiled statements are rebuilt.
  */
 pxt_err pxt_cat_reload_all(pxt_env *env);
+/*
+ * The first-error latch around each public schema call (declare.c). pxt_decl_enter
+ * returns false when env keeps an error from an earlier declaration: the call does
+ * nothing and returns *rc, that error (its message restored). Otherwise the call runs
+ * and ends with pxt_decl_leave, which returns rc; the first failure of a call made by
+ * the program (not by another call) while pxt_keep_first_error is on is kept, its
+ * message prefixed by what the call declared ("create table 'app/docs': ...") unless
+ * it names each quoted item of that already.
+ */
+bool pxt_decl_enter(pxt_env *env, pxt_err *rc);
+pxt_err pxt_decl_leave(pxt_env *env, pxt_err rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * pxt_decl_enter for a call on table t; false, with PXT_ENOTFOUND, for a NULL handle
+ * (a failed create or get returns NULL and kept its own failure).
+ */
+bool pxt_decl_enter_table(const pxt_table *t, pxt_err *rc);
+/* The error a call returning handle (NULL on failure) ends with, for pxt_decl_leave. */
+pxt_err pxt_decl_rc(const void *handle);
 /* Execute a DDL string. */
 pxt_err pxt_cat_ddl(pxt_env *env, const char *sql);
 

@@ -286,8 +286,8 @@ pxt_add_column_locked(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exis
 	return pxt_cat_bump(env, "add_column", t->path);
 }
 
-pxt_err
-pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
+static pxt_err
+pxt_add_column_run(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
 {
 	pxt_err rc;
 	bool own;
@@ -311,7 +311,19 @@ pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
 }
 
 pxt_err
-pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing)
+pxt_add_column(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_add_column_run(t, col, if_exists);
+	return pxt_decl_leave(t->env, rc, "add column '%s' to '%s'", col && col->name ?
+	    col->name : "", t->path);
+}
+
+static pxt_err
+pxt_drop_column_run(pxt_table *t, const char *name, pxt_if_missing if_missing)
 {
 	const pxt_column *c;
 	pxt_err rc;
@@ -339,6 +351,18 @@ pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing)
 	if (rc == PXT_OK && pxt_cat_load_table(t->env, t->path) == NULL)
 		rc = pxt_errcode();
 	return rc;
+}
+
+pxt_err
+pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_drop_column_run(t, name, if_missing);
+	return pxt_decl_leave(t->env, rc, "drop column '%s' of '%s'", name ? name : "",
+	    t->path);
 }
 
 static pxt_err
@@ -380,8 +404,8 @@ pxt_rename_column_locked(pxt_table *t, const char *old_name, const char *new_nam
 	return rc;
 }
 
-pxt_err
-pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name)
+static pxt_err
+pxt_rename_column_run(pxt_table *t, const char *old_name, const char *new_name)
 {
 	pxt_err rc;
 	bool own;
@@ -396,6 +420,18 @@ pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name)
 	if (rc == PXT_OK && pxt_cat_load_table(t->env, t->path) == NULL)
 		rc = pxt_errcode();
 	return rc;
+}
+
+pxt_err
+pxt_rename_column(pxt_table *t, const char *old_name, const char *new_name)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_rename_column_run(t, old_name, new_name);
+	return pxt_decl_leave(t->env, rc, "rename column '%s' of '%s'", old_name ?
+	    old_name : "", t->path);
 }
 
 const char *

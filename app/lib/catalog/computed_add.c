@@ -161,8 +161,8 @@ pxt_computed_reload_after(pxt_table *t, pxt_err rc)
 	free(msg);
 }
 
-pxt_err
-pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
+static pxt_err
+pxt_computed_add(pxt_table *t, const char *name, pxt_expr *expr,
     pxt_if_exists if_exists, const pxt_computed_opts *opts)
 {
 	pxt_computed_opts o = {sizeof(o), PXT_ON_ERROR_ABORT, NULL, NULL, NULL};
@@ -199,6 +199,21 @@ pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
 out:
 	pxt_expr_free(expr);
 	return rc;
+}
+
+pxt_err
+pxt_add_computed_column_opts(pxt_table *t, const char *name, pxt_expr *expr,
+    pxt_if_exists if_exists, const pxt_computed_opts *opts)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc)) {
+		pxt_expr_free(expr);
+		return rc;
+	}
+	rc = pxt_computed_add(t, name, expr, if_exists, opts);
+	return pxt_decl_leave(t->env, rc, "add computed column '%s' to '%s'",
+	    name ? name : "", t->path);
 }
 
 pxt_err

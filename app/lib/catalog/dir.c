@@ -53,8 +53,8 @@ pxt_create_dir_locked(pxt_env *env, const char *path, pxt_if_exists if_exists,
 	return rc;
 }
 
-pxt_err
-pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists)
+static pxt_err
+pxt_create_dir_run(pxt_env *env, const char *path, pxt_if_exists if_exists)
 {
 	pxt_pool *pool;
 	pxt_err rc;
@@ -70,6 +70,17 @@ pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists)
 	}
 	pxt_pool_free(pool);
 	return rc;
+}
+
+pxt_err
+pxt_create_dir(pxt_env *env, const char *path, pxt_if_exists if_exists)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter(env, &rc))
+		return rc;
+	rc = pxt_create_dir_run(env, path, if_exists);
+	return pxt_decl_leave(env, rc, "create directory '%s'", path ? path : "");
 }
 
 /* Drop every table below prefix (deepest path first), then the directories. */
@@ -138,12 +149,14 @@ pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_missing, bool for
 	pxt_err rc;
 	bool own;
 
-	if ((rc = pxt_path_check(path, "directory")) != PXT_OK)
+	if (!pxt_decl_enter(env, &rc))
 		return rc;
-	if ((rc = pxt_cat_change_begin(env, &own)) != PXT_OK)
-		return rc;
-	rc = pxt_drop_dir_locked(env, path, if_missing, force);
-	return pxt_cat_change_end(env, own, rc);
+	if ((rc = pxt_path_check(path, "directory")) == PXT_OK &&
+	    (rc = pxt_cat_change_begin(env, &own)) == PXT_OK) {
+		rc = pxt_drop_dir_locked(env, path, if_missing, force);
+		rc = pxt_cat_change_end(env, own, rc);
+	}
+	return pxt_decl_leave(env, rc, "drop directory '%s'", path ? path : "");
 }
 
 pxt_err

@@ -132,12 +132,13 @@ pxt_begin(pxt_env *env)
 	bool own;
 	pxt_err rc;
 
-	if (env->user_tx)
-		return pxt_seterr(PXT_EINVAL, "pxt_begin: a transaction is already open");
-	if ((rc = pxt_cat_change_begin(env, &own)) != PXT_OK)
+	if (!pxt_decl_enter(env, &rc))
 		return rc;
-	env->user_tx = true;
-	return PXT_OK;
+	if (env->user_tx)
+		rc = pxt_seterr(PXT_EINVAL, "pxt_begin: a transaction is already open");
+	else if ((rc = pxt_cat_change_begin(env, &own)) == PXT_OK)
+		env->user_tx = true;
+	return pxt_decl_leave(env, rc, "begin the transaction");
 }
 
 pxt_err
@@ -145,13 +146,21 @@ pxt_commit(pxt_env *env)
 {
 	pxt_err rc;
 
-	if (!env->user_tx)
-		return pxt_seterr(PXT_EINVAL, "pxt_commit without pxt_begin");
-	env->user_tx = false;
-	rc = pxt_db_commit(env->db);
-	/* the media files the changes took away go once they are committed */
-	pxt_cat_drops_settle(env, rc == PXT_OK);
-	return rc;
+	if (!pxt_decl_enter(env, &rc)) {
+		/* a declaration failed: what the others did is undone, not committed */
+		if (env->user_tx)
+			pxt_rollback(env);
+		return pxt_env_error(env);
+	}
+	if (!env->user_tx) {
+		rc = pxt_seterr(PXT_EINVAL, "pxt_commit without pxt_begin");
+	} else {
+		env->user_tx = false;
+		rc = pxt_db_commit(env->db);
+		/* the media files the changes took away go once they are committed */
+		pxt_cat_drops_settle(env, rc == PXT_OK);
+	}
+	return pxt_decl_leave(env, rc, "commit");
 }
 
 pxt_err

@@ -109,8 +109,8 @@ pxt_btree_locked(pxt_table *t, const char *col, pxt_if_exists if_exists)
 	return pxt_cat_bump(t->env, "add_index", t->path);
 }
 
-pxt_err
-pxt_add_btree_index(pxt_table *t, const char *col, pxt_if_exists if_exists)
+static pxt_err
+pxt_add_btree_index_run(pxt_table *t, const char *col, pxt_if_exists if_exists)
 {
 	pxt_err rc;
 	bool own;
@@ -126,4 +126,16 @@ pxt_add_btree_index(pxt_table *t, const char *col, pxt_if_exists if_exists)
 	else
 		rc = pxt_btree_locked(t, col, if_exists);
 	return pxt_cat_change_end(t->env, own, rc);
+}
+
+pxt_err
+pxt_add_btree_index(pxt_table *t, const char *col, pxt_if_exists if_exists)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_add_btree_index_run(t, col, if_exists);
+	return pxt_decl_leave(t->env, rc, "add index on '%s' of '%s'", col ? col : "",
+	    t->path);
 }

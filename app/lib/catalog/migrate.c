@@ -158,8 +158,8 @@ pxt_is_declared(const struct pxt_declared *d, const char *col)
 	return false;
 }
 
-pxt_err
-pxt_sync_finish(pxt_env *env)
+static pxt_err
+pxt_sync_finish_run(pxt_env *env)
 {
 	pxt_err rc = PXT_OK;
 	bool own;
@@ -192,6 +192,17 @@ pxt_sync_finish(pxt_env *env)
 			rc = pxt_errcode();
 	}
 	return pxt_cat_change_end(env, own, rc);
+}
+
+pxt_err
+pxt_sync_finish(pxt_env *env)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter(env, &rc))
+		return rc;
+	rc = pxt_sync_finish_run(env);
+	return pxt_decl_leave(env, rc, "drop what is no longer declared");
 }
 
 char *

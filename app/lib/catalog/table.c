@@ -296,12 +296,14 @@ pxt_drop_table(pxt_env *env, const char *path, pxt_if_missing if_missing)
 	pxt_err rc;
 	bool own;
 
-	if ((rc = pxt_path_check(path, "table")) != PXT_OK)
+	if (!pxt_decl_enter(env, &rc))
 		return rc;
-	if ((rc = pxt_cat_change_begin(env, &own)) != PXT_OK)
-		return rc;
-	rc = pxt_drop_table_locked(env, path, if_missing);
-	return pxt_cat_change_end(env, own, rc);
+	if ((rc = pxt_path_check(path, "table")) == PXT_OK &&
+	    (rc = pxt_cat_change_begin(env, &own)) == PXT_OK) {
+		rc = pxt_drop_table_locked(env, path, if_missing);
+		rc = pxt_cat_change_end(env, own, rc);
+	}
+	return pxt_decl_leave(env, rc, "drop table '%s'", path ? path : "");
 }
 
 /* Whether path names a directory; used to refuse tables that would shadow one. */
@@ -313,8 +315,8 @@ pxt_cat_is_dir(pxt_env *env, const char *path, bool *is_dir)
 	return pxt_cat_dir_id(env, path, &id, is_dir);
 }
 
-pxt_table *
-pxt_create_table(pxt_env *env, const char *path, const pxt_coldef *cols,
+static pxt_table *
+pxt_create_table_run(pxt_env *env, const char *path, const pxt_coldef *cols,
     pxt_if_exists if_exists)
 {
 	pxt_table *t = NULL;
@@ -358,9 +360,29 @@ out:
 }
 
 pxt_table *
+pxt_create_table(pxt_env *env, const char *path, const pxt_coldef *cols,
+    pxt_if_exists if_exists)
+{
+	pxt_table *t;
+	pxt_err rc;
+
+	if (!pxt_decl_enter(env, &rc))
+		return NULL;
+	t = pxt_create_table_run(env, path, cols, if_exists);
+	pxt_decl_leave(env, pxt_decl_rc(t), "create table '%s'", path ? path : "");
+	return t;
+}
+
+pxt_table *
 pxt_get_table(pxt_env *env, const char *path)
 {
-	if (pxt_path_check(path, "table") != PXT_OK)
+	pxt_table *t = NULL;
+	pxt_err rc;
+
+	if (!pxt_decl_enter(env, &rc))
 		return NULL;
-	return pxt_cat_load_table(env, path);
+	if (pxt_path_check(path, "table") == PXT_OK)
+		t = pxt_cat_load_table(env, path);
+	pxt_decl_leave(env, pxt_decl_rc(t), "get table '%s'", path ? path : "");
+	return t;
 }

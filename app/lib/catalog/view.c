@@ -376,8 +376,8 @@ pxt_view_declare(pxt_env *env, const char *path)
 	return rc;
 }
 
-pxt_table *
-pxt_create_view(pxt_env *env, const char *path, pxt_table *base,
+static pxt_table *
+pxt_create_view_run(pxt_env *env, const char *path, pxt_table *base,
     const pxt_iter_def *iter, pxt_if_exists if_exists)
 {
 	struct pxt_iter *it = NULL;
@@ -410,4 +410,18 @@ out:
 	if (rc != PXT_OK)
 		return NULL;
 	return pxt_cat_load_table(env, path);
+}
+
+pxt_table *
+pxt_create_view(pxt_env *env, const char *path, pxt_table *base,
+    const pxt_iter_def *iter, pxt_if_exists if_exists)
+{
+	pxt_table *v;
+	pxt_err rc;
+
+	if (!pxt_decl_enter(env, &rc))
+		return NULL;
+	v = pxt_create_view_run(env, path, base, iter, if_exists);
+	pxt_decl_leave(env, pxt_decl_rc(v), "create view '%s'", path ? path : "");
+	return v;
 }

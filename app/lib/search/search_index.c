@@ -334,8 +334,8 @@ pxt_emb_add_locked(pxt_table *t, const char *column, const char *name,
 	return rc;
 }
 
-pxt_err
-pxt_add_embedding_index(pxt_table *t, const char *column, const char *name,
+static pxt_err
+pxt_add_embedding_index_run(pxt_table *t, const char *column, const char *name,
     const char *embed_fn, pxt_metric metric, pxt_if_exists if_exists)
 {
 	char defname[PXT_NAME_MAX + 1];
@@ -356,6 +356,19 @@ pxt_add_embedding_index(pxt_table *t, const char *column, const char *name,
 	else
 		rc = pxt_emb_add_locked(t, column, name, u, metric, if_exists);
 	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
+}
+
+pxt_err
+pxt_add_embedding_index(pxt_table *t, const char *column, const char *name,
+    const char *embed_fn, pxt_metric metric, pxt_if_exists if_exists)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_add_embedding_index_run(t, column, name, embed_fn, metric, if_exists);
+	return pxt_decl_leave(t->env, rc, "add embedding index on '%s' of '%s'",
+	    column ? column : "", t->path);
 }
 
 /* The text search configuration named language, as the server spells it, in out. */
@@ -418,8 +431,8 @@ pxt_fts_add_locked(pxt_table *t, const char *column, const char *name,
 	return pxt_cat_bump(t->env, "add_fulltext_index", t->path);
 }
 
-pxt_err
-pxt_add_fulltext_index(pxt_table *t, const char *column, const char *name,
+static pxt_err
+pxt_add_fulltext_index_run(pxt_table *t, const char *column, const char *name,
     const char *language, pxt_if_exists if_exists)
 {
 	char defname[PXT_NAME_MAX + 1];
@@ -445,7 +458,20 @@ pxt_add_fulltext_index(pxt_table *t, const char *column, const char *name,
 }
 
 pxt_err
-pxt_drop_index(pxt_table *t, const char *name, pxt_if_missing if_missing)
+pxt_add_fulltext_index(pxt_table *t, const char *column, const char *name,
+    const char *language, pxt_if_exists if_exists)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_add_fulltext_index_run(t, column, name, language, if_exists);
+	return pxt_decl_leave(t->env, rc, "add full-text index on '%s' of '%s'",
+	    column ? column : "", t->path);
+}
+
+static pxt_err
+pxt_drop_index_run(pxt_table *t, const char *name, pxt_if_missing if_missing)
 {
 	char kind[32];
 	int64_t id;
@@ -465,4 +491,16 @@ pxt_drop_index(pxt_table *t, const char *name, pxt_if_missing if_missing)
 	else if (rc == PXT_OK && (rc = pxt_index_drop_locked(t, id)) == PXT_OK)
 		rc = pxt_cat_bump(t->env, "drop_index", t->path);
 	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
+}
+
+pxt_err
+pxt_drop_index(pxt_table *t, const char *name, pxt_if_missing if_missing)
+{
+	pxt_err rc;
+
+	if (!pxt_decl_enter_table(t, &rc))
+		return rc;
+	rc = pxt_drop_index_run(t, name, if_missing);
+	return pxt_decl_leave(t->env, rc, "drop index '%s' of '%s'", name ? name : "",
+	    t->path);
 }
