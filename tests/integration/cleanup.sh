@@ -12,6 +12,11 @@ run=${1:-${PXT_IT_RUN:-}}
 [ -d "$run" ] || exit 0
 for rec in "$run"/*; do
 	[ -f "$rec" ] || continue
+	# a test still running belongs to another ctest run of this build: not ours to stop
+	if it_record_owner_alive "$rec"; then
+		echo "$(basename "$rec") is still running: left alone"
+		continue
+	fi
 	echo "cleaning up after $(basename "$rec")"
 	it_record_stop "$rec" || true
 done

@@ -17,6 +17,7 @@ else
 	IT_RUN_OWN=$PXT_IT_RUN
 fi
 IT_RECORD=$PXT_IT_RUN/$(basename "$0" .sh).$$
+echo "owner $$ $(it_proc_start $$)" >"$IT_RECORD"
 PIXELTABLE_HOME=$(mktemp -d /tmp/pxt-it.XXXXXX)
 echo "home $PIXELTABLE_HOME" >>"$IT_RECORD"
 export PIXELTABLE_HOME

@@ -4,7 +4,9 @@
 # test on timeout and the trap never ran. Sourced by lib.sh and cleanup.sh.
 #
 # A record is one file per test run in the run folder of one build ($PXT_IT_RUN, under
-# that build's test artifacts), with lines of three kinds:
+# that build's test artifacts), with lines of four kinds:
+#   owner PID START   the test script itself: while it runs, the record is its own
+#                     business (a test of another ctest run of the same build)
 #   home DIR          a PIXELTABLE_HOME: its servers are found through their PID files
 #                     (run/nginx.pid, run/workers.pid, run/jobs.pid, pgdata/postmaster.pid)
 #   dir DIR           a folder the test made, removed at the end
@@ -80,13 +82,14 @@ it_proc_stop() {
 # it_home_stop HOME - stop the servers of a PIXELTABLE_HOME by their PID files: nginx,
 # the workers and the jobs runner first, then the embedded PostgreSQL (fast shutdown)
 it_home_stop() {
-	local home=$1 f p stack=() pg=()
+	local home=$1 f pid start stack=()
 	for f in run/nginx.pid run/workers.pid run/jobs.pid; do
-		p=$(it_pidfile_proc "$home/$f") && stack+=($p)
+		read -r pid start < <(it_pidfile_proc "$home/$f") && stack+=("$pid" "$start")
 	done
 	[ ${#stack[@]} = 0 ] || it_proc_stop TERM "${stack[@]}"
-	p=$(it_pidfile_proc "$home/pgdata/postmaster.pid") && pg=($p)
-	[ ${#pg[@]} = 0 ] || it_proc_stop INT "${pg[@]}"
+	if read -r pid start < <(it_pidfile_proc "$home/pgdata/postmaster.pid"); then
+		it_proc_stop INT "$pid" "$start"
+	fi
 	return 0
 }
 
@@ -106,4 +109,14 @@ it_record_stop() {
 	for h in "${homes[@]}"; do it_home_stop "$h"; done
 	for d in "${dirs[@]}"; do [ -n "$d" ] && [ "$d" != / ] && rm -rf "$d"; done
 	rm -f "$1"
+}
+
+# it_record_owner_alive RECORD - the script that wrote RECORD still runs
+it_record_owner_alive() {
+	local kind a b
+	while read -r kind a b; do
+		[ "$kind" = owner ] || continue
+		it_proc_is "$a" "$b" && return 0
+	done <"$1"
+	return 1
 }
