@@ -95,6 +95,7 @@ printf '# Fetched Notes\n\nDelta mud and reeds.\n' >"$IT_WORK/web/remote.md"
 wport=$(free_port 40001 50000) || fail "no free port"
 python3 -m http.server "$wport" --bind 127.0.0.1 --directory "$IT_WORK/web" >/dev/null 2>&1 &
 web=$!
+it_track "$web"
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$wport/" && break; sleep 0.1; done
 req POST /api/data/documents "{\"document\": \"http://127.0.0.1:$wport/remote.md\"}"; expect 200
 [ "$(field title)" = "Fetched Notes" ] && [ "$(field n_words)" = 6 ] || fail "URL document: $body"

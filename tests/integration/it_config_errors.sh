@@ -34,6 +34,7 @@ grep -q s3cret-value "$IT_WORK/out" && fail "secret printed"
 
 if [ "$(id -u)" = 0 ]; then
 	locked=$(mktemp -d /tmp/pxt-locked.XXXXXX)
+	it_track_dir "$locked"
 	chmod 0700 "$locked"
 	PIXELTABLE_HOME="$locked/home" expect_exit 1 "$PXTC" db start
 	grep -q "which user 'pxtc' cannot enter" "$IT_WORK/out" || { cat "$IT_WORK/out"; rm -rf "$locked"; fail "traversal message"; }

@@ -21,6 +21,7 @@ PORT=$(free_port) || fail "no free port"
 python3 "$PXT_SOURCE_DIR/tests/http/openai_server.py" "$PORT" "$LOG" \
 	>"$IT_WORK/server.out" 2>&1 &
 SRV_PID=$!
+it_track "$SRV_PID"
 for _ in $(seq 100); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
 	sleep 0.1

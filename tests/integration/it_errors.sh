@@ -48,6 +48,7 @@ psql "host=$PIXELTABLE_HOME/run port=5432 user=pxtc dbname=pixeltable" -Xq -c \
     'BEGIN; LOCK TABLE pxt_data."test/boom_abort" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;' \
     >/dev/null 2>&1 &
 locker=$!
+it_track "$locker"
 sleep 0.5
 post /api/boom/abort '{"s": "late"}' 504 timeout true
 wait "$locker"

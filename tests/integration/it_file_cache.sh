@@ -25,6 +25,7 @@ mkdir -p "$F"
 python3 "$PXT_SOURCE_DIR/tests/http/fetch_server.py" --root "$F" --log "$LOG" \
 	--port-file "$IT_WORK/port" >"$IT_WORK/server.out" 2>&1 &
 SRV_PID=$!
+it_track "$SRV_PID"
 for _ in $(seq 100); do [ -s "$IT_WORK/port" ] && break; sleep 0.1; done
 [ -s "$IT_WORK/port" ] || { cat "$IT_WORK/server.out"; fail "the HTTP server did not start"; }
 PORT=$(cat "$IT_WORK/port")
@@ -149,6 +150,7 @@ for e in e1 e2 e3 e4; do head -c 300000 /dev/urandom >"$F/$e.bin"; done
 export PIXELTABLE_FILE_CACHE_SIZE_G=0.001	# 1 MB: three of them
 "$T" hold "$BASE/files/e2.bin" "$IT_WORK/release" >"$IT_WORK/hold.out" &
 HOLD_PID=$!
+it_track "$HOLD_PID"
 for _ in $(seq 100); do grep -q '^OK ' "$IT_WORK/hold.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^OK ' "$IT_WORK/hold.out" || { cat "$IT_WORK/hold.out"; fail "hold"; }
 e2=$(sed -n 's/^OK //p' "$IT_WORK/hold.out")

@@ -8,6 +8,7 @@ expect_exit 0 "$PXTC_SETUP"
 q "INSERT INTO pxt_data.\"app/documents\" (document) VALUES ('/data/one.pdf')"
 # a client holding a connection keeps a backend alive across the kill
 psql "host=$PIXELTABLE_HOME/run port=5432 user=pxtc dbname=pixeltable" -Xqc "SELECT pg_sleep(2)" >/dev/null 2>&1 &
+it_track $!
 sleep 0.3
 
 for round in 1 2; do
@@ -24,6 +25,7 @@ done
 # stale pid file: stop, then plant the pid of a live process that is not PostgreSQL
 expect_exit 0 "$PXTC" db stop
 sleep 300 & sleeper=$!
+it_track "$sleeper"
 cp "$PIXELTABLE_HOME/pgdata/postgresql.conf" /dev/null
 printf '%s\n%s\n' "$sleeper" "$PIXELTABLE_HOME/pgdata" >"$PIXELTABLE_HOME/pgdata/postmaster.pid"
 [ "$(id -u)" = 0 ] && chown pxtc: "$PIXELTABLE_HOME/pgdata/postmaster.pid"

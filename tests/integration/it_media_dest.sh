@@ -14,7 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 : "${PXT_BUILD_DIR:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_UDFS:?}" "${PXT_TEST_MEDIA_DEST:?}"
 : "${PXT_TEST_OBJSTORE:?}"
-command -v node >/dev/null || { echo "SKIP: node is missing (deploy/install-deps.sh)"; exit 77; }
+it_need_node	# skips (77) without node, fails without it under CI=true
 source "$PXT_SOURCE_DIR/tests/objstore/peers.sh"
 command -v vips >/dev/null || fail "vips is missing: run deploy/install-deps.sh"
 
@@ -199,8 +199,8 @@ req POST /api/up/dest "{\"img\": \"$media/pic.png\", \"s\": \"after\"}"; expect 
 
 # ---- the store down: 502 naming it, no row, no object, no local file
 before=$(q "SELECT count(*) FROM pxt_data.\"app/images\"")
-kill $(pgrep -f "s3rver.js") 2>/dev/null || fail "cannot stop s3rver"
-sleep 0.5
+kill "$OBJSTORE_S3_PID" 2>/dev/null || fail "cannot stop s3rver"
+wait "$OBJSTORE_S3_PID" 2>/dev/null || true	# gone, its port closed
 gen_before=$(gen_files)
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 502
 grep -q '"upstream_error"' <<<"$body" || fail "502 body: $body"

@@ -14,8 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 TESTS="$PXT_SOURCE_DIR/tests"
 CHROMIUM=${PXT_CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null && command -v npm >/dev/null ||
-    fail "node and npm not found: run deploy/install-deps.sh"
+it_need_node npm	# skips (77) without them, fails without them under CI=true
 [ -x "$CHROMIUM" ] || fail "$CHROMIUM not found: run deploy/install-deps.sh (package chromium)"
 lock="$TESTS/node_modules/.package-lock.json"
 if [ ! -e "$lock" ] || [ "$TESTS/package-lock.json" -nt "$lock" ]; then

@@ -6,7 +6,8 @@
 # three Markdown documents inserted through POST /api/data/documents and found by
 # POST /api/search/chunks in each mode (the right document's chunk first, with its
 # document, score and snippet), filters and limits, images found by the text of their
-# metadata, 422 for each kind of bad body, and the two workers agreeing: a document is
+# metadata, 422 for each kind of bad body, GET /api/data/chunks/similar (the chunk of
+# the right document first, 422 for bad parameters), and the two workers agreeing: a document is
 # found by every one of 20 searches right after its insert, and by none after its
 # delete (the exact back-end's file is shared and synced from the change log).
 source "$(dirname "$0")/lib.sh"
@@ -151,6 +152,45 @@ search chunks '{"query": "honey", "mode": "keyword", "filters": {"heading": "Red
 search chunks '{"query": "galaxies", "mode": "keyword", "filters": {"heading": "Redshift", "pos": 1}}'
 check keyword "${doc[stars]}"
 [ "$(field results.0.heading)" = Redshift ] || fail "filter on heading: $body"
+
+# ---- GET /api/data/chunks/similar: similarity in a named query (routers/data.c) ------
+# similar ARGS...: GET the route with each ARG (name=value) URL-encoded
+similar() {
+	local a args=()
+	for a in "$@"; do args+=(--data-urlencode "$a"); done
+	code=$(curl -s -G -o "$IT_WORK/body" -w '%{http_code}' "${args[@]}" \
+	    "$URL/api/data/chunks/similar")
+	body=$(cat "$IT_WORK/body")
+}
+# check_similar WANT_ID HEADING MAX: rows best first (at most MAX), each with the
+# query's columns and a score, the first one the chunk of document WANT_ID under HEADING
+check_similar() {
+	python3 - "$body" "$@" <<-'EOF' || fail "similar chunks ($1 $2): $body"
+	import json, sys
+	r, want, heading, most = json.loads(sys.argv[1])["rows"], sys.argv[2], sys.argv[3], int(sys.argv[4])
+	assert 1 <= len(r) <= most, "%d rows" % len(r)
+	for x in r:
+	    assert set(x) == {"id", "pos", "text", "heading", "score"}, x
+	    assert isinstance(x["score"], (int, float)), x["score"]
+	assert all(a["score"] >= b["score"] for a, b in zip(r, r[1:])), "scores out of order"
+	assert r[0]["id"] == want and r[0]["heading"] == heading, "first is %s" % r[0]
+	EOF
+}
+similar "query=how beekeepers harvest honey from the hive" limit=3; expect 200 "similar bees"
+check_similar "${doc[bees]}" "The beekeeper's year" 3
+similar "query=telescopes observing distant galaxies" limit=2; expect 200 "similar stars"
+check_similar "${doc[stars]}" "Watching the Night Sky" 2
+similar "query=baking a loaf of sourdough bread in the oven"; expect 200 "similar bread"
+check_similar "${doc[bread]}" "In the oven" 10
+n_sim=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["rows"]))' "$body")
+[ "$n_sim" -ge 6 ] || fail "all chunks without a limit: $body"
+# bad parameters: 422 validation_error (no query, a limit out of 0..100 or not a number,
+# a negative offset)
+for args in "" "query=x limit=-1" "query=x limit=101" "query=x limit=abc" "query=x offset=-1"; do
+	similar $args
+	[ "$code" = 422 ] || fail "similar '$args': got $code, expected 422: $body"
+	[ "$(field detail.error_code)" = validation_error ] || fail "similar '$args': $body"
+done
 
 # ---- images, by the text of their metadata ---------------------------------------------
 vips black "$media/a.png" 64 48

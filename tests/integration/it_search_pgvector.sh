@@ -14,9 +14,9 @@
 # in every connection: without it, the next pxtc process fails with "prepared
 # statement "pxt_1" already exists").
 #
-# Skips (77) only without node, which runs the server.
-command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
+# Skips (77) only without node, which runs the server (fails without it under CI=true).
 source "$(dirname "$0")/lib.sh"
+it_need_node
 : "${PXT_TEST_SEARCH:?}" "${PXT_SOURCE_DIR:?}"
 command -v psql >/dev/null || fail "psql is missing"
 
@@ -44,10 +44,11 @@ pgl_start() {
 	local port try
 	for try in 1 2 3; do
 		port=$(free_port) || fail "no free port"
-		# the database inside the test's home: a clean-up after a timeout finds it
+		# the database inside the test's home, removed with it
 		node "$SERVER_JS" --db="$PIXELTABLE_HOME/pglite" --host=127.0.0.1 --port="$port" \
 		    -m 8 -e @electric-sql/pglite-pgvector:vector >"$IT_WORK/pglite.log" 2>&1 &
 		PGL_PID=$!
+		it_track "$PGL_PID"
 		CONN="host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=disable connect_timeout=5"
 		# WASM start-up and initdb take some seconds (more on a busy machine)
 		for _ in $(seq 600); do

@@ -6,14 +6,16 @@
 #                              in DIR; wait until both answer; create the buckets
 #                              pxt-media and pxt-gcs and the Azure container pxt-media;
 #                              export the environment pxtc's configuration reads
-#   objstore_peers_stop        stop them (call it from the script's clean-up)
+#   objstore_peers_stop        stop them, by PID (call it from the script's clean-up)
 #   objstore_peers_logs        print their logs (for a failing test)
 #
 # Exported: S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION ([s3]);
 # GCS_ENDPOINT, GCS_ACCESS_KEY_ID, GCS_SECRET ([gcs], the same s3rver through its S3
 # API); AZURE_ENDPOINT (path-style, .../devstoreaccount1), AZURE_ACCOUNT_NAME,
 # AZURE_ACCOUNT_KEY ([azure], azurite's well-known development account); and
-# OBJSTORE_S3_PORT, OBJSTORE_AZURE_PORT. The AWS_* names, which pxtc reads for unset
+# OBJSTORE_S3_PORT, OBJSTORE_AZURE_PORT. Set, not exported: OBJSTORE_S3_PID and
+# OBJSTORE_AZURE_PID, the servers' PIDs (recorded with lib.sh's it_track too, so a
+# test killed on timeout has them stopped by tests/integration/cleanup.sh). The AWS_* names, which pxtc reads for unset
 # [s3] keys, are unset. The packages come from tests/package.json: npm ci runs here
 # when tests/node_modules is missing or older than the lock file. Needs node (a
 # caller without it should skip before sourcing lib.sh) and curl.
@@ -54,7 +56,7 @@ _objstore_wait() {
 
 # _objstore_spawn NAME CMD...: start CMD with a free port in place of the argument PORT;
 # a port taken in between (the server exits at once) is tried again with another.
-# Sets _objstore_port.
+# Sets _objstore_port and _objstore_pid.
 _objstore_spawn() {
 	local name=$1 port pid rc try arg
 	shift
@@ -67,9 +69,10 @@ _objstore_spawn() {
 		"${cmd[@]}" >"$OBJSTORE_DIR/$name.log" 2>&1 &
 		pid=$!
 		OBJSTORE_PIDS="$OBJSTORE_PIDS $pid"
+		! declare -F it_track >/dev/null || it_track "$pid"
 		rc=0
 		_objstore_wait "$pid" "http://127.0.0.1:$port/" "$OBJSTORE_DIR/$name.log" || rc=$?
-		if [ $rc = 0 ]; then _objstore_port=$port; return 0; fi
+		if [ $rc = 0 ]; then _objstore_port=$port _objstore_pid=$pid; return 0; fi
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		[ $rc = 2 ] || break	# started but never answered: no point trying again
@@ -90,15 +93,13 @@ objstore_peers_start() {
 
 	_objstore_spawn s3rver node "$OBJSTORE_TESTS/objstore/s3rver.js" PORT \
 	    "$OBJSTORE_DIR/s3" pxt-media pxt-gcs || return 1
-	OBJSTORE_S3_PORT=$_objstore_port
-	# the debug log names the data folder on the command line, so a clean-up that
-	# looks for processes by their folder finds this one too
+	OBJSTORE_S3_PORT=$_objstore_port OBJSTORE_S3_PID=$_objstore_pid
 	_objstore_spawn azurite bash -c 'cd "$1" && exec node "$2" --blobHost 127.0.0.1 \
 	    --blobPort "$3" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
 	    --loose --disableProductStyleUrl --debug "$1/azurite-debug.log"' azurite \
 	    "$OBJSTORE_DIR" "$OBJSTORE_TESTS/node_modules/azurite/dist/src/blob/main.js" PORT ||
 	    return 1
-	OBJSTORE_AZURE_PORT=$_objstore_port
+	OBJSTORE_AZURE_PORT=$_objstore_port OBJSTORE_AZURE_PID=$_objstore_pid
 	export OBJSTORE_S3_PORT OBJSTORE_AZURE_PORT
 
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION \

@@ -3,7 +3,8 @@
  *
  * A test program calls PXT_CHECK* as often as it likes and ends main with
  * `return pxt_test_done();`, which prints "N passed, N failed" and returns non-zero
- * when anything failed. Each failed check prints file, line and the expression.
+ * when anything failed, or when no check ran at all (a test that checked nothing
+ * proved nothing). Each failed check prints file, line and the expression.
  */
 #ifndef PXT_TEST_H
 #define PXT_TEST_H
@@ -49,10 +50,15 @@ static int pxt_test_pass, pxt_test_fail;
 		}                                                              \
 	} while (0)
 
+/* Prints the tally; returns 0 when at least one check ran and none failed, else 1. */
 static inline int
 pxt_test_done(void)
 {
 	printf("%d passed, %d failed\n", pxt_test_pass, pxt_test_fail);
+	if (pxt_test_pass + pxt_test_fail == 0) {
+		fprintf(stderr, "no check ran\n");
+		return 1;
+	}
 	return pxt_test_fail ? 1 : 0;
 }
 
