@@ -147,14 +147,14 @@ PXT_API pxt_err pxt_rollback(pxt_env *env);
  * error; it is off by default, so a program that checks every call sees each call's
  * own result.
  */
-void pxt_keep_first_error(pxt_env *env, bool on);
+PXT_API void pxt_keep_first_error(pxt_env *env, bool on);
 
 /*
  * pxt_env_error returns the error env keeps (PXT_OK when none, or when
  * pxt_keep_first_error is off) and sets pxt_errmsg() to its message, which names the
  * declaration that failed.
  */
-pxt_err pxt_env_error(const pxt_env *env);
+PXT_API pxt_err pxt_env_error(const pxt_env *env);
 
 /*
  * pxt_create_dir creates a directory (a logical namespace, nested with '/'); parents
