@@ -393,14 +393,17 @@ parse_key(toml_parser *p, const char *what)
 }
 
 /*
- * walk_dotted follows the parts of a dotted key but the last from table *tp,
- * creating missing tables, and leaves the table the last part belongs to in *tp.
- * Dotted keys may not reach into inline tables or tables defined by a [header].
+ * walk_parts follows the parts of a key but the last from table t, creating missing
+ * tables with flags (TF_DOTTED for a dotted key, TF_IMPLICIT for a [header]), and
+ * leaves the table the last part belongs to in *tp. Neither may reach into an inline
+ * table; a dotted key may not reach into a table a [header] defined, and a header goes
+ * into the last table of an array of tables.
  */
 static pxt_err
-walk_dotted(toml_parser *p, pxt_toml_value **tp)
+walk_parts(toml_parser *p, pxt_toml_value *t, int flags, pxt_toml_value **tp)
 {
-	pxt_toml_value *t = *tp, *v;
+	bool header = flags == TF_IMPLICIT;
+	pxt_toml_value *v;
 	pxt_toml_entry *e;
 	toml_seg *sg;
 	pxt_err err;
@@ -409,24 +412,28 @@ walk_dotted(toml_parser *p, pxt_toml_value **tp)
 	for (i = 0; i + 1 < p->nseg; i++) {
 		sg = &p->seg[i];
 		if ((e = find(t, p->lx.buf + sg->off, sg->len)) == NULL) {
-			if ((err = add_table(p, t, i, TF_DOTTED, &t)))
+			if ((err = add_table(p, t, i, flags, &t)))
 				return err;
 			continue;
 		}
 		v = e->val;
-		if (v->kind != PXT_TOML_TABLE)
+		if (header && v->kind == PXT_TOML_ARRAY && (v->flags & TF_AOT))
+			v = v->u.arr.v[v->u.arr.n - 1];
+		else if (v->kind != PXT_TOML_TABLE)
 			return perr(p, sg->line, sg->col, "cannot use '%s' as a table: "
 			    "it is already %s (line %d)", seg_path(p, i),
 			    kind_a(v->kind), v->line);
 		if (v->flags & TF_INLINE)
-			return perr(p, sg->line, sg->col, "cannot add keys to '%s': it "
-			    "is an inline table (line %d), complete once defined",
-			    seg_path(p, i), v->line);
-		if (v->flags & TF_HEADER)
+			return perr(p, sg->line, sg->col, header ? "cannot add to '%s': "
+			    "it is an inline table (line %d), complete once defined" :
+			    "cannot add keys to '%s': it is an inline table (line %d), "
+			    "complete once defined", seg_path(p, i), v->line);
+		if (!header && (v->flags & TF_HEADER))
 			return perr(p, sg->line, sg->col, "cannot add keys to table "
 			    "'%s' with dotted keys: it is defined by a [header] at "
 			    "line %d", seg_path(p, i), v->line);
-		v->flags = TF_DOTTED;
+		if (!header)
+			v->flags = TF_DOTTED;
 		t = v;
 	}
 	*tp = t;
@@ -454,7 +461,7 @@ parse_keyval(toml_parser *p, pxt_toml_value *t)
 		    "%s", seg_path(p, p->nseg - 1), pxt_tlex_found(&p->lx, fb));
 	p->lx.pos++;
 	tlex_skip_ws(&p->lx);
-	if ((err = walk_dotted(p, &t)))
+	if ((err = walk_parts(p, t, TF_DOTTED, &t)))
 		return err;
 	last = &p->seg[p->nseg - 1];
 	if ((e = find(t, p->lx.buf + last->off, last->len)) != NULL)
@@ -473,40 +480,6 @@ parse_keyval(toml_parser *p, pxt_toml_value *t)
 }
 
 /* ---- table headers ----------------------------------------------------------- */
-
-/* walk_header follows the parts of a header but the last from the root. */
-static pxt_err
-walk_header(toml_parser *p, pxt_toml_value **tp)
-{
-	pxt_toml_value *t = p->doc->root, *v;
-	pxt_toml_entry *e;
-	toml_seg *sg;
-	pxt_err err;
-	int i;
-
-	for (i = 0; i + 1 < p->nseg; i++) {
-		sg = &p->seg[i];
-		if ((e = find(t, p->lx.buf + sg->off, sg->len)) == NULL) {
-			if ((err = add_table(p, t, i, TF_IMPLICIT, &t)))
-				return err;
-			continue;
-		}
-		v = e->val;
-		if (v->kind == PXT_TOML_ARRAY && (v->flags & TF_AOT))
-			v = v->u.arr.v[v->u.arr.n - 1];
-		else if (v->kind != PXT_TOML_TABLE)
-			return perr(p, sg->line, sg->col, "cannot use '%s' as a table: "
-			    "it is already %s (line %d)", seg_path(p, i),
-			    kind_a(v->kind), v->line);
-		if (v->flags & TF_INLINE)
-			return perr(p, sg->line, sg->col, "cannot add to '%s': it is "
-			    "an inline table (line %d), complete once defined",
-			    seg_path(p, i), v->line);
-		t = v;
-	}
-	*tp = t;
-	return PXT_OK;
-}
 
 /* define_table finishes a [table] header in table t; line:col is its '['. */
 static pxt_err
@@ -602,7 +575,7 @@ parse_header(toml_parser *p)
 		    seg_path(p, p->nseg - 1), pxt_tlex_found(&p->lx, fb));
 	}
 	p->lx.pos += aot ? 2 : 1;
-	if ((err = walk_header(p, &t)))
+	if ((err = walk_parts(p, p->doc->root, TF_IMPLICIT, &t)))
 		return err;
 	return aot ? append_table(p, t, line, col) : define_table(p, t, line, col);
 }
