@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_int.h"
 #include "engine/value_int.h"
+#include "http/http_int.h"
 #include "media/media_out_int.h"
 #include "media/media_store_int.h"
 #include "engine/write_int.h"
@@ -328,6 +329,18 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 	return PXT_OK;
 }
 
+/* pxt_value_param for a request: a value it refuses is a 422 naming the column. */
+static pxt_err
+pxt_table_value(pxt_req *req, const pxt_column *c, const pxt_json *v,
+    char *const *roots, int nroots, char **out)
+{
+	pxt_err rc = pxt_value_param(req->pool, c, v, roots, nroots, out);
+
+	if (rc == PXT_EINVAL)
+		return pxt_req_fail(req, rc, c->name, "%s", pxt_errmsg());
+	return rc;
+}
+
 /* Read the input columns of a request into a row of t (validated). */
 static pxt_err
 pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj,
@@ -356,7 +369,7 @@ pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj
 			continue;
 		if (now)
 			text = pxt_write_now(req->pool);
-		else if ((rc = pxt_value_param(req, c, v, req->app->media_roots,
+		else if ((rc = pxt_table_value(req, c, v, req->app->media_roots,
 		    req->app->nmedia_roots, &text)) != PXT_OK)
 			return rc;
 		if ((rc = pxt_value_from_text(req->pool, c, text, &r->v[i])) != PXT_OK)
@@ -428,7 +441,7 @@ pxt_where_keys(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *o
 		if (v == NULL || v->type == PXT_JSON_NULL)
 			return pxt_req_fail(req, PXT_EINVAL, c->name, "missing '%s': it "
 			    "selects the row", c->name);
-		if ((rc = pxt_value_param(req, c, v, NULL, 0, &text)) != PXT_OK &&
+		if ((rc = pxt_table_value(req, c, v, NULL, 0, &text)) != PXT_OK &&
 		    !(pxt_type_is_media(c->type) && v->type == PXT_JSON_STRING))
 			return rc;
 		if (rc != PXT_OK)	/* matching a stored media value: compare as text */
