@@ -1,6 +1,6 @@
 /*
  * catalog_int.h - the environment and table handles, and the catalog helpers shared by
- * env.c, catalog.c, table.c and migrate.c (internal to libpxt).
+ * the catalog's files and the engine (internal to libpxt).
  */
 #ifndef PXT_CATALOG_INT_H
 #define PXT_CATALOG_INT_H
@@ -51,13 +51,13 @@ struct pxt_table {
 	char **col_storage;		/* storage column name of each column */
 	int ncols;
 	int64_t schema_version;
-	/* computed columns (computed.c) */
+	/* computed columns (read in by handle.c) */
 	struct pxt_expr **exprs;	/* per column: its parsed expression, or NULL */
 	bool *ignore_errors;		/* per column: on_error = ignore */
 	unsigned char *deps;		/* ncols x ncols: [i*ncols+j] = i depends on j */
 	char *expr_err;			/* why the expressions cannot run, or NULL */
 	bool has_computed;
-	/* views (view.c) */
+	/* views (read in by handle.c; the iterator: view.c) */
 	bool is_view;
 	char *base_path;		/* a view's base table */
 	struct pxt_iter *iter;		/* a view's iterator */
@@ -68,14 +68,6 @@ struct pxt_table {
 /* Storage names of the error cells of computed column i (in pool). */
 char *pxt_cat_errtype_col(pxt_pool *pool, const pxt_table *t, int i);
 char *pxt_cat_errmsg_col(pxt_pool *pool, const pxt_table *t, int i);
-/*
- * After the columns of a fresh handle are filled: parse and check the computed
- * columns (res holds on_error in column 9), read the view definition and the views
- * over the table. A broken expression is not a failure here: it is kept in
- * t->expr_err for pxt_table_check and for writes.
- */
-pxt_err pxt_cat_load_computed(pxt_table *t, PGresult *res);
-pxt_err pxt_cat_load_views(pxt_table *t);
 /*
  * PXT_ECONFLICT when another computed column or a view of t uses column name (what:
  * "drop" or "rename", for the message); PXT_EINVAL for a view's iterator column.
