@@ -1,7 +1,8 @@
 /*
  * view.c - views in the catalog: the iterator a view stores (made from its
  * definition, written as JSON and read back), and which base column it reads. The
- * rows it yields and creating a view are the engine's (engine/view_rows.c).
+ * rows it yields and creating a view are the engine's (engine/view_rows.c,
+ * engine/view_create.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
