@@ -88,7 +88,7 @@ bool pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_is_output(const void *ud, const pxt_column *c);
 
 /*
- * Idempotency-Key (http_table.c): claim key for req's route in the open transaction
+ * Idempotency-Key (idem.c): claim key for req's route in the open transaction
  * (*replayed: an earlier answer was copied into req), then store req's answer under
  * it and commit.
  */
