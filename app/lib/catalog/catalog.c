@@ -1,6 +1,7 @@
 /*
- * catalog.c - the catalog schema (pxt_catalog), its version, the change transaction,
- * directories and listing (see pxt/catalog.h).
+ * catalog.c - the catalog schema (pxt_catalog), its version, the change transaction
+ * and the media its changes release, and the path helpers directories build on (see
+ * pxt/catalog.h; directories and listing are dir.c's).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,12 +1,14 @@
 /*
  * catalog_int.h - the environment and table handles, and the catalog helpers shared by
- * env.c, catalog.c, table.c and migrate.c (internal to libpxt).
+ * the catalog's files and the engine (internal to libpxt).
  */
 #ifndef PXT_CATALOG_INT_H
 #define PXT_CATALOG_INT_H
 
 #include "pxt/buf.h"
 #include "pxt/catalog.h"
+#include "pxt/compute.h"
+#include "docs/doc_int.h"
 
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
@@ -54,13 +56,13 @@ struct pxt_table {
 	char **col_storage;		/* storage column name of each column */
 	int ncols;
 	int64_t schema_version;
-	/* computed columns (computed.c) */
+	/* computed columns (read in by handle.c) */
 	struct pxt_expr **exprs;	/* per column: its parsed expression, or NULL */
 	bool *ignore_errors;		/* per column: on_error = ignore */
 	unsigned char *deps;		/* ncols x ncols: [i*ncols+j] = i depends on j */
 	char *expr_err;			/* why the expressions cannot run, or NULL */
 	bool has_computed;
-	/* views (view.c) */
+	/* views (read in by handle.c; the iterator: view.c) */
 	bool is_view;
 	char *base_path;		/* a view's base table */
 	struct pxt_iter *iter;		/* a view's iterator */
@@ -71,14 +73,6 @@ struct pxt_table {
 /* Storage names of the error cells of computed column i (in pool). */
 char *pxt_cat_errtype_col(pxt_pool *pool, const pxt_table *t, int i);
 char *pxt_cat_errmsg_col(pxt_pool *pool, const pxt_table *t, int i);
-/*
- * After the columns of a fresh handle are filled: parse and check the computed
- * columns (res holds on_error in column 9), read the view definition and the views
- * over the table. A broken expression is not a failure here: it is kept in
- * t->expr_err for pxt_table_check and for writes.
- */
-pxt_err pxt_cat_load_computed(pxt_table *t, PGresult *res);
-pxt_err pxt_cat_load_views(pxt_table *t);
 /*
  * PXT_ECONFLICT when another computed column or a view of t uses column name (what:
  * "drop" or "rename", for the message); PXT_EINVAL for a view's iterator column.
@@ -193,5 +187,70 @@ bool pxt_decl_enter_table(const pxt_table *t, pxt_err *rc);
 pxt_err pxt_decl_rc(const void *handle);
 /* Execute a DDL string. */
 pxt_err pxt_cat_ddl(pxt_env *env, const char *sql);
+
+/*
+ * Views (view.c): a view's iterator as the catalog stores it. The rows it yields are
+ * made by the engine (view_rows.c).
+ */
+enum pxt_iter_kind { PXT_ITER_DOCUMENT, PXT_ITER_STRING };
+
+struct pxt_iter {
+	enum pxt_iter_kind kind;
+	char *input;
+	char *separators;
+	pxt_split_opts opts;
+};
+
+/*
+ * Validate d and build the iterator (the caller frees it with pxt_iter_free).
+ * PXT_EINVAL naming what is wrong, PXT_ENOMEM.
+ */
+pxt_err pxt_iter_make(const pxt_iter_def *d, struct pxt_iter **out);
+/* The iterator's name: "document_splitter" or "string_splitter" (static). */
+const char *pxt_iter_name(const struct pxt_iter *it);
+/* Append the catalog form {"name", "input", "separators", "limit", "overlap"} to b. */
+pxt_err pxt_iter_json(const struct pxt_iter *it, pxt_buf *b);
+/* Parse a stored iterator (tables.iterator); PXT_EINVAL naming what is wrong. */
+pxt_err pxt_iter_parse(const char *json, struct pxt_iter **out);
+/* Free a parsed iterator (NULL is fine). */
+void pxt_iter_free(struct pxt_iter *it);
+/* Whether the iterator of view v reads column i of its base b. */
+bool pxt_view_reads(const pxt_table *v, const pxt_table *b, int i);
+
+/*
+ * Media of rows that go (media_release.c). Each reads the values inside the caller's
+ * transaction (PXT_EINTERNAL outside one) through a cursor, 1000 rows at a time, and
+ * hands every value to pxt_media_store_release(pool, value), which ignores what the
+ * store does not own; the caller keeps pool only after its COMMIT, so a rollback
+ * leaves the files. Errors: the database's, PXT_ENOMEM; a failure may leave the
+ * cursor open until the caller's rollback.
+ *
+ * pxt_media_release_select releases every value of the query select (media columns
+ * only; params $1..$n).
+ */
+pxt_err pxt_media_release_select(pxt_db *db, pxt_pool *pool, const char *select, int n,
+    const char *const *params);
+/*
+ * pxt_media_release_column releases the values of media column i of t in every row,
+ * except a value another media column of the same row also holds (about to be
+ * dropped: call it before the column goes).
+ */
+pxt_err pxt_media_release_column(pxt_table *t, int i, pxt_pool *pool);
+/*
+ * pxt_media_release_views releases the media of the rows of every view over t, and of
+ * their own views in turn, whose base row is one of those rowids selects (a query of
+ * _pxt_rowid values of t with params $1..$n): what ON DELETE CASCADE takes with them.
+ * pxt_media_release_view does the same for the one view v (rowids: rows of its base).
+ */
+pxt_err pxt_media_release_views(pxt_table *t, pxt_pool *pool, const char *rowids, int n,
+    const char *const *params);
+pxt_err pxt_media_release_view(pxt_table *v, pxt_pool *pool, const char *rowids, int n,
+    const char *const *params);
+/*
+ * pxt_media_in_views tells whether a view over t (or over one of its views) has a
+ * media column, or cannot be loaded to tell: a delete of t's rows must then read
+ * their media first.
+ */
+bool pxt_media_in_views(pxt_table *t);
 
 #endif

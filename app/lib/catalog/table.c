@@ -1,6 +1,6 @@
 /*
- * table.c - tables and columns: create, get, drop, add/drop/rename column, and the
- * handle accessors (see pxt/catalog.h).
+ * table.c - tables: checking a column list, a table's catalog row, creating, getting
+ * and dropping a table with its storage and owned media (see pxt/catalog.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,42 +9,6 @@
 #include "pxt/ident.h"
 #include "catalog/catalog_int.h"
 #include "engine/write_int.h"
-
-pxt_err
-pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk)
-{
-	pxt_err rc;
-
-	if ((rc = pxt_quote_ident(b, def->name)) != PXT_OK)
-		return rc;
-	pxt_buf_addf(b, " %s", pxt_type_sql(def->type, def->elem));
-	if (def->flags & (PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY))
-		pxt_buf_adds(b, " NOT NULL");
-	if (default_pk)
-		pxt_buf_adds(b, " DEFAULT pxt_catalog.uuid_v7()");
-	return b->failed ? PXT_ENOMEM : PXT_OK;
-}
-
-pxt_err
-pxt_cat_coldef_check(const pxt_coldef *def)
-{
-	pxt_err rc;
-
-	if ((rc = pxt_name_check(def->name, "column")) != PXT_OK)
-		return rc;
-	if (pxt_type_sql(def->type, def->elem) == NULL)
-		return pxt_seterr(PXT_EINVAL, "column '%s': %s", def->name,
-		    def->type == PXT_ARRAY ? "an Array's element type must be Int, "
-		    "Float, Bool or String" : "unknown column type");
-	if (def->flags & ~(PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY))
-		return pxt_seterr(PXT_EINVAL, "column '%s': unknown flags 0x%x",
-		    def->name, def->flags);
-	if ((def->flags & PXT_COL_PRIMARY_KEY) && (pxt_type_is_media(def->type) ||
-	    def->type == PXT_JSON || def->type == PXT_ARRAY))
-		return pxt_seterr(PXT_EINVAL, "column '%s': a %s column cannot be part of "
-		    "the primary key", def->name, pxt_type_name(def->type));
-	return PXT_OK;
-}
 
 /* Validate a column list; *npk gets the number of primary key columns. */
 static pxt_err
@@ -73,33 +37,6 @@ pxt_coldefs_check(const pxt_coldef *cols, int *n, int *npk)
 				    "rename 'id'");
 	}
 	return PXT_OK;
-}
-
-pxt_err
-pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
-    int position)
-{
-	char tid[32], pos[16], params_json[64];
-	const char *params[8];
-	bool pk = (def->flags & PXT_COL_PRIMARY_KEY) != 0;
-
-	snprintf(tid, sizeof(tid), "%lld", (long long)table_id);
-	snprintf(pos, sizeof(pos), "%d", position);
-	snprintf(params_json, sizeof(params_json), def->type == PXT_ARRAY ?
-	    "{\"elem\": \"%s\"}" : "{}", pxt_type_name(def->elem ? def->elem : PXT_FLOAT));
-	params[0] = tid;
-	params[1] = def->name;
-	params[2] = position >= 0 ? pos : NULL;
-	params[3] = pxt_type_name(def->type);
-	params[4] = params_json;
-	params[5] = (pk || (def->flags & PXT_COL_REQUIRED)) ? "f" : "t";
-	params[6] = pk ? "t" : "f";
-	params[7] = def->name;
-	return pxt_db_exec(env->db, "INSERT INTO pxt_catalog.columns (table_id, name,"
-	    " position, type, type_params, nullable, is_pk, storage_name)"
-	    " VALUES ($1, $2, coalesce($3::integer, (SELECT coalesce(max(position) + 1,"
-	    " 0) FROM pxt_catalog.columns WHERE table_id = $1::bigint)), $4,"
-	    " $5::jsonb, $6, $7, $8)", 8, params, NULL);
 }
 
 /* Insert the catalog row of a new table; *id and *storage get its id and PG name. */

@@ -1,6 +1,7 @@
 /*
- * expr.c - expression trees: builders, type checking and serialization (see
- * pxt/expr.h). Evaluation lives in expr_eval.c.
+ * expr.c - expression trees: builders, equality and freeing (see pxt/expr.h). Type
+ * checking and the catalog's JSON form are in expr_check.c, reading it back and
+ * evaluation in expr_eval.c.
  */
 #include <stdarg.h>
 #include <stdio.h>

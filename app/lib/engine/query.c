@@ -281,3 +281,38 @@ pxt_query_name(const pxt_query *q)
 {
 	return q->name;
 }
+
+void
+pxt_query_order_by_expr(pxt_query *q, pxt_qexpr *e, bool desc)
+{
+	if (q == NULL)
+		return;
+	if (e == NULL || (pxt_q_type(e) != PXT_FLOAT && pxt_q_type(e) != PXT_INT))
+		pxt_q_error(q, PXT_EINVAL, "orders by an invalid expression%s", "");
+	else if (q->norder == PXT_Q_MAX_ORDER)
+		pxt_q_error(q, PXT_EINVAL, "has more than 8 sort keys%s", "");
+	else {
+		q->order[q->norder].e = e;
+		q->order[q->norder++].desc = desc;
+	}
+}
+
+void
+pxt_query_select_expr(pxt_query *q, const char *name, pxt_qexpr *e)
+{
+	if (q == NULL)
+		return;
+	if (e == NULL || e->op != PXT_Q_SIM)
+		pxt_q_error(q, PXT_EINVAL, "selects an invalid expression as '%s'",
+		    name ? name : "(null)");
+	else if (name == NULL || pxt_name_check(name, "output") != PXT_OK ||
+	    pxt_table_find_col(q->t, name) != NULL)
+		pxt_q_error(q, PXT_EINVAL, "selects an expression under the name '%s', which "
+		    "is not a free output name", name ? name : "(null)");
+	else if (q->nxsel == PXT_Q_MAX_XSEL)
+		pxt_q_error(q, PXT_EINVAL, "selects more than 4 expressions%s", "");
+	else {
+		q->xsel[q->nxsel].name = pxt_pstrdup(q->pool, name);
+		q->xsel[q->nxsel++].e = e;
+	}
+}

@@ -1,10 +1,12 @@
 /*
- * query_int.h - the query structures shared by query.c (the builder) and query_run.c
- * (compilation, binding, the route handler); internal to libpxt.
+ * query_int.h - the query structures shared by query.c (the builder), query_run.c
+ * (compilation), search/query_sim.c (similarity) and http/query_route.c (binding, the
+ * route handler); internal to libpxt.
  */
 #ifndef PXT_QUERY_INT_H
 #define PXT_QUERY_INT_H
 
+#include "pxt/query.h"
 #include "catalog/catalog_int.h"
 #include "engine/value_int.h"
 
@@ -67,6 +69,8 @@ struct pxt_query {
 	int parent_param;
 	char *sql;		/* compiled */
 	unsigned generation;	/* env generation the SQL was compiled for */
+	/* set by pxt_q_similarity: makes the similarities' SQL when q compiles */
+	pxt_err (*sim_resolve)(pxt_query *q);
 };
 
 /* The type of an expression's value (media columns compare as String). */
@@ -81,18 +85,10 @@ pxt_qexpr *pxt_q_node(pxt_query *q, enum pxt_qop op);
 void pxt_q_error(pxt_query *q, pxt_err code, const char *fmt, const char *arg);
 
 /*
- * pxt_q_sim_resolve makes the SQL of every similarity in q for the embedding index
- * on its column (the back-end decides: pgvector's operators or a scan of the
- * vectors), and marks their parameters to be embedded. PXT_ENOTFOUND when the
- * column has no embedding index.
+ * pxt_q_compile builds q->sql for the current shape of its table (again whenever the
+ * catalog changed: q->generation). Errors: PXT_ENOTFOUND for a column that is gone or
+ * a similarity without its index, PXT_ENOMEM.
  */
-pxt_err pxt_q_sim_resolve(pxt_query *q);
-
-/*
- * pxt_q_sim_embed replaces, in values, the text of each similarity parameter by its
- * vector (PostgreSQL array text), with the index's function. Fails the request with
- * the function's error.
- */
-pxt_err pxt_q_sim_embed(pxt_req *req, pxt_query *q, const char **values);
+pxt_err pxt_q_compile(pxt_query *q);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * row.c - rows as typed values on their way to storage: text in and out, and the
- * computation of computed columns over one row (see write_int.h).
+ * row.c - rows as typed values on their way to storage: a new row and its defaults,
+ * text in and out, the computed columns a change reaches, and the fate of the media
+ * generated for them (see write_int.h; computing them is compute_rows.c's).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /*
  * udf_module.c - loading UDF modules (shared objects with a table of functions, through
- * the one module loader of core/dso.c) and bounding each call of a function with the
+ * the one module loader of config/dso.c) and bounding each call of a function with the
  * process's alarm (see pxt/expr.h and pxt/compute.h).
  */
 #include <dlfcn.h>
@@ -9,7 +9,7 @@
 #include "pxt/compute.h"
 #include "pxt/config.h"
 #include "pxt/log.h"
-#include "core/dso_int.h"
+#include "config/dso_int.h"
 #include "engine/udf_int.h"
 
 #define PXT_UDF_MAX_MODULES 32

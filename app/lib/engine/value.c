@@ -1,7 +1,8 @@
 /*
- * value.c - request values in, row values out: validating a JSON value against a
- * column type (422 naming the column), turning it into a text parameter, media path
- * checks, and writing result rows as JSON with proper types.
+ * value.c - JSON values in, row values out: validating a JSON value against a column
+ * type (PXT_EINVAL, which the table routes answer with 422 naming the column), turning
+ * it into a text parameter, media path checks, the SQL of parameters and result
+ * columns, and writing result rows as JSON with proper types.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -102,19 +103,19 @@ pxt_is_url(const char *s)
 
 /* A local media path: absolute, existing, readable, inside one of the roots. */
 static pxt_err
-pxt_media_path(pxt_req *req, const pxt_column *c, const char *path,
+pxt_media_path(const pxt_column *c, const char *path,
     char *const *roots, int nroots)
 {
 	char real[PATH_MAX], root[PATH_MAX];
 
 	if (strstr(path, "://") != NULL)
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': unsupported URL "
+		return pxt_seterr(PXT_EINVAL, "column '%s': unsupported URL "
 		    "scheme in '%.100s' (use http, https, s3, gs or az)", c->name, path);
 	if (path[0] != '/')
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': '%.200s' must be "
+		return pxt_seterr(PXT_EINVAL, "column '%s': '%.200s' must be "
 		    "an absolute path or a URL", c->name, path);
 	if (realpath(path, real) == NULL)
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': file '%.200s' "
+		return pxt_seterr(PXT_EINVAL, "column '%s': file '%.200s' "
 		    "does not exist", c->name, path);
 	for (int i = 0; i < nroots; i++) {
 		size_t n;
@@ -125,12 +126,12 @@ pxt_media_path(pxt_req *req, const pxt_column *c, const char *path,
 		if (strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
 		    (n == 1 && root[0] == '/'))) {
 			if (access(real, R_OK) != 0)
-				return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': "
+				return pxt_seterr(PXT_EINVAL, "column '%s': "
 				    "file '%.200s' is not readable by pxtc", c->name, path);
 			return PXT_OK;
 		}
 	}
-	return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': '%.200s' lies outside "
+	return pxt_seterr(PXT_EINVAL, "column '%s': '%.200s' lies outside "
 	    "the allowed media folders ([pixeltable] media_roots)", c->name, path);
 }
 
@@ -141,14 +142,14 @@ pxt_jtype(const pxt_json *v)
 }
 
 static pxt_err
-pxt_value_array(pxt_req *req, const pxt_column *c, const pxt_json *v, char **out)
+pxt_value_array(pxt_pool *pool, const pxt_column *c, const pxt_json *v, char **out)
 {
 	pxt_type elem = c->elem ? c->elem : PXT_FLOAT;
 	pxt_buf b = PXT_BUF_INIT;
 	pxt_jw w;
 
 	if (v->type != PXT_JSON_ARRAY)
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' is an Array, "
+		return pxt_seterr(PXT_EINVAL, "column '%s' is an Array, "
 		    "got %s", c->name, pxt_jtype(v));
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		pxt_json_type t = v->u.arr.items[i]->type;
@@ -158,19 +159,19 @@ pxt_value_array(pxt_req *req, const pxt_column *c, const pxt_json *v, char **out
 		    (elem == PXT_STRING && t == PXT_JSON_STRING);
 
 		if (!ok)
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': element "
+			return pxt_seterr(PXT_EINVAL, "column '%s': element "
 			    "%zu must be %s, got %s", c->name, i, pxt_type_name(elem),
 			    pxt_json_type_name(t));
 	}
 	pxt_jw_init(&w, &b);
 	pxt_jw_value(&w, v);
-	*out = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
+	*out = b.failed ? NULL : pxt_pstrdup(pool, pxt_buf_str(&b));
 	pxt_buf_free(&b);
 	return *out ? PXT_OK : PXT_ENOMEM;
 }
 
 pxt_err
-pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
+pxt_value_param(pxt_pool *pool, const pxt_column *c, const pxt_json *v,
     char *const *roots, int nroots, char **out)
 {
 	const char *s = v->type == PXT_JSON_STRING ? v->u.str.s : NULL;
@@ -178,23 +179,23 @@ pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
 	*out = NULL;
 	if (v->type == PXT_JSON_NULL) {
 		if (!c->nullable)
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' is "
+			return pxt_seterr(PXT_EINVAL, "column '%s' is "
 			    "required and cannot be null", c->name);
 		return PXT_OK;
 	}
 	if (s != NULL && strlen(s) != v->u.str.len)
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': strings cannot "
+		return pxt_seterr(PXT_EINVAL, "column '%s': strings cannot "
 		    "contain NUL characters", c->name);
 	switch (c->type) {
 	case PXT_INT:
 		if (v->type != PXT_JSON_INT)
 			goto wrong_type;
-		*out = pxt_pstrdup(req->pool, v->num);
+		*out = pxt_pstrdup(pool, v->num);
 		return PXT_OK;
 	case PXT_FLOAT:
 		if (v->type != PXT_JSON_INT && v->type != PXT_JSON_DOUBLE)
 			goto wrong_type;
-		*out = pxt_pstrdup(req->pool, v->num);
+		*out = pxt_pstrdup(pool, v->num);
 		return PXT_OK;
 	case PXT_BOOL:
 		if (v->type != PXT_JSON_BOOL)
@@ -207,52 +208,52 @@ pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
 
 		pxt_jw_init(&w, &b);
 		pxt_jw_value(&w, v);
-		*out = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
+		*out = b.failed ? NULL : pxt_pstrdup(pool, pxt_buf_str(&b));
 		pxt_buf_free(&b);
 		return *out ? PXT_OK : PXT_ENOMEM;
 	}
 	case PXT_ARRAY:
-		return pxt_value_array(req, c, v, out);
+		return pxt_value_array(pool, c, v, out);
 	default:
 		break;
 	}
 	if (s == NULL) {
 wrong_type:
-		return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' is %s, got %s",
+		return pxt_seterr(PXT_EINVAL, "column '%s' is %s, got %s",
 		    c->name, pxt_type_name(c->type), pxt_jtype(v));
 	}
 	switch (c->type) {
 	case PXT_TIMESTAMP:
 		if (!pxt_is_timestamp(s))
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': '%.64s' "
+			return pxt_seterr(PXT_EINVAL, "column '%s': '%.64s' "
 			    "is not an RFC 3339 timestamp", c->name, s);
 		break;
 	case PXT_DATE:
 		if (!pxt_is_date(s) || s[10] != '\0')
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': '%.64s' "
+			return pxt_seterr(PXT_EINVAL, "column '%s': '%.64s' "
 			    "is not a date (YYYY-MM-DD)", c->name, s);
 		break;
 	case PXT_UUID:
 		if (!pxt_is_uuid(s))
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': '%.64s' "
+			return pxt_seterr(PXT_EINVAL, "column '%s': '%.64s' "
 			    "is not a UUID", c->name, s);
 		break;
 	case PXT_STRING:
 		break;
 	default:	/* media: a URL as given, or a checked local path */
 		if (*s == '\0')
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': empty "
+			return pxt_seterr(PXT_EINVAL, "column '%s': empty "
 			    "path", c->name);
 		if (!pxt_is_url(s)) {
-			pxt_err rc = pxt_media_path(req, c, s, roots, nroots);
+			pxt_err rc = pxt_media_path(c, s, roots, nroots);
 
 			if (rc != PXT_OK)
 				return rc;
 		} else if (pxt_obj_is_url(s)) {
 			pxt_obj_loc loc;
 
-			if (pxt_obj_parse(req->pool, s, false, &loc) != PXT_OK)
-				return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s': %s",
+			if (pxt_obj_parse(pool, s, false, &loc) != PXT_OK)
+				return pxt_seterr(PXT_EINVAL, "column '%s': %s",
 				    c->name, pxt_errmsg());
 		}
 		break;

@@ -2,24 +2,23 @@
  * value_int.h - column values between JSON requests, SQL parameters and JSON rows
  * (internal to libpxt).
  */
-#ifndef PXT_HTTP_VALUE_H
-#define PXT_HTTP_VALUE_H
+#ifndef PXT_VALUE_INT_H
+#define PXT_VALUE_INT_H
 
 #include <libpq-fe.h>
 
 #include "pxt/catalog.h"
-#include "pxt/http.h"
 #include "pxt/ident.h"
 #include "pxt/json.h"
 #include "catalog/catalog_int.h"
-#include "http/http_int.h"
 
 /*
  * pxt_value_param validates v against column c and sets *out to the text parameter
- * (NULL for SQL NULL), in the request's pool. Local media paths must exist, be readable
- * and lie inside one of roots. PXT_EINVAL (422) with the column named otherwise.
+ * (NULL for SQL NULL; pool memory, or v's own string). Local media paths must exist,
+ * be readable and lie inside one of roots. PXT_EINVAL with a message naming the column
+ * otherwise (the table routes answer 422 with c->name as the cause), PXT_ENOMEM.
  */
-pxt_err pxt_value_param(pxt_req *req, const pxt_column *c, const pxt_json *v,
+pxt_err pxt_value_param(pxt_pool *pool, const pxt_column *c, const pxt_json *v,
     char *const *roots, int nroots, char **out);
 
 /* Append the SQL of parameter $n cast to c's type. */

@@ -123,50 +123,8 @@ pxt_write_expr(const pxt_table *t, int i)
 	return t->exprs != NULL ? t->exprs[i] : NULL;
 }
 
-/*
- * Media of rows that go (media_release.c). Each reads the values inside the caller's
- * transaction (PXT_EINTERNAL outside one) through a cursor, 1000 rows at a time, and
- * hands every value to pxt_media_store_release(pool, value), which ignores what the
- * store does not own; the caller keeps pool only after its COMMIT, so a rollback
- * leaves the files. Errors: the database's, PXT_ENOMEM; a failure may leave the
- * cursor open until the caller's rollback.
- *
- * pxt_media_release_select releases every value of the query select (media columns
- * only; params $1..$n).
- */
-pxt_err pxt_media_release_select(pxt_db *db, pxt_pool *pool, const char *select, int n,
-    const char *const *params);
-/*
- * pxt_media_release_column releases the values of media column i of t in every row,
- * except a value another media column of the same row also holds (about to be
- * dropped: call it before the column goes).
- */
-pxt_err pxt_media_release_column(pxt_table *t, int i, pxt_pool *pool);
-/*
- * pxt_media_release_views releases the media of the rows of every view over t, and of
- * their own views in turn, whose base row is one of those rowids selects (a query of
- * _pxt_rowid values of t with params $1..$n): what ON DELETE CASCADE takes with them.
- * pxt_media_release_view does the same for the one view v (rowids: rows of its base).
- */
-pxt_err pxt_media_release_views(pxt_table *t, pxt_pool *pool, const char *rowids, int n,
-    const char *const *params);
-pxt_err pxt_media_release_view(pxt_table *v, pxt_pool *pool, const char *rowids, int n,
-    const char *const *params);
-/*
- * pxt_media_in_views tells whether a view over t (or over one of its views) has a
- * media column, or cannot be loaded to tell: a delete of t's rows must then read
- * their media first.
- */
-bool pxt_media_in_views(pxt_table *t);
-
-/* Views (view.c): the rows of view v for the base row r (of v's base b). */
+/* Views (view_rows.c): the rows of view v for the base row r (of v's base b). */
 pxt_err pxt_view_rows(pxt_table *v, const pxt_table *b, pxt_pool *pool,
     const pxt_wrow *r, pxt_wrow **out, int *n);
-/* Whether the iterator of view v reads column i of its base b. */
-bool pxt_view_reads(const pxt_table *v, const pxt_table *b, int i);
-/* Parse a stored iterator (tables.iterator); PXT_EINVAL naming what is wrong. */
-pxt_err pxt_iter_parse(const char *json, struct pxt_iter **out);
-/* Free a parsed iterator. */
-void pxt_iter_free(struct pxt_iter *it);
 
 #endif

@@ -15,6 +15,8 @@
 #include "pxt/media.h"
 #include "pxt/query.h"
 
+static void pxt_app_run_job(pxt_app *app, pxt_req *req);
+
 pxt_app *
 pxt_app_new(pxt_env *env)
 {
@@ -27,6 +29,7 @@ pxt_app_new(pxt_env *env)
 		return NULL;
 	}
 	app->env = env;
+	app->run_job = pxt_app_run_job;
 	mb = pxt_config_float(pxt_env_config(env), "server", "max_json_body_mb");
 	app->max_body = (size_t)(mb * 1024 * 1024);
 	app->catalog_version = pxt_catalog_version(env);
@@ -442,7 +445,11 @@ pxt_app_admit_upload(pxt_app *app, pxt_req *req)
 	return PXT_OK;
 }
 
-void
+/*
+ * The app's side of the jobs runner (app->run_job): route and run req inside the
+ * runner's transaction; a failure's error body is written into req.
+ */
+static void
 pxt_app_run_job(pxt_app *app, pxt_req *req)
 {
 	pxt_err rc;

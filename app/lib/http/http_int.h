@@ -66,11 +66,6 @@ pxt_err pxt_guard_preflight(pxt_req *req, const char *allow, bool *handled);
 pxt_err pxt_job_enqueue(pxt_req *req);
 /* GET /jobs/{id}: {"id", "status", "http_status", "result", "error"}. */
 pxt_err pxt_job_status(pxt_req *req, void *ud);
-/*
- * Route and run req for the jobs runner, inside the runner's transaction: no API key,
- * no background queueing, no rollback; a failure's error body is written into req.
- */
-void pxt_app_run_job(pxt_app *app, pxt_req *req);
 
 /*
  * The multipart form of req as the JSON object a table route reads (http_form.c):
@@ -93,7 +88,7 @@ bool pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_is_output(const void *ud, const pxt_column *c);
 
 /*
- * Idempotency-Key (http_table.c): claim key for req's route in the open transaction
+ * Idempotency-Key (idem.c): claim key for req's route in the open transaction
  * (*replayed: an earlier answer was copied into req), then store req's answer under
  * it and commit.
  */
@@ -131,6 +126,12 @@ struct pxt_app {
 	int ncors;
 	bool job_runner;	/* pxt_jobs_serve: LISTEN pxt_jobs too */
 	bool jobs_pending;	/* a NOTIFY pxt_jobs arrived (pxt_app_sync) */
+	/*
+	 * What the jobs runner (jobs.c) calls to route and run a job's request, inside the
+	 * runner's transaction: no API key, no background queueing, no rollback; a
+	 * failure's error body is written into req. Registered by pxt_app_new.
+	 */
+	void (*run_job)(pxt_app *app, pxt_req *req);
 };
 
 struct pxt_req {

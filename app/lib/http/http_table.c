@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_int.h"
 #include "engine/value_int.h"
+#include "http/http_int.h"
 #include "media/media_out_int.h"
 #include "media/media_store_int.h"
 #include "engine/write_int.h"
@@ -83,70 +84,6 @@ pxt_body_object(pxt_req *req, const pxt_table *t, const pxt_json **obj)
 			    "table '%s'", k, t->path);
 	}
 	return PXT_OK;
-}
-
-#define PXT_IDEMPOTENCY_KEY_MAX 255
-
-/*
- * Claim key for this route in the open transaction. *replayed is true when an earlier
- * request with the same key (within a day) already answered: its response is copied.
- */
-pxt_err
-pxt_idem_claim(pxt_req *req, pxt_db *db, const char *key, bool *replayed)
-{
-	const char *params[2] = {pxt_req_path(req), key};
-	PGresult *res;
-	pxt_err rc;
-
-	*replayed = false;
-	for (const char *c = key; *c; c++)
-		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
-			return pxt_req_fail(req, PXT_EINVAL, "Idempotency-Key", "the "
-			    "Idempotency-Key header must be printable ASCII without spaces");
-	if (*key == '\0' || strlen(key) > PXT_IDEMPOTENCY_KEY_MAX)
-		return pxt_req_fail(req, PXT_EINVAL, "Idempotency-Key", "the "
-		    "Idempotency-Key header must have 1 to %d characters",
-		    PXT_IDEMPOTENCY_KEY_MAX);
-	rc = pxt_db_exec(db, "DELETE FROM pxt_catalog.idempotency WHERE route = $1 AND"
-	    " key = $2 AND created_at < now() - interval '1 day'", 2, params, NULL);
-	/* waits for a concurrent request with the same key to commit or roll back */
-	if (rc == PXT_OK)
-		rc = pxt_db_exec(db, "INSERT INTO pxt_catalog.idempotency (route, key)"
-		    " VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, params, &res);
-	if (rc != PXT_OK)
-		return rc;
-	*replayed = strcmp(PQcmdTuples(res), "0") == 0;
-	PQclear(res);
-	if (!*replayed)
-		return PXT_OK;
-	rc = pxt_db_exec(db, "SELECT status, body FROM pxt_catalog.idempotency"
-	    " WHERE route = $1 AND key = $2", 2, params, &res);
-	if (rc != PXT_OK)
-		return rc;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
-		pxt_res_json(req, atoi(PQgetvalue(res, 0, 0)));
-		pxt_buf_adds(pxt_res_body(req), PQgetvalue(res, 0, 1));
-		pxt_res_header(req, "Idempotent-Replayed", "true");
-	}
-	PQclear(res);
-	return PXT_OK;
-}
-
-/* Store the response under the claimed key and commit. */
-pxt_err
-pxt_idem_finish(pxt_req *req, pxt_db *db, const char *key)
-{
-	char status[16];
-	const char *params[4] = {pxt_req_path(req), key, pxt_buf_str(pxt_res_body(req)),
-	    status};
-	pxt_err rc;
-
-	snprintf(status, sizeof(status), "%d", pxt_res_get_status(req));
-	rc = pxt_db_exec(db, "UPDATE pxt_catalog.idempotency SET status = $4::integer,"
-	    " body = $3 WHERE route = $1 AND key = $2", 4, params, NULL);
-	if (rc == PXT_OK)
-		rc = pxt_db_commit(db);
-	return rc;
 }
 
 /* One write of a route inside pxt_table_run: *res the rows, *first their 1st output. */
@@ -328,6 +265,18 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 	return PXT_OK;
 }
 
+/* pxt_value_param for a request: a value it refuses is a 422 naming the column. */
+static pxt_err
+pxt_table_value(pxt_req *req, const pxt_column *c, const pxt_json *v,
+    char *const *roots, int nroots, char **out)
+{
+	pxt_err rc = pxt_value_param(req->pool, c, v, roots, nroots, out);
+
+	if (rc == PXT_EINVAL)
+		return pxt_req_fail(req, rc, c->name, "%s", pxt_errmsg());
+	return rc;
+}
+
 /* Read the input columns of a request into a row of t (validated). */
 static pxt_err
 pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj,
@@ -356,7 +305,7 @@ pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj
 			continue;
 		if (now)
 			text = pxt_write_now(req->pool);
-		else if ((rc = pxt_value_param(req, c, v, req->app->media_roots,
+		else if ((rc = pxt_table_value(req, c, v, req->app->media_roots,
 		    req->app->nmedia_roots, &text)) != PXT_OK)
 			return rc;
 		if ((rc = pxt_value_from_text(req->pool, c, text, &r->v[i])) != PXT_OK)
@@ -428,7 +377,7 @@ pxt_where_keys(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *o
 		if (v == NULL || v->type == PXT_JSON_NULL)
 			return pxt_req_fail(req, PXT_EINVAL, c->name, "missing '%s': it "
 			    "selects the row", c->name);
-		if ((rc = pxt_value_param(req, c, v, NULL, 0, &text)) != PXT_OK &&
+		if ((rc = pxt_table_value(req, c, v, NULL, 0, &text)) != PXT_OK &&
 		    !(pxt_type_is_media(c->type) && v->type == PXT_JSON_STRING))
 			return rc;
 		if (rc != PXT_OK)	/* matching a stored media value: compare as text */

@@ -214,7 +214,7 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 		return req == NULL ? PXT_ENOMEM : rc;
 	}
 	req->in_job = true;
-	pxt_app_run_job(app, req);
+	app->run_job(app, req);
 	status = pxt_res_get_status(req);
 	out = pxt_res_get_body(req, &outlen);
 	/* a database outage is retried later; any other failure is the job's answer */

@@ -3,7 +3,7 @@
  * serves, the C routers' and the service file's alike, derived from the route table:
  * path and query parameters from the pattern and the query's parameters, request
  * bodies from the columns a table route takes (http_table.c) or a query's parameters
- * (query_run.c), answers from the columns it returns, the error responses that apply
+ * (query_route.c), answers from the columns it returns, the error responses that apply
  * and, with [pixeltable] api_key set, the bearer scheme on every protected operation.
  * Built on the first request, kept in the app, built again when the catalog changed.
  */

@@ -2,7 +2,7 @@
  * openapi_schema.c - the schemas of the OpenAPI document (openapi_int.h): column and
  * parameter types as JSON Schema (OpenAPI 3.1 is JSON Schema 2020-12: a nullable value
  * is "type": [T, "null"]), the request and row objects of table and query routes with
- * the columns http_table.c and query_run.c take and answer, and the shared components:
+ * the columns http_table.c and query_route.c take and answer, and the shared components:
  * pxtc's error body (docs/ARCHITECTURE.md, "HTTP errors"), the job, health and delete
  * answers, the error responses and the bearer security scheme.
  */

@@ -1,5 +1,5 @@
 /*
- * router_load.c - router modules: found and opened by the shared loader (core/dso.c),
+ * router_load.c - router modules: found and opened by the shared loader (config/dso.c),
  * checked against the router ABI (see pxt/router.h), then their init. A module that
  * does not match stops the worker at start with the file named and the expected and
  * found values, never at request time.
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "pxt/log.h"
-#include "core/dso_int.h"
+#include "config/dso_int.h"
 #include "http/http_int.h"
 
 #define PXT_MAX_ROUTERS 64

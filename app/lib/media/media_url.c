@@ -1,6 +1,8 @@
 /*
  * media_url.c - signing /media/ URLs the way nginx's secure_link_md5 checks them
- * (see pxt/media.h). MD5 comes from OpenSSL's libcrypto.
+ * (see pxt/media.h), writing a media value into a JSON answer (a signed /media/ URL,
+ * or a presigned URL for an object store), and the MIME type of a media file by its
+ * extension. MD5 comes from OpenSSL's libcrypto.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * dso.c - the one shared-object loader: list a folder's *.so or a configured list,
  * dlopen, find the entry symbol, check ABI and struct size, dlclose on any mismatch
- * (see core/dso_int.h). Router modules and UDF modules both load through here.
+ * (see config/dso_int.h). Router modules and UDF modules both load through here.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dso_int.h"
+#include "config/dso_int.h"
 
 /* Check the head of module m from path against kind; PXT_ECONFIG naming both. */
 static pxt_err
