@@ -229,10 +229,15 @@ install_prefix() {
 # into DIR (a build beside this one may relink it), for the programs that use libpxt's
 # internal headers: libpxt.so exports only the public API. Sets PXT_INTERNAL_LIBS to
 # the link flags that take the whole archive and its dependencies.
+# The UDF modules such a program loads are linked against libpxt.so.0: the program
+# names a copy of it too, so they find it, and they call the program's own copy of the API.
 copy_libpxt_static() {
 	mkdir -p "$1"
 	cp "$BUILD/app/libpxt_static.a" "$1/libpxt_static.a"
+	cp -L "$BUILD/app/libpxt.so" "$1/libpxt.so.0"
+	ln -sf libpxt.so.0 "$1/libpxt.so"
 	PXT_INTERNAL_LIBS="-rdynamic -Wl,--whole-archive $1/libpxt_static.a -Wl,--no-whole-archive
+	    -L$1 -Wl,--no-as-needed -lpxt -Wl,--as-needed -Wl,-rpath,$1
 	    $(pkg-config --libs libpq yajl libcrypto libxml-2.0 libcurl) -ldl -lm"
 }
 
