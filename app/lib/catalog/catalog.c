@@ -249,6 +249,22 @@ pxt_cat_change_begin(pxt_env *env, bool *own)
 }
 
 pxt_err
+pxt_cat_change_table(pxt_table *t, bool *own)
+{
+	pxt_err rc;
+
+	if (t == NULL || t->id == 0)
+		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
+	if ((rc = pxt_cat_change_begin(t->env, own)) != PXT_OK)
+		return rc;
+	if (pxt_cat_load_table(t->env, t->path) == NULL) {
+		rc = pxt_errcode();
+		return pxt_cat_change_end(t->env, *own, rc);
+	}
+	return PXT_OK;
+}
+
+pxt_err
 pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc)
 {
 	char saved[1024];

@@ -105,6 +105,14 @@ pxt_err pxt_cat_change_begin(pxt_env *env, bool *own);
  */
 pxt_err pxt_cat_change_end(pxt_env *env, bool own, pxt_err rc);
 /*
+ * pxt_cat_change_table begins a catalog change on table t and reloads its handle under
+ * the catalog lock, so the change sees the table as committed. PXT_OK: the caller ends
+ * the change with pxt_cat_change_end(t->env, *own, rc). Otherwise the change is already
+ * ended: PXT_ENOTFOUND for a handle whose table was dropped, or the error of the lock
+ * or the reload.
+ */
+pxt_err pxt_cat_change_table(pxt_table *t, bool *own);
+/*
  * pxt_cat_drop_pool returns the pool (owned by env) in which the change being made
  * records the owned media files it takes away (pxt_media_store_release): they are
  * deleted once the transaction of the outermost change commits (pxt_cat_change_end,

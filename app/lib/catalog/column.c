@@ -11,23 +11,6 @@
 #include "engine/write_int.h"
 #include "media/media_store_int.h"
 
-/* Common prologue of column changes: lock, and make sure the table still exists. */
-static pxt_err
-pxt_col_begin(pxt_table *t, bool *own)
-{
-	pxt_err rc;
-
-	if (t == NULL || t->id == 0)
-		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
-	if ((rc = pxt_cat_change_begin(t->env, own)) != PXT_OK)
-		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL) {
-		rc = pxt_errcode();
-		return pxt_cat_change_end(t->env, *own, rc);
-	}
-	return PXT_OK;
-}
-
 static pxt_err
 pxt_add_column_locked(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
 {
@@ -74,7 +57,7 @@ pxt_add_column_run(pxt_table *t, const pxt_coldef *col, pxt_if_exists if_exists)
 		    "cannot be added to an existing table", col->name);
 	if ((rc = pxt_cat_coldef_check(col)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_col_begin(t, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
 	rc = pxt_add_column_locked(t, col, if_exists);
 	if (rc == PXT_OK && t->env->sync)
@@ -106,7 +89,7 @@ pxt_drop_column_run(pxt_table *t, const char *name, pxt_if_missing if_missing)
 
 	if ((rc = pxt_name_check(name, "column")) != PXT_OK)
 		return rc;
-	if ((rc = pxt_col_begin(t, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
 	c = pxt_table_find_col(t, name);
 	if (c == NULL)
@@ -188,7 +171,7 @@ pxt_rename_column_run(pxt_table *t, const char *old_name, const char *new_name)
 	if ((rc = pxt_name_check(old_name, "column")) != PXT_OK ||
 	    (rc = pxt_name_check(new_name, "column")) != PXT_OK)
 		return rc;
-	if ((rc = pxt_col_begin(t, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
 	rc = pxt_rename_column_locked(t, old_name, new_name);
 	rc = pxt_cat_change_end(t->env, own, rc);

@@ -119,12 +119,9 @@ pxt_add_btree_index_run(pxt_table *t, const char *col, pxt_if_exists if_exists)
 		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
 	if ((rc = pxt_name_check(col, "column")) != PXT_OK)
 		return rc;
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else
-		rc = pxt_btree_locked(t, col, if_exists);
+	rc = pxt_btree_locked(t, col, if_exists);
 	return pxt_cat_change_end(t->env, own, rc);
 }
 

@@ -183,12 +183,9 @@ pxt_computed_add(pxt_table *t, const char *name, pxt_expr *expr,
 		    "out of memory");
 		goto out;
 	}
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		goto out;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else
-		rc = pxt_computed_add_locked(t, name, expr, if_exists, &o);
+	rc = pxt_computed_add_locked(t, name, expr, if_exists, &o);
 	if (rc == PXT_OK && t->env->sync)
 		rc = pxt_cat_declare(t->env, t->path, name);
 	rc = pxt_cat_change_end(t->env, own, rc);

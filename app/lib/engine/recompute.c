@@ -132,12 +132,9 @@ pxt_recompute_column(pxt_table *t, const char *name, bool errors_only,
 		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
 	if (name == NULL)
 		return pxt_seterr(PXT_EINVAL, "recompute_column needs a column name");
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else
-		rc = pxt_recompute_locked(t, name, errors_only, progress, progress_ud);
+	rc = pxt_recompute_locked(t, name, errors_only, progress, progress_ud);
 	return pxt_cat_change_end(t->env, own, rc);
 }
 

@@ -349,12 +349,9 @@ pxt_add_embedding_index_run(pxt_table *t, const char *column, const char *name,
 	}
 	if ((rc = pxt_emb_check(t, column, name, embed_fn, metric, &u)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else
-		rc = pxt_emb_add_locked(t, column, name, u, metric, if_exists);
+	rc = pxt_emb_add_locked(t, column, name, u, metric, if_exists);
 	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
 }
 
@@ -447,13 +444,10 @@ pxt_add_fulltext_index_run(pxt_table *t, const char *column, const char *name,
 	}
 	if ((rc = pxt_name_check(name, "index")) != PXT_OK)
 		return rc;
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else
-		rc = pxt_fts_add_locked(t, column, name, language ? language : "english",
-		    if_exists);
+	rc = pxt_fts_add_locked(t, column, name, language ? language : "english",
+	    if_exists);
 	return pxt_index_reload(t, pxt_cat_change_end(t->env, own, rc));
 }
 
@@ -480,11 +474,9 @@ pxt_drop_index_run(pxt_table *t, const char *name, pxt_if_missing if_missing)
 
 	if (t == NULL || t->id == 0)
 		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
-	if ((rc = pxt_cat_change_begin(t->env, &own)) != PXT_OK)
+	if ((rc = pxt_cat_change_table(t, &own)) != PXT_OK)
 		return rc;
-	if (pxt_cat_load_table(t->env, t->path) == NULL)
-		rc = pxt_errcode();
-	else if ((rc = pxt_index_find(t, name ? name : "", &id, kind, sizeof(kind))) ==
+	if ((rc = pxt_index_find(t, name ? name : "", &id, kind, sizeof(kind))) ==
 	    PXT_ENOTFOUND)
 		rc = if_missing == PXT_IF_MISSING_IGNORE ? PXT_OK : pxt_seterr(PXT_ENOTFOUND,
 		    "table '%s' has no index named '%s'", t->path, name ? name : "(null)");
