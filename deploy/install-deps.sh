@@ -20,6 +20,7 @@ packages=(
   clang libclang-rt-14-dev           # libFuzzer targets
   passwd procps ca-certificates      # useradd for the service user; pgrep in tests
   chromium                           # tests: the /docs page in a headless browser
+  wrk                                # the benchmarks (their --smoke runs are tests)
 )
 
 missing=()
