@@ -184,13 +184,16 @@ similar "query=baking a loaf of sourdough bread in the oven"; expect 200 "simila
 check_similar "${doc[bread]}" "In the oven" 10
 n_sim=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["rows"]))' "$body")
 [ "$n_sim" -ge 6 ] || fail "all chunks without a limit: $body"
-# bad parameters: 422 validation_error (no query, a limit out of 0..100 or not a number,
-# a negative offset)
-for args in "" "query=x limit=-1" "query=x limit=101" "query=x limit=abc" "query=x offset=-1"; do
+# bad parameters: 422 validation_error (no query, an empty or blank one, a limit out of
+# 0..100 or not a number, a negative offset)
+for args in "" "query=" "query=x limit=-1" "query=x limit=101" "query=x limit=abc" "query=x offset=-1"; do
 	similar $args
 	[ "$code" = 422 ] || fail "similar '$args': got $code, expected 422: $body"
 	[ "$(field detail.error_code)" = validation_error ] || fail "similar '$args': $body"
 done
+similar "query=  	 "
+[ "$code" = 422 ] || fail "similar with a blank query: got $code, expected 422: $body"
+grep -q "is empty" <<<"$body" || fail "similar with a blank query: $body"
 
 # ---- images, by the text of their metadata ---------------------------------------------
 vips black "$media/a.png" 64 48

@@ -177,6 +177,10 @@ pxt_q_sim_embed(pxt_req *req, pxt_query *q, const char **values)
 		if (u == NULL)
 			return pxt_req_fail(req, PXT_EUNAVAIL, NULL, "the embedding function "
 			    "'%s' is not loaded", fn);
+		/* no text, no direction: every score would be null */
+		if (values[i][strspn(values[i], " \t\r\n")] == '\0')
+			return pxt_req_fail(req, PXT_EINVAL, q->params[i].name, "parameter "
+			    "'%s' is empty: a similarity needs some text", q->params[i].name);
 		arg.u.str.s = values[i];
 		arg.u.str.len = strlen(values[i]);
 		if ((rc = pxt_udf_call(u, pxt_req_pool(req), &arg, 1, &out)) != PXT_OK)
