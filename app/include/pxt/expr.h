@@ -31,10 +31,23 @@
 extern "C" {
 #endif
 
-/* A value during evaluation. Strings and Json point into a pool or the row. */
+/*
+ * A value during evaluation. Strings and Json point into a pool or the row.
+ *
+ * u.str holds String, Timestamp, Date, UUID and Array values as text, the media types
+ * as a path or URL, and Binary as its bytes: u.str.s points to u.str.len bytes, which
+ * may contain NUL and are not NUL-terminated.
+ *
+ * An Image computed inside an expression (thumbnail, resize, ... nested in another call)
+ * may be held decoded in memory instead: mem is then true and u.ptr is the image, owned
+ * by the evaluation's pool. Only the built-in image functions see such values; any
+ * other function, and the result of pxt_expr_eval, get a file path. mem fills what was
+ * padding: the struct's size and the other members' places are those of before.
+ */
 typedef struct pxt_value {
 	pxt_type type;
 	bool null;
+	bool mem;
 	union {
 		int64_t i;
 		double f;
@@ -44,6 +57,7 @@ typedef struct pxt_value {
 			size_t len;
 		} str;
 		const pxt_json *json;
+		void *ptr;
 	} u;
 } pxt_value;
 

@@ -3,6 +3,7 @@
  *
  * Media types (Image, Video, Audio, Document) store a reference (a path or URL) as text,
  * never bytes. Array stores a PostgreSQL array of its element type (Float by default).
+ * Binary stores bytes (bytea); JSON carries them as base64 (standard alphabet, padded).
  * Enum values are stored in the catalog by name, never by number.
  */
 #ifndef PXT_TYPES_H
@@ -31,6 +32,7 @@ typedef enum pxt_type {
 	PXT_VIDEO,
 	PXT_AUDIO,
 	PXT_DOCUMENT,
+	PXT_BINARY,		/* bytes (bytea); base64 in JSON; appended: values never move */
 	PXT_TYPE_COUNT_
 } pxt_type;
 

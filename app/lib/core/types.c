@@ -24,6 +24,7 @@ static const struct {
 	[PXT_VIDEO] = {"Video", "text"},
 	[PXT_AUDIO] = {"Audio", "text"},
 	[PXT_DOCUMENT] = {"Document", "text"},
+	[PXT_BINARY] = {"Binary", "bytea"},
 };
 
 const char *

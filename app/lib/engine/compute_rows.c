@@ -95,7 +95,7 @@ pxt_cells_batch(const pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int n, int i
 	if (args == NULL || out == NULL || which == NULL)
 		return PXT_ENOMEM;
 	for (int r = 0; r < n; r++) {
-		pxt_value *a = &args[m * u->nargs], null = {u->ret, true, {0}};
+		pxt_value *a = &args[m * u->nargs], null = {.type = u->ret, .null = true};
 		bool has_null = false;
 
 		for (int k = 0; k < e->nargs && !has_null; k++) {

@@ -13,8 +13,39 @@
 
 #include <openssl/rand.h>
 
+#include "core/base64_int.h"
 #include "media/media_store_int.h"
+#include "engine/value_int.h"
 #include "engine/write_int.h"
+
+/* The bytes of a Binary column's text: PostgreSQL's hex ("\\x...") or base64. */
+static pxt_err
+pxt_binary_from_text(pxt_pool *pool, const pxt_column *c, const char *text,
+    pxt_value *out)
+{
+	size_t len = strlen(text), n = 0;
+	unsigned char *b;
+
+	if (text[0] == '\\' && text[1] == 'x') {
+		if (len % 2 != 0 || (b = pxt_palloc(pool, len / 2)) == NULL)
+			return pxt_seterr(len % 2 ? PXT_EINVAL : PXT_ENOMEM, "column '%s': "
+			    "bad bytea text", c->name);
+		for (size_t i = 2; i < len; i += 2) {
+			unsigned v;
+
+			if (sscanf(text + i, "%2x", &v) != 1)
+				return pxt_seterr(PXT_EINVAL, "column '%s': bad bytea text",
+				    c->name);
+			b[n++] = (unsigned char)v;
+		}
+	} else if (!pxt_b64_decode(pool, text, len, &b, &n)) {
+		return pxt_seterr(PXT_EINVAL, "column '%s' is Binary: '%.40s' is not "
+		    "base64", c->name, text);
+	}
+	out->u.str.s = (const char *)b;
+	out->u.str.len = n;
+	return PXT_OK;
+}
 
 pxt_err
 pxt_wrow_init(pxt_pool *pool, const pxt_table *t, pxt_wrow *r)
@@ -107,6 +138,8 @@ pxt_value_from_text(pxt_pool *pool, const pxt_column *c, const char *text,
 		out->null = j->type == PXT_JSON_NULL;
 		return PXT_OK;
 	}
+	case PXT_BINARY:
+		return pxt_binary_from_text(pool, c, text, out);
 	default:	/* strings, media references, timestamps, dates, uuids, arrays */
 		out->u.str.s = text;
 		out->u.str.len = strlen(text);
@@ -140,6 +173,9 @@ pxt_value_to_text(pxt_pool *pool, const pxt_value *v, char **out)
 		pxt_buf_free(&b);
 		break;
 	}
+	case PXT_BINARY:
+		*out = pxt_value_bytea_text(pool, v->u.str.s, v->u.str.len);
+		break;
 	default:
 		*out = pxt_pstrndup(pool, v->u.str.s, v->u.str.len);
 		break;

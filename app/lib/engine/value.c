@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base64_int.h"
 #include "engine/value_int.h"
 #include "media/objstore_int.h"
 #include "media/media_out_int.h"
@@ -141,6 +142,41 @@ pxt_jtype(const pxt_json *v)
 	return pxt_json_type_name(v->type);
 }
 
+/* PostgreSQL's hex text of bytes ("\\x0a1b...") in pool; NULL when out of memory. */
+char *
+pxt_value_bytea_text(pxt_pool *pool, const void *data, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	char *out = pxt_palloc(pool, 2 * n + 3);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\\';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		out[2 + 2 * i] = hex[p[i] >> 4];
+		out[3 + 2 * i] = hex[p[i] & 15];
+	}
+	out[2 + 2 * n] = '\0';
+	return out;
+}
+
+/* A Binary column's JSON value: base64 text, sent to PostgreSQL as bytea hex. */
+static pxt_err
+pxt_value_binary_param(pxt_pool *pool, const pxt_column *c, const char *s, size_t len,
+    char **out)
+{
+	unsigned char *bytes;
+	size_t n;
+
+	if (!pxt_b64_decode(pool, s, len, &bytes, &n))
+		return pxt_seterr(PXT_EINVAL, "column '%s' is Binary: '%.40s' is not "
+		    "base64 (standard alphabet, padded)", c->name, s);
+	*out = pxt_value_bytea_text(pool, bytes, n);
+	return *out ? PXT_OK : PXT_ENOMEM;
+}
+
 static pxt_err
 pxt_value_array(pxt_pool *pool, const pxt_column *c, const pxt_json *v, char **out)
 {
@@ -238,6 +274,8 @@ wrong_type:
 			return pxt_seterr(PXT_EINVAL, "column '%s': '%.64s' "
 			    "is not a UUID", c->name, s);
 		break;
+	case PXT_BINARY:
+		return pxt_value_binary_param(pool, c, s, v->u.str.len, out);
 	case PXT_STRING:
 		break;
 	default:	/* media: a URL as given, or a checked local path */
@@ -287,6 +325,10 @@ pxt_value_sql_out(pxt_buf *b, const pxt_column *c, const char *storage)
 		break;
 	case PXT_ARRAY:
 		pxt_buf_addf(b, "to_json(%s)::text", pxt_buf_str(&q));
+		break;
+	case PXT_BINARY:	/* base64 on one line, as JSON answers carry it */
+		pxt_buf_addf(b, "translate(encode(%s, 'base64'), E'\\n', '')",
+		    pxt_buf_str(&q));
 		break;
 	default:
 		pxt_buf_adds(b, pxt_buf_str(&q));

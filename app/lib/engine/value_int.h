@@ -55,4 +55,10 @@ void pxt_value_write_row_at(pxt_jw *w, const pxt_table *t, pxt_col_filter keep,
 bool pxt_is_timestamp(const char *s);
 bool pxt_is_uuid(const char *s);
 
+/*
+ * pxt_value_bytea_text returns PostgreSQL's hex text ("\\x0a1b...") of data[0..n),
+ * the form a Binary value takes as a text parameter, in pool (NULL: out of memory).
+ */
+char *pxt_value_bytea_text(pxt_pool *pool, const void *data, size_t n);
+
 #endif

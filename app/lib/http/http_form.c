@@ -1,15 +1,17 @@
 /*
  * http_form.c - a multipart/form-data request as a table route's input: plain fields
  * read as the column's values (JSON text for Json, numbers and booleans; as written
- * for strings, timestamps and media references) and files of the route's
- * uploadfile_inputs moved into the media store ($PIXELTABLE_HOME/media/uploads),
- * where they stay only when the route's transaction commits.
+ * for strings, timestamps and media references; the raw bytes for Binary) and files
+ * of the route's uploadfile_inputs moved into the media store
+ * ($PIXELTABLE_HOME/media/uploads), where they stay only when the route's transaction
+ * commits. A file given for a Binary column is read as that column's bytes.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/base64_int.h"
 #include "catalog/catalog_int.h"
 #include "http/http_int.h"
 #include "media/media_store_int.h"
@@ -56,10 +58,39 @@ pxt_form_value(pxt_req *req, const pxt_column *c, const pxt_upload_field *f,
 			return pxt_req_fail(req, PXT_EINVAL, c->name, "form field '%s': %s",
 			    c->name, pxt_errmsg());
 		return PXT_OK;
+	case PXT_BINARY: {	/* raw bytes: base64, as a JSON body carries them */
+		char *b64 = pxt_b64_encode(req->pool, f->value, f->len);
+
+		*out = b64 ? pxt_form_string(req->pool, b64, strlen(b64)) : NULL;
+		return *out ? PXT_OK : PXT_ENOMEM;
+	}
 	default:
 		*out = pxt_form_string(req->pool, f->value, f->len);
 		return *out ? PXT_OK : PXT_ENOMEM;
 	}
+}
+
+/* The bytes of upload file f (for a Binary column) as base64 in a JSON string. */
+static pxt_err
+pxt_form_binary(pxt_req *req, const pxt_upload_file *f, pxt_json **out)
+{
+	char *data = pxt_palloc(req->pool, f->size + 1), *b64;
+	FILE *fp = fopen(f->path, "rb");
+	size_t got = 0;
+
+	if (fp != NULL && data != NULL)
+		got = fread(data, 1, f->size, fp);
+	if (fp != NULL)
+		fclose(fp);
+	if (data == NULL)
+		return PXT_ENOMEM;
+	if (fp == NULL || got != f->size)
+		return pxt_req_fail(req, PXT_EIO, f->field, "cannot read the upload of "
+		    "'%s'", f->field);
+	if ((b64 = pxt_b64_encode(req->pool, data, f->size)) == NULL ||
+	    (*out = pxt_form_string(req->pool, b64, strlen(b64))) == NULL)
+		return PXT_ENOMEM;
+	return PXT_OK;
 }
 
 /* Move upload file i into the media store; *out is its new path as a JSON string. */
@@ -75,6 +106,8 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	pxt_value v = {0};
 	pxt_err rc;
 
+	if (c != NULL && c->type == PXT_BINARY)
+		return pxt_form_binary(req, f, out);
 	if (c == NULL || !pxt_type_is_media(c->type) || !pxt_form_in(tr->uploads,
 	    f->field))
 		return pxt_req_fail(req, PXT_EINVAL, f->field, "field '%s' is a file, but "

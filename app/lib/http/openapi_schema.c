@@ -54,6 +54,10 @@ pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response)
 	case PXT_UUID:
 		format = "uuid";
 		break;
+	case PXT_BINARY:
+		format = "byte";
+		desc = "bytes, base64 (standard alphabet, padded)";
+		break;
 	case PXT_JSON:
 		desc = "any JSON value";
 		break;
@@ -84,6 +88,8 @@ pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response)
 	}
 	if (format != NULL)
 		pxt_oa_kstr(w, "format", format);
+	if (t == PXT_BINARY)
+		pxt_oa_kstr(w, "contentEncoding", "base64");
 	if (t == PXT_ARRAY) {
 		pxt_jw_key(w, "items");
 		pxt_oa_type(w, elem != PXT_TYPE_NONE ? elem : PXT_FLOAT, PXT_TYPE_NONE, false,

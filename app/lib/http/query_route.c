@@ -9,14 +9,22 @@
 #include <string.h>
 
 #include "pxt/http.h"
+#include "core/base64_int.h"
 #include "engine/query_int.h"
+#include "engine/value_int.h"
 #include "engine/udf_int.h"
 #include "http/http_int.h"
 
-/* Check a text parameter (from the query string) against its type. */
+/*
+ * Check a text parameter (from the query string) against its type; a Binary one
+ * (base64) becomes PostgreSQL's bytea text in *vp.
+ */
 static pxt_err
-pxt_q_text_param(pxt_req *req, const struct pxt_qparam *p, const char *v)
+pxt_q_text_param(pxt_req *req, const struct pxt_qparam *p, const char **vp)
 {
+	const char *v = *vp;
+	unsigned char *bytes;
+	size_t n;
 	char *end;
 
 	errno = 0;
@@ -48,6 +56,13 @@ pxt_q_text_param(pxt_req *req, const struct pxt_qparam *p, const char *v)
 			return pxt_req_fail(req, PXT_EINVAL, p->name, "parameter '%s' must "
 			    "be a UUID", p->name);
 		break;
+	case PXT_BINARY:
+		if (!pxt_b64_decode(req->pool, v, strlen(v), &bytes, &n))
+			return pxt_req_fail(req, PXT_EINVAL, p->name, "parameter '%s' must "
+			    "be base64 (standard alphabet, padded)", p->name);
+		if ((*vp = pxt_value_bytea_text(req->pool, bytes, n)) == NULL)
+			return PXT_ENOMEM;
+		break;
 	default:
 		break;
 	}
@@ -78,7 +93,7 @@ pxt_q_json_param(pxt_req *req, const struct pxt_qparam *p, const pxt_json *v,
 		ok = v->type == PXT_JSON_STRING && strlen(v->u.str.s) == v->u.str.len;
 		*out = ok ? v->u.str.s : NULL;
 		if (ok)
-			return pxt_q_text_param(req, p, *out);
+			return pxt_q_text_param(req, p, out);
 		break;
 	}
 	if (!ok)
@@ -137,7 +152,7 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 		if (jv != NULL && jv->type != PXT_JSON_NULL)
 			rc = pxt_q_json_param(req, p, jv, &values[i]);
 		else if (values[i] != NULL)
-			rc = pxt_q_text_param(req, p, values[i]);
+			rc = pxt_q_text_param(req, p, &values[i]);
 		if (rc != PXT_OK)
 			return rc;
 		if (values[i] == NULL && (p->is_limit || p->is_offset))
