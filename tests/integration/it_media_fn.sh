@@ -43,6 +43,11 @@ vips copy "$F/rgb.v" "$F/rgb.png" --interpretation srgb
 vips bandjoin_const "$F/rgb.png" "$F/rgba.png" 255
 vips bandjoin_const "$F/grey.png" "$F/la.png" 255
 vips copy "$F/rgb.png" "$F/photo.jpg"
+# halves.png: 64 x 32, the left half red, the right half blue (pixel checks)
+vips black "$F/halves.v" 64 32 --bands 3
+vips draw_rect "$F/halves.v" "255 0 0" 0 0 32 32 --fill
+vips draw_rect "$F/halves.v" "0 0 255" 32 0 32 32 --fill
+vips copy "$F/halves.v" "$F/halves.png" --interpretation srgb
 rm -f "$F"/*.v
 vipsheader "$F/rgb.png" | grep -q '640x480 uchar, 3 bands' || fail "rgb.png"
 

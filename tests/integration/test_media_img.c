@@ -18,6 +18,8 @@
 
 /* The entry point, called from test_media_fn.c's main (defined at the end). */
 void test_media_images(const char *files, const char *media, int counts[2]);
+/* The functions of pixeltable.functions.image (test_image_fn.c). */
+void test_image_functions(const char *files, const char *media, int counts[2]);
 
 static const char *dir, *store;
 static char pathbuf[4096];
@@ -221,4 +223,5 @@ test_media_images(const char *files, const char *media, int counts[2])
 	}
 	counts[0] += pxt_test_pass;
 	counts[1] += pxt_test_fail;
+	test_image_functions(files, media, counts);
 }

@@ -39,15 +39,14 @@ extern "C" {
  * may contain NUL and are not NUL-terminated.
  *
  * An Image computed inside an expression (thumbnail, resize, ... nested in another call)
- * may be held decoded in memory instead: mem is then true and u.ptr is the image, owned
- * by the evaluation's pool. Only the built-in image functions see such values; any
- * other function, and the result of pxt_expr_eval, get a file path. mem fills what was
- * padding: the struct's size and the other members' places are those of before.
+ * may be held decoded in memory instead: u.held.mark is then PXT_VALUE_HELD (a length
+ * no path has) and u.held.image the image, owned by the evaluation's pool. Only the
+ * built-in image functions see such values; any other function, and the result of
+ * pxt_expr_eval, get a file path. The struct's size and layout are those of before.
  */
 typedef struct pxt_value {
 	pxt_type type;
 	bool null;
-	bool mem;
 	union {
 		int64_t i;
 		double f;
@@ -57,9 +56,21 @@ typedef struct pxt_value {
 			size_t len;
 		} str;
 		const pxt_json *json;
-		void *ptr;
+		struct {
+			void *image;
+			size_t mark;	/* PXT_VALUE_HELD, where u.str.len is */
+		} held;
 	} u;
 } pxt_value;
+
+#define PXT_VALUE_HELD ((size_t)-1)
+
+/* pxt_value_held tells whether v is an Image held in memory (see above). */
+static inline bool
+pxt_value_held(const pxt_value *v)
+{
+	return v->type == PXT_IMAGE && !v->null && v->u.held.mark == PXT_VALUE_HELD;
+}
 
 /* The UDF registry (process-wide). */
 #define PXT_UDF_MAX_ARGS 8
@@ -134,11 +145,18 @@ PXT_API pxt_err pxt_udf_load_module(const char *path);
  * when the name is taken, PXT_EINVAL for a malformed signature. The built-in functions
  * are always registered: length, lower, upper, concat, format, word_count, json_get;
  * extract_text, doc_title, page_count (Document); image_width, image_height,
- * image_format, image_mode, thumbnail (Image).
+ * image_format, image_mode, thumbnail(Image, Int) (Image); and the functions of
+ * pixeltable.functions.image: width, height, mode, get_metadata, resize, rotate,
+ * crop, convert, thumbnail(Image, Json), b64_encode (README, "Functions"). A built-in
+ * name may have several forms told apart by their argument types (thumbnail,
+ * b64_encode); a registered function's name must be new.
  */
 PXT_API pxt_err pxt_udf_register(const pxt_udf *u);
 
-/* pxt_udf_find returns the function called name, or NULL. */
+/*
+ * pxt_udf_find returns the function called name (its first form, for a built-in
+ * with several), or NULL.
+ */
 PXT_API const pxt_udf *pxt_udf_find(const char *name);
 
 /* pxt_udf_signature writes "lower(String) -> String" into buf. */
@@ -156,6 +174,12 @@ PXT_API pxt_expr *pxt_lit_str(const char *s);
 PXT_API pxt_expr *pxt_lit_int(int64_t v);
 PXT_API pxt_expr *pxt_lit_float(double v);
 PXT_API pxt_expr *pxt_lit_bool(bool v);
+/*
+ * pxt_lit_json: a Json literal from JSON text (copied); NULL with a message for text
+ * that is not JSON. A Python tuple of the image functions is a Json array:
+ * pxt_call("thumbnail", pxt_col("image"), pxt_lit_json("[320, 320]"), NULL).
+ */
+PXT_API pxt_expr *pxt_lit_json(const char *json);
 PXT_API pxt_expr *pxt_op(const char *op, pxt_expr *a, pxt_expr *b);
 PXT_API pxt_expr *pxt_call(const char *fn, ...);
 

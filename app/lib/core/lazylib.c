@@ -56,6 +56,21 @@ static const struct pxt_sym pxt_vips_syms[] = {
 	PXT_SYM(pxt_vips, error_buffer, vips_error_buffer),
 	PXT_SYM(pxt_vips, error_clear, vips_error_clear),
 	PXT_SYM(pxt_vips, object_unref, g_object_unref),
+	PXT_SYM(pxt_vips, thumbnail_image, vips_thumbnail_image),
+	PXT_SYM(pxt_vips, affine, vips_affine),
+	PXT_SYM(pxt_vips, array_int_newv, vips_array_int_newv),
+	PXT_SYM(pxt_vips, area_unref, vips_area_unref),
+	PXT_SYM(pxt_vips, interpolate_nearest_static, vips_interpolate_nearest_static),
+	PXT_SYM(pxt_vips, extract_area, vips_extract_area),
+	PXT_SYM(pxt_vips, extract_band, vips_extract_band),
+	PXT_SYM(pxt_vips, colourspace, vips_colourspace),
+	PXT_SYM(pxt_vips, bandjoin_const1, vips_bandjoin_const1),
+	PXT_SYM(pxt_vips, bandjoin2, vips_bandjoin2),
+	PXT_SYM(pxt_vips, cast, vips_cast),
+	PXT_SYM(pxt_vips, image_write_to_buffer, vips_image_write_to_buffer),
+	PXT_SYM(pxt_vips, image_new_from_buffer, vips_image_new_from_buffer),
+	PXT_SYM(pxt_vips, getpoint, vips_getpoint),
+	PXT_SYM(pxt_vips, gfree, g_free),
 };
 
 /* The outcome of one library's loading, written once under its pthread_once. */

@@ -47,6 +47,22 @@ struct pxt_vips {
 	__typeof__(&vips_error_buffer) error_buffer;
 	__typeof__(&vips_error_clear) error_clear;
 	__typeof__(&g_object_unref) object_unref;
+	/* image functions (functions/image_ops.c) */
+	__typeof__(&vips_thumbnail_image) thumbnail_image;
+	__typeof__(&vips_affine) affine;
+	__typeof__(&vips_array_int_newv) array_int_newv;
+	__typeof__(&vips_area_unref) area_unref;
+	__typeof__(&vips_interpolate_nearest_static) interpolate_nearest_static;
+	__typeof__(&vips_extract_area) extract_area;
+	__typeof__(&vips_extract_band) extract_band;
+	__typeof__(&vips_colourspace) colourspace;
+	__typeof__(&vips_bandjoin_const1) bandjoin_const1;
+	__typeof__(&vips_bandjoin2) bandjoin2;
+	__typeof__(&vips_cast) cast;
+	__typeof__(&vips_image_write_to_buffer) image_write_to_buffer;
+	__typeof__(&vips_image_new_from_buffer) image_new_from_buffer;
+	__typeof__(&vips_getpoint) getpoint;
+	__typeof__(&g_free) gfree;
 };
 
 /*

@@ -121,6 +121,34 @@ pxt_lit_str(const char *s)
 }
 
 pxt_expr *
+pxt_lit_json(const char *json)
+{
+	pxt_pool *pool = json ? pxt_pool_new(0) : NULL;
+	pxt_buf b = PXT_BUF_INIT;
+	pxt_expr *e = NULL;
+	pxt_json *v;
+	pxt_jw w;
+
+	if (pool == NULL)
+		return NULL;
+	if (pxt_json_parse(pool, json, strlen(json), 16, &v) != PXT_OK) {
+		pxt_seterr(PXT_EINVAL, "pxt_lit_json: %s", pxt_errmsg());
+	} else {
+		/* kept compact, as the catalog writes it */
+		pxt_jw_init(&w, &b);
+		pxt_jw_value(&w, v);
+		if (!b.failed && (e = pxt_lit_new(PXT_JSON)) != NULL &&
+		    (e->s = strdup(pxt_buf_str(&b))) == NULL) {
+			pxt_expr_free(e);
+			e = NULL;
+		}
+	}
+	pxt_buf_free(&b);
+	pxt_pool_free(pool);
+	return e;
+}
+
+pxt_expr *
 pxt_lit_int(int64_t v)
 {
 	pxt_expr *e = pxt_lit_new(PXT_INT);

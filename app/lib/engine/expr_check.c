@@ -16,41 +16,78 @@ pxt_is_num(pxt_type t)
 	return t == PXT_INT || t == PXT_FLOAT;
 }
 
-/* Whether a value of type have may be passed where want is declared. */
-static bool
-pxt_arg_fits(pxt_type want, pxt_type have)
-{
-	return want == have || (want == PXT_FLOAT && have == PXT_INT) ||
-	    (want == PXT_STRING && pxt_type_is_media(have));
-}
-
 static pxt_err pxt_check(const pxt_expr *e, const pxt_table *t, pxt_type *type);
+
+/*
+ * The form of e's function: the one its recorded signature names (a catalog's), else
+ * the one its argument types at[] choose. NULL with the message a user needs.
+ */
+static const pxt_udf *
+pxt_check_form(const pxt_expr *e, const pxt_type *at)
+{
+	const pxt_udf *u = pxt_udf_find(e->name), *c;
+	char sig[256];
+
+	if (u == NULL) {
+		pxt_seterr(PXT_ENOTFOUND, "unknown function '%s'", e->name);
+		return NULL;
+	}
+	if (e->sig != NULL) {
+		if ((c = pxt_udf_by_sig(e->name, e->sig)) != NULL)
+			return c;
+		pxt_udf_signature(u, sig, sizeof(sig));
+		pxt_seterr(PXT_EINVAL, "function '%s' changed: the catalog says %s, this "
+		    "build has %s", e->name, e->sig, sig);
+		return NULL;
+	}
+	if ((c = pxt_udf_resolve(e->name, e->nargs, at)) != NULL)
+		return c;
+	/* no form fits: explain with one of the same arity, else the first */
+	for (c = u; c != NULL && c->nargs != e->nargs; c = pxt_udf_next(c))
+		;
+	u = c ? c : u;
+	pxt_udf_signature(u, sig, sizeof(sig));
+	if (e->nargs != u->nargs) {
+		pxt_seterr(PXT_EINVAL, "function %s takes %d argument%s, got %d", sig,
+		    u->nargs, u->nargs == 1 ? "" : "s", e->nargs);
+		return NULL;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		if (!pxt_udf_arg_fits(u->args[i], at[i])) {
+			pxt_seterr(PXT_EINVAL, "function %s: argument %d must be %s, got %s",
+			    sig, i + 1, pxt_type_name(u->args[i]), pxt_type_name(at[i]));
+			return NULL;
+		}
+	return u;
+}
 
 static pxt_err
 pxt_check_call(const pxt_expr *e, const pxt_table *t, pxt_type *type)
 {
-	const pxt_udf *u = pxt_udf_find(e->name);
+	pxt_type at[PXT_UDF_MAX_ARGS];
+	const pxt_udf *u;
 	char sig[256];
-	pxt_type at;
 	pxt_err rc;
 
-	if (u == NULL)
+	if (pxt_udf_find(e->name) == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "unknown function '%s'", e->name);
+	for (int i = 0; i < e->nargs; i++)
+		if ((rc = pxt_check(e->args[i], t, &at[i])) != PXT_OK)
+			return rc;
+	if ((u = pxt_check_form(e, at)) == NULL)
+		return pxt_errcode();
 	pxt_udf_signature(u, sig, sizeof(sig));
-	if (e->sig != NULL && strcmp(e->sig, sig) != 0)
-		return pxt_seterr(PXT_EINVAL, "function '%s' changed: the catalog says %s, "
-		    "this build has %s", e->name, e->sig, sig);
+	/* a recorded form must still fit its arguments */
 	if (e->nargs != u->nargs)
 		return pxt_seterr(PXT_EINVAL, "function %s takes %d argument%s, got %d", sig,
 		    u->nargs, u->nargs == 1 ? "" : "s", e->nargs);
-	for (int i = 0; i < e->nargs; i++) {
-		if ((rc = pxt_check(e->args[i], t, &at)) != PXT_OK)
-			return rc;
-		if (!pxt_arg_fits(u->args[i], at))
+	for (int i = 0; i < e->nargs; i++)
+		if (!pxt_udf_arg_fits(u->args[i], at[i]))
 			return pxt_seterr(PXT_EINVAL, "function %s: argument %d must be %s, "
 			    "got %s", sig, i + 1, pxt_type_name(u->args[i]),
-			    pxt_type_name(at));
-	}
+			    pxt_type_name(at[i]));
+	/* a memo of the form chosen, for evaluation and serialization */
+	((pxt_expr *)e)->udf = u;
 	*type = u->ret;
 	return PXT_OK;
 }
@@ -148,7 +185,9 @@ pxt_expr_write(pxt_jw *w, const pxt_expr *e)
 		break;
 	case PXT_EXPR_LIT:
 		pxt_jw_key(w, "lit");
-		if (e->type == PXT_STRING)
+		if (e->type == PXT_JSON)
+			pxt_jw_raw(w, e->s, strlen(e->s));
+		else if (e->type == PXT_STRING)
 			pxt_jw_cstr(w, e->s);
 		else if (e->type == PXT_INT)
 			pxt_jw_int(w, e->i);
@@ -162,7 +201,8 @@ pxt_expr_write(pxt_jw *w, const pxt_expr *e)
 	default:
 		pxt_jw_key(w, e->kind == PXT_EXPR_OP ? "op" : "fn");
 		pxt_jw_cstr(w, e->name);
-		if (e->kind == PXT_EXPR_CALL && (u = pxt_udf_find(e->name)) != NULL) {
+		if (e->kind == PXT_EXPR_CALL && (u = e->udf ? e->udf :
+		    pxt_udf_find(e->name)) != NULL) {
 			pxt_udf_signature(u, sig, sizeof(sig));
 			pxt_jw_key(w, "sig");
 			pxt_jw_cstr(w, sig);

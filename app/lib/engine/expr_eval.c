@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pxt/buf.h"
 #include "engine/expr_int.h"
 #include "engine/udf_int.h"
+#include "functions/image_int.h"
 
 #define PXT_EXPR_MAX_DEPTH 32
 
@@ -39,6 +41,15 @@ pxt_from_lit(const pxt_json *j)
 		e = pxt_lit_float(v->type == PXT_JSON_INT ? (double)v->u.i : v->u.d);
 	else if (t == PXT_BOOL && v->type == PXT_JSON_BOOL)
 		e = pxt_lit_bool(v->u.b);
+	else if (t == PXT_JSON) {
+		pxt_buf b = PXT_BUF_INIT;
+		pxt_jw w;
+
+		pxt_jw_init(&w, &b);
+		pxt_jw_value(&w, v);
+		e = b.failed ? NULL : pxt_lit_json(pxt_buf_str(&b));
+		pxt_buf_free(&b);
+	}
 	return e;
 }
 
@@ -210,9 +221,58 @@ pxt_eval_col(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
 	return PXT_OK;
 }
 
-pxt_err
-pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
-    pxt_pool *pool, pxt_value *out)
+/* A literal's value; a Json one parsed into pool. */
+static pxt_err
+pxt_eval_lit(const pxt_expr *e, pxt_pool *pool, pxt_value *out)
+{
+	pxt_json *j;
+
+	out->type = e->type;
+	switch (e->type) {
+	case PXT_STRING:
+		out->u.str.s = e->s;
+		out->u.str.len = strlen(e->s);
+		break;
+	case PXT_INT:
+		out->u.i = e->i;
+		break;
+	case PXT_FLOAT:
+		out->u.f = e->f;
+		break;
+	case PXT_BOOL:
+		out->u.b = e->b;
+		break;
+	case PXT_JSON:
+		if (pxt_json_parse(pool, e->s, strlen(e->s), 16, &j) != PXT_OK)
+			return pxt_seterr(PXT_EINTERNAL, "a Json literal: %s", pxt_errmsg());
+		out->u.json = j;
+		out->null = j->type == PXT_JSON_NULL;
+		break;
+	default:
+		break;
+	}
+	return PXT_OK;
+}
+
+/* The form of e's function for arguments args[] (the checked one when known). */
+static const pxt_udf *
+pxt_eval_form(const pxt_expr *e, const pxt_value *args)
+{
+	pxt_type at[PXT_UDF_MAX_ARGS];
+	const pxt_udf *u;
+
+	if (e->udf != NULL)
+		return e->udf;
+	for (int i = 0; i < e->nargs; i++)
+		at[i] = args[i].type;
+	u = pxt_udf_resolve(e->name, e->nargs, at);
+	return u ? u : pxt_udf_find(e->name);
+}
+
+/* pxt_expr_eval, where an Image may stay held in memory (image_int.h). */
+static pxt_err
+pxt_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row, pxt_pool *pool,
+    pxt_value *out)
 {
 	pxt_value args[PXT_UDF_MAX_ARGS];
 	const pxt_udf *u = NULL;
@@ -221,29 +281,27 @@ pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
 	memset(out, 0, sizeof(*out));
 	if (e->kind == PXT_EXPR_COL)
 		return pxt_eval_col(e, t, row, out);
-	if (e->kind == PXT_EXPR_LIT) {
-		out->type = e->type;
-		if (e->type == PXT_STRING) {
-			out->u.str.s = e->s;
-			out->u.str.len = strlen(e->s);
-		}
-		out->u.i = e->type == PXT_INT ? e->i : out->u.i;
-		if (e->type == PXT_FLOAT)
-			out->u.f = e->f;
-		if (e->type == PXT_BOOL)
-			out->u.b = e->b;
-		return PXT_OK;
-	}
-	if (e->kind == PXT_EXPR_CALL && (u = pxt_udf_find(e->name)) == NULL)
+	if (e->kind == PXT_EXPR_LIT)
+		return pxt_eval_lit(e, pool, out);
+	if (e->kind == PXT_EXPR_CALL && (u = e->udf ? e->udf : pxt_udf_find(e->name)) ==
+	    NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "unknown function '%s'", e->name);
 	for (int i = 0; i < e->nargs; i++) {
-		if ((rc = pxt_expr_eval(e->args[i], t, row, pool, &args[i])) != PXT_OK)
+		if ((rc = pxt_eval(e->args[i], t, row, pool, &args[i])) != PXT_OK)
 			return rc;
 		if (args[i].null) {	/* NULL in, NULL out */
 			out->type = u ? u->ret : PXT_BOOL;
 			out->null = true;
 			return PXT_OK;
 		}
+	}
+	if (u != NULL)
+		u = pxt_eval_form(e, args);
+	for (int i = 0; i < e->nargs; i++) {
+		/* a function reading files gets a file: a temporary one */
+		if (pxt_value_held(&args[i]) && (u == NULL || !pxt_udf_image_native(u)) &&
+		    (rc = pxt_img_materialize(pool, &args[i], false)) != PXT_OK)
+			return rc;
 		if (u != NULL && u->args[i] == PXT_FLOAT && args[i].type == PXT_INT) {
 			args[i].u.f = (double)args[i].u.i;
 			args[i].type = PXT_FLOAT;
@@ -265,4 +323,18 @@ pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
 		return pxt_seterr(PXT_EINTERNAL, "%s returned %s, its signature says %s",
 		    u->name, pxt_type_name(out->type), pxt_type_name(u->ret));
 	return PXT_OK;
+}
+
+pxt_err
+pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
+    pxt_pool *pool, pxt_value *out)
+{
+	pxt_err rc = pxt_eval(e, t, row, pool, out);
+
+	/* an Image still held in memory becomes a file of the media store */
+	if (rc == PXT_OK && pxt_value_held(out) &&
+	    (rc = pxt_img_materialize(pool, out, true)) != PXT_OK && e->kind ==
+	    PXT_EXPR_CALL)
+		pxt_seterr(rc, "%s: %s", e->name, pxt_errmsg());
+	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "pxt/expr.h"
 #include "catalog/catalog_int.h"
+#include "engine/udf_int.h"
 
 enum pxt_expr_kind { PXT_EXPR_COL, PXT_EXPR_LIT, PXT_EXPR_OP, PXT_EXPR_CALL };
 
@@ -15,8 +16,9 @@ struct pxt_expr {
 	char **path;		/* COL: keys into a Json column */
 	int npath;
 	char *sig;		/* CALL: the signature recorded when serialized */
+	const pxt_udf *udf;	/* CALL: the form chosen by the last check (a memo) */
 	pxt_type type;		/* LIT */
-	char *s;
+	char *s;		/* LIT: a String's text, a Json value's compact JSON */
 	int64_t i;
 	double f;
 	bool b;

@@ -1,13 +1,17 @@
 /*
  * udf.c - the registry of functions expressions call, and the built-in string and
- * JSON functions (see pxt/expr.h).
+ * JSON functions (see pxt/expr.h). A built-in name may have several forms (overloads)
+ * told apart by their arguments, all returning the same type: thumbnail(Image, Int)
+ * of old catalogs and thumbnail(Image, Json) with a [width, height] box.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pxt/expr.h"
+#include "engine/udf_int.h"
 #include "functions/embed_int.h"
+#include "functions/image_int.h"
 #include "media/media_store_int.h"
 #include "core/utf8_int.h"
 
@@ -19,15 +23,32 @@ static bool pxt_builtins_done;
 
 static void pxt_udf_builtins(void);
 
+/* Whether a and b take the same argument types. */
+static bool
+pxt_udf_same_args(const pxt_udf *a, const pxt_udf *b)
+{
+	if (a->nargs != b->nargs)
+		return false;
+	for (int i = 0; i < a->nargs; i++)
+		if (a->args[i] != b->args[i])
+			return false;
+	return true;
+}
+
+/*
+ * Adds u; overload allows a taken name for other argument types and the same result
+ * type (the built-ins only: a module's name stays its own).
+ */
 static pxt_err
-pxt_udf_add(const pxt_udf *u)
+pxt_udf_add(const pxt_udf *u, bool overload)
 {
 	if (u == NULL || u->name == NULL || u->fn == NULL || u->nargs < 0 ||
 	    u->nargs > PXT_UDF_MAX_ARGS || pxt_type_sql(u->ret, PXT_TYPE_NONE) == NULL)
 		return pxt_seterr(PXT_EINVAL, "function '%s': malformed signature",
 		    u && u->name ? u->name : "?");
 	for (int i = 0; i < pxt_nudfs; i++)
-		if (strcmp(pxt_udfs[i]->name, u->name) == 0)
+		if (strcmp(pxt_udfs[i]->name, u->name) == 0 && (!overload ||
+		    pxt_udfs[i]->ret != u->ret || pxt_udf_same_args(pxt_udfs[i], u)))
 			return pxt_seterr(PXT_EEXISTS, "function '%s' is already registered",
 			    u->name);
 	if (pxt_nudfs == PXT_UDF_MAX)
@@ -40,7 +61,7 @@ pxt_err
 pxt_udf_register(const pxt_udf *u)
 {
 	pxt_udf_builtins();
-	return pxt_udf_add(u);
+	return pxt_udf_add(u, false);
 }
 
 const pxt_udf *
@@ -50,6 +71,66 @@ pxt_udf_find(const char *name)
 	for (int i = 0; i < pxt_nudfs; i++)
 		if (strcmp(pxt_udfs[i]->name, name) == 0)
 			return pxt_udfs[i];
+	return NULL;
+}
+
+bool
+pxt_udf_arg_fits(pxt_type want, pxt_type have)
+{
+	return want == have || (want == PXT_FLOAT && have == PXT_INT) ||
+	    (want == PXT_STRING && pxt_type_is_media(have));
+}
+
+const pxt_udf *
+pxt_udf_resolve(const char *name, int nargs, const pxt_type *types)
+{
+	const pxt_udf *fits = NULL;
+
+	pxt_udf_builtins();
+	for (int i = 0; i < pxt_nudfs; i++) {
+		const pxt_udf *u = pxt_udfs[i];
+		bool exact = true, ok = true;
+
+		if (strcmp(u->name, name) != 0 || u->nargs != nargs)
+			continue;
+		for (int k = 0; k < nargs && ok; k++) {
+			exact &= u->args[k] == types[k];
+			ok = pxt_udf_arg_fits(u->args[k], types[k]);
+		}
+		if (ok && exact)
+			return u;
+		if (ok && fits == NULL)
+			fits = u;
+	}
+	return fits;
+}
+
+const pxt_udf *
+pxt_udf_next(const pxt_udf *u)
+{
+	int i = 0;
+
+	while (i < pxt_nudfs && pxt_udfs[i] != u)
+		i++;
+	for (i++; i < pxt_nudfs; i++)
+		if (strcmp(pxt_udfs[i]->name, u->name) == 0)
+			return pxt_udfs[i];
+	return NULL;
+}
+
+const pxt_udf *
+pxt_udf_by_sig(const char *name, const char *sig)
+{
+	char buf[256];
+
+	pxt_udf_builtins();
+	for (int i = 0; i < pxt_nudfs; i++) {
+		if (strcmp(pxt_udfs[i]->name, name) != 0)
+			continue;
+		pxt_udf_signature(pxt_udfs[i], buf, sizeof(buf));
+		if (strcmp(buf, sig) == 0)
+			return pxt_udfs[i];
+	}
 	return NULL;
 }
 
@@ -191,13 +272,17 @@ pxt_udf_builtins(void)
 		return;
 	pxt_builtins_done = true;
 	for (size_t i = 0; i < sizeof(pxt_builtin_udfs) / sizeof(*pxt_builtin_udfs); i++)
-		pxt_udf_add(&pxt_builtin_udfs[i]);
-	/* documents, images and format (udf_media.c) */
+		pxt_udf_add(&pxt_builtin_udfs[i], true);
+	/* documents, image headers, thumbnail(Image, Int) and format (udf_media.c) */
 	media = pxt_udf_media_table(&nmedia);
 	for (size_t i = 0; i < nmedia; i++)
-		pxt_udf_add(&media[i]);
+		pxt_udf_add(&media[i], true);
+	/* pixeltable.functions.image (udf_image.c) */
+	media = pxt_udf_image_table(&nmedia);
+	for (size_t i = 0; i < nmedia; i++)
+		pxt_udf_add(&media[i], true);
 	/* embeddings for search: embed_text, openai_embed (embed_hash.c) */
 	media = pxt_udf_embed_table(&nmedia);
 	for (size_t i = 0; i < nmedia; i++)
-		pxt_udf_add(&media[i]);
+		pxt_udf_add(&media[i], true);
 }

@@ -8,13 +8,14 @@
 #include <sys/stat.h>
 
 #include "core/lazylib_int.h"
+#include "functions/image_int.h"
 #include "media/media_store_int.h"
 
 /*
  * Checks that path is an existing regular file, so a missing file gets a plain
  * message rather than libvips' loader search.
  */
-static pxt_err
+pxt_err
 pxt_image_exists(const char *path)
 {
 	struct stat st;
@@ -58,8 +59,9 @@ pxt_image_format(pxt_pool *pool, const char *loader)
 }
 
 /* PIL's mode name for an image's bands, band format and interpretation. */
-static const char *
-pxt_image_mode(pxt_pool *pool, int bands, VipsBandFormat fmt, VipsInterpretation in)
+const char *
+pxt_image_mode_name(pxt_pool *pool, int bands, VipsBandFormat fmt,
+    VipsInterpretation in)
 {
 	if (in == VIPS_INTERPRETATION_CMYK && bands >= 4)
 		return "CMYK";
@@ -107,7 +109,7 @@ pxt_image_info_get(pxt_pool *pool, const char *path, pxt_image_info *info)
 		loader = NULL;
 	}
 	info->format = pxt_image_format(pool, loader);
-	info->mode = pxt_image_mode(pool, info->bands, V->image_get_format(im),
+	info->mode = pxt_image_mode_name(pool, info->bands, V->image_get_format(im),
 	    V->image_get_interpretation(im));
 	V->object_unref(im);
 	if (info->format == NULL || info->mode == NULL)
