@@ -19,27 +19,15 @@ pxt_is_num(pxt_type t)
 static pxt_err pxt_check(const pxt_expr *e, const pxt_table *t, pxt_type *type);
 
 /*
- * The form of e's function: the one its recorded signature names (a catalog's), else
- * the one its argument types at[] choose. NULL with the message a user needs.
+ * The form of e's function (u, its first) that its argument types at[] choose. NULL
+ * with the message a user needs.
  */
 static const pxt_udf *
-pxt_check_form(const pxt_expr *e, const pxt_type *at)
+pxt_check_form(const pxt_expr *e, const pxt_udf *u, const pxt_type *at)
 {
-	const pxt_udf *u = pxt_udf_find(e->name), *c;
+	const pxt_udf *c;
 	char sig[256];
 
-	if (u == NULL) {
-		pxt_seterr(PXT_ENOTFOUND, "unknown function '%s'", e->name);
-		return NULL;
-	}
-	if (e->sig != NULL) {
-		if ((c = pxt_udf_by_sig(e->name, e->sig)) != NULL)
-			return c;
-		pxt_udf_signature(u, sig, sizeof(sig));
-		pxt_seterr(PXT_EINVAL, "function '%s' changed: the catalog says %s, this "
-		    "build has %s", e->name, e->sig, sig);
-		return NULL;
-	}
 	if ((c = pxt_udf_resolve(e->name, e->nargs, at)) != NULL)
 		return c;
 	/* no form fits: explain with one of the same arity, else the first */
@@ -64,17 +52,23 @@ pxt_check_form(const pxt_expr *e, const pxt_type *at)
 static pxt_err
 pxt_check_call(const pxt_expr *e, const pxt_table *t, pxt_type *type)
 {
+	const pxt_udf *u = pxt_udf_find(e->name), *form = NULL;
 	pxt_type at[PXT_UDF_MAX_ARGS];
-	const pxt_udf *u;
 	char sig[256];
 	pxt_err rc;
 
-	if (pxt_udf_find(e->name) == NULL)
+	if (u == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "unknown function '%s'", e->name);
+	/* a catalog's expression: the form its recorded signature names */
+	if (e->sig != NULL && (form = pxt_udf_by_sig(e->name, e->sig)) == NULL) {
+		pxt_udf_signature(u, sig, sizeof(sig));
+		return pxt_seterr(PXT_EINVAL, "function '%s' changed: the catalog says %s, "
+		    "this build has %s", e->name, e->sig, sig);
+	}
 	for (int i = 0; i < e->nargs; i++)
 		if ((rc = pxt_check(e->args[i], t, &at[i])) != PXT_OK)
 			return rc;
-	if ((u = pxt_check_form(e, at)) == NULL)
+	if ((u = form ? form : pxt_check_form(e, u, at)) == NULL)
 		return pxt_errcode();
 	pxt_udf_signature(u, sig, sizeof(sig));
 	/* a recorded form must still fit its arguments */
