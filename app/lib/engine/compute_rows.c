@@ -81,7 +81,8 @@ pxt_cells_batch(const pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int n, int i
     bool *done)
 {
 	const pxt_expr *e = pxt_write_expr(t, i);
-	const pxt_udf *u = e->kind == PXT_EXPR_CALL ? pxt_udf_find(e->name) : NULL;
+	const pxt_udf *u = e->kind != PXT_EXPR_CALL ? NULL : e->udf ? e->udf :
+	    pxt_udf_find(e->name);
 	pxt_value *args, *out;
 	int *which, m = 0;
 	pxt_err rc = PXT_OK;
@@ -99,7 +100,8 @@ pxt_cells_batch(const pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int n, int i
 		bool has_null = false;
 
 		for (int k = 0; k < e->nargs && !has_null; k++) {
-			if (pxt_expr_eval(e->args[k], t, rows[r].v, pool, &a[k]) != PXT_OK) {
+			if (pxt_expr_eval_arg(e->args[k], t, rows[r].v, pool, &a[k]) !=
+			    PXT_OK) {
 				pxt_clearerr();
 				return PXT_OK;	/* the row-by-row path reports it */
 			}

@@ -326,6 +326,15 @@ pxt_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row, pxt_pool *
 }
 
 pxt_err
+pxt_expr_eval_arg(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
+    pxt_pool *pool, pxt_value *out)
+{
+	pxt_err rc = pxt_eval(e, t, row, pool, out);
+
+	return rc == PXT_OK ? pxt_img_materialize(pool, out, false) : rc;
+}
+
+pxt_err
 pxt_expr_eval(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
     pxt_pool *pool, pxt_value *out)
 {

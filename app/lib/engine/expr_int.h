@@ -35,6 +35,14 @@ void pxt_expr_write(pxt_jw *w, const pxt_expr *e);
 /* Whether a and b are the same expression (recorded signatures not compared). */
 bool pxt_expr_equal(const pxt_expr *a, const pxt_expr *b);
 
+/*
+ * pxt_expr_eval_arg is pxt_expr_eval for an argument the caller passes to a function
+ * itself (a batch call): an Image made in the expression becomes a temporary file,
+ * deleted with pool, rather than a file of the media store.
+ */
+pxt_err pxt_expr_eval_arg(const pxt_expr *e, const pxt_table *t, const pxt_value *row,
+    pxt_pool *pool, pxt_value *out);
+
 #define PXT_OP_IS_ARITH(i) ((i) >= 0 && (i) <= 3)
 
 #endif
