@@ -2,8 +2,8 @@
  * pxt/expr.h - expressions over a table's columns, and the UDF registry they call.
  *
  * An expression is a column (optionally a path into a Json column: "metadata.author"),
- * a literal (String, Int, Float, Bool or Json), arithmetic (+ - * /), a comparison (= != < <= > >=), or a call of a
- * registered function. Expressions are type-checked against a table before they are
+ * a literal (String, Int, Float, Bool or Json), arithmetic (+ - * /), a comparison
+ * (= != < <= > >=), or a call of a registered function. Expressions are type-checked against a table before they are
  * used (pxt_expr_check), serialized as JSON for the catalog (readable with psql), parsed
  * back at worker start, and evaluated in C over one row.
  *
