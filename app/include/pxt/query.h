@@ -22,6 +22,7 @@
 
 #include "pxt/catalog.h"
 #include "pxt/error.h"
+#include "pxt/expr.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,7 +44,10 @@ PXT_API pxt_query *pxt_query_new(pxt_table *t, const char *name);
  */
 PXT_API void pxt_query_select(pxt_query *q, const char *const *cols);
 
-/* Expressions: a column, a declared parameter, comparisons, LIKE, AND, OR. */
+/*
+ * Expressions: a column (of a view's base table too, joined in when used), a declared
+ * parameter, comparisons, LIKE, AND, OR.
+ */
 PXT_API pxt_qexpr *pxt_q_col(pxt_query *q, const char *name);
 PXT_API pxt_qexpr *pxt_q_param(pxt_query *q, const char *name, pxt_type type);
 PXT_API pxt_qexpr *pxt_q_eq(pxt_qexpr *a, pxt_qexpr *b);
@@ -73,6 +77,58 @@ PXT_API void pxt_query_order_by_expr(pxt_query *q, pxt_qexpr *e, bool desc);
  * value of e (a similarity), after the columns.
  */
 PXT_API void pxt_query_select_expr(pxt_query *q, const char *name, pxt_qexpr *e);
+
+/*
+ * pxt_query_select_as adds an output named name holding the value of e, an expression
+ * of pxt/expr.h over the row (the query takes e over, also on failure): a column under
+ * another name (pxt_col("document")), a path into a Json column ("metadata.author"), a
+ * literal, arithmetic, a comparison, a call of a built-in or registered function,
+ * nested. A view's query may name its base table's columns ("title" of the documents
+ * a chunk comes from): they are joined in only when used. What PostgreSQL can compute
+ * (columns, paths, literals, + - * /, comparisons, length) is compiled into the SQL;
+ * an output calling any other function is evaluated in C over the columns it reads.
+ * e is type-checked here (unknown column or function, type mismatch: a builder
+ * mistake naming the query). Outputs follow the columns of pxt_query_select in the
+ * answer; without pxt_query_select, the query answers only its outputs.
+ */
+PXT_API void pxt_query_select_as(pxt_query *q, const char *name, pxt_expr *e);
+
+/*
+ * More conditions: >=, <=, != (SQL <>), NOT, IN and the length of a String in
+ * characters. pxt_q_in's list is pxt_q_list (literal values as text, checked against
+ * a's type) or a Json parameter (pxt_q_param(q, name, PXT_JSON)) whose value must be
+ * an array of values of a's type (422 otherwise).
+ */
+PXT_API pxt_qexpr *pxt_q_ge(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_le(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_ne(pxt_qexpr *a, pxt_qexpr *b);
+PXT_API pxt_qexpr *pxt_q_not(pxt_qexpr *a);
+PXT_API pxt_qexpr *pxt_q_in(pxt_qexpr *a, pxt_qexpr *list);
+PXT_API pxt_qexpr *pxt_q_list(pxt_query *q, const char *const *values);
+PXT_API pxt_qexpr *pxt_q_len(pxt_qexpr *a);
+
+/*
+ * pxt_q_expr makes an operand of an expression of pxt/expr.h (taken over) that
+ * PostgreSQL can compute: a literal (pxt_lit_int(30)), a Json path, arithmetic,
+ * length(...). A call of another function is a builder mistake here (it belongs in
+ * the select list).
+ */
+PXT_API pxt_qexpr *pxt_q_expr(pxt_query *q, pxt_expr *e);
+
+/*
+ * pxt_q_param_default declares a parameter, like pxt_q_param, that a request may omit:
+ * it then takes def (text, checked against type: "4", "true", a JSON array for Json).
+ * OpenAPI shows the default; a parameter without one stays required.
+ */
+PXT_API pxt_qexpr *pxt_q_param_default(pxt_query *q, const char *name, pxt_type type,
+    const char *def);
+
+/*
+ * pxt_query_limit_param limits the rows to the value of an Int parameter (Pixeltable's
+ * `def f(limit: int = 4): return t.select().limit(limit)`): give p a default to make it
+ * optional; a negative value is a 422. Not together with pxt_query_limit.
+ */
+PXT_API void pxt_query_limit_param(pxt_query *q, pxt_qexpr *p);
 
 /* pxt_query_where sets the filter (replacing an earlier one). */
 PXT_API void pxt_query_where(pxt_query *q, pxt_qexpr *e);

@@ -107,6 +107,10 @@ PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  *   match_columns: columns a delete matches on (default: the primary key)
  *   now_columns:   Timestamp columns set to the current time when the request omits
  *                  them (insert only)
+ * For query routes (pxt_add_query_route_opts), inputs names the parameters a request
+ * may give (default: all); the others take their defaults, and a request giving one
+ * is a 422. one_row answers the single row; return_scalar (with one_row, for a query
+ * with one output) answers that output's value alone.
  */
 typedef struct pxt_route_opts {
 	size_t size;		/* sizeof(pxt_route_opts) at build time */
@@ -116,6 +120,8 @@ typedef struct pxt_route_opts {
 	const char *const *now_columns;
 	const char *const *uploadfile_inputs;	/* media columns taken as file uploads */
 	bool return_fileresponse;	/* answer with the row's media file itself */
+	bool one_row;		/* query routes: the single row, 404 / 409 otherwise */
+	bool return_scalar;	/* query routes: the one output's value alone */
 } pxt_route_opts;
 
 #define PXT_ROUTE_OPTS_INIT .size = sizeof(pxt_route_opts)
@@ -140,6 +146,16 @@ PXT_API pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table 
  */
 PXT_API pxt_err pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q,
     unsigned methods, bool one_row);
+
+/*
+ * pxt_add_query_route_opts is pxt_add_query_route with options (inputs, one_row,
+ * return_scalar; the other fields are for table routes and must be unset). Start-up
+ * errors (PXT_EINVAL naming the route): an input that is not a parameter, a parameter
+ * neither input nor with a default, return_scalar without one_row or with several
+ * outputs.
+ */
+PXT_API pxt_err pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
+    unsigned methods, const pxt_route_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -74,6 +74,12 @@ pxt_query_select(pxt_query *q, const char *const *cols)
 			pxt_q_select_error(q, cols[i], dot);
 			continue;
 		}
+		if (pxt_table_find_col(q->t, cols[i]) == NULL && q->t->is_view &&
+		    pxt_q_xtable(q) == PXT_OK && pxt_table_find_col(q->xt, cols[i])) {
+			/* a column of the view's base table: an output read through it */
+			pxt_query_select_as(q, cols[i], pxt_col(cols[i]));
+			continue;
+		}
 		if (pxt_table_find_col(q->t, cols[i]) == NULL)
 			pxt_q_error(q, PXT_ENOTFOUND, "selects unknown column '%s'", cols[i]);
 		q->select[k++] = pxt_pstrdup(q->pool, cols[i]);
@@ -103,8 +109,17 @@ pxt_q_col(pxt_query *q, const char *name)
 		if (strcmp(q->t->cols[i].name, name) == 0) {
 			e->col = &q->t->cols[i];
 			e->col_index = i;
+			e->type = e->col->type;
 			return e;
 		}
+	}
+	/* a column of a view's base table, read under "_pxt_b<index>" (query_expr.c) */
+	if (q->t->is_view && pxt_q_xtable(q) == PXT_OK &&
+	    (e->col = pxt_table_find_col(q->xt, name)) != NULL) {
+		e->base = true;
+		e->type = e->col->type;
+		e->col_index = atoi(q->xt->col_storage[e->col - q->xt->cols] + 6);
+		return e;
 	}
 	pxt_q_error(q, PXT_ENOTFOUND, "refers to unknown column '%s'", name);
 	return NULL;
@@ -131,9 +146,7 @@ pxt_q_param(pxt_query *q, const char *name, pxt_type type)
 	if (e == NULL)
 		return NULL;
 	if (pxt_name_check(name, "parameter") != PXT_OK ||
-	    strcmp(name, "limit") == 0 || strcmp(name, "offset") == 0 ||
-	    pxt_type_sql(type, PXT_TYPE_NONE) == NULL || type == PXT_ARRAY ||
-	    type == PXT_JSON) {
+	    pxt_type_sql(type, PXT_TYPE_NONE) == NULL || type == PXT_ARRAY) {
 		pxt_q_error(q, PXT_EINVAL, "has an invalid parameter '%s'", name);
 		return NULL;
 	}
@@ -148,16 +161,22 @@ pxt_q_param(pxt_query *q, const char *name, pxt_type type)
 pxt_type
 pxt_q_type(const pxt_qexpr *e)
 {
-	if (e->op == PXT_Q_COL)
-		return pxt_type_is_media(e->col->type) ? PXT_STRING : e->col->type;
+	if (e->op == PXT_Q_COL)	/* its type when built: handles are reloaded */
+		return pxt_type_is_media(e->type) ? PXT_STRING : e->type;
 	if (e->op == PXT_Q_PARAM)
 		return e->q->params[e->param].type;
 	if (e->op == PXT_Q_SIM)
 		return PXT_FLOAT;
+	if (e->op == PXT_Q_LEN)
+		return PXT_INT;
+	if (e->op == PXT_Q_EXPR)
+		return pxt_type_is_media(e->type) ? PXT_STRING : e->type;
+	if (e->op == PXT_Q_LIST)
+		return PXT_TYPE_NONE;
 	return PXT_BOOL;
 }
 
-static pxt_qexpr *
+pxt_qexpr *
 pxt_q_binary(enum pxt_qop op, pxt_qexpr *a, pxt_qexpr *b)
 {
 	pxt_query *q = a ? a->q : b ? b->q : NULL;
@@ -177,6 +196,9 @@ pxt_q_binary(enum pxt_qop op, pxt_qexpr *a, pxt_qexpr *b)
 	} else if (op == PXT_Q_LIKE) {
 		if (ta != PXT_STRING || tb != PXT_STRING)
 			pxt_q_error(q, PXT_EINVAL, "%s: LIKE needs String operands", "");
+	} else if (ta == PXT_JSON || tb == PXT_JSON || ta == PXT_TYPE_NONE ||
+	    tb == PXT_TYPE_NONE) {
+		pxt_q_error(q, PXT_EINVAL, "compares a Json value or a list (use IN)%s", "");
 	} else if (ta != tb && !((ta == PXT_INT || ta == PXT_FLOAT) &&
 	    (tb == PXT_INT || tb == PXT_FLOAT))) {
 		pxt_q_error(q, PXT_EINVAL, "compares values of different types%s", "");
@@ -208,7 +230,8 @@ pxt_query_order_by(pxt_query *q, const char *col, bool desc)
 {
 	if (q == NULL)
 		return;
-	if (pxt_table_find_col(q->t, col) == NULL)
+	if (pxt_table_find_col(q->t, col) == NULL && !(q->t->is_view &&
+	    pxt_q_xtable(q) == PXT_OK && pxt_table_find_col(q->xt, col) != NULL))
 		pxt_q_error(q, PXT_ENOTFOUND, "orders by unknown column '%s'", col);
 	else if (q->norder == PXT_Q_MAX_ORDER)
 		pxt_q_error(q, PXT_EINVAL, "has too many sort keys%s", "");
@@ -227,6 +250,8 @@ pxt_query_limit(pxt_query *q, int64_t def, int64_t max)
 		return;
 	if (def < 0 || max < def)
 		pxt_q_error(q, PXT_EINVAL, "has an invalid limit%s", "");
+	if (q->limit_param != 0)
+		pxt_q_error(q, PXT_EINVAL, "has two limits%s", "");
 	l = pxt_q_add_param(q, "limit", PXT_INT);
 	o = pxt_q_add_param(q, "offset", PXT_INT);
 	if (l < 0 || o < 0) {

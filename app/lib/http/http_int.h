@@ -4,8 +4,11 @@
 #ifndef PXT_HTTP_INT_H
 #define PXT_HTTP_INT_H
 
+#include <libpq-fe.h>
+
 #include "pxt/app.h"
 #include "pxt/buf.h"
+#include "pxt/json.h"
 
 /* What a route does, for the OpenAPI document and the service file's checks. */
 enum pxt_route_kind {
@@ -30,7 +33,18 @@ struct pxt_table_route {
 struct pxt_query_route {
 	pxt_query *q;
 	bool one_row;
+	bool return_scalar;	/* answer the one output's value alone */
+	unsigned char *input;	/* per parameter: taken from the request (NULL: all) */
 };
+
+/*
+ * pxt_q_write_row writes row `row` of res as the route's answer object (its columns,
+ * error cells, similarities and expression outputs, the ones computed in C evaluated
+ * here); with return_scalar, the one output's value alone. PXT_OK, or the error of a
+ * function evaluated in C (message set).
+ */
+pxt_err pxt_q_write_row(pxt_req *req, pxt_jw *w, const struct pxt_query_route *qr,
+    const PGresult *res, int row);
 
 struct pxt_route {
 	unsigned methods;

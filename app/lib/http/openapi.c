@@ -190,12 +190,12 @@ pxt_oa_parameters(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 	for (int i = 0; q != NULL && method == PXT_GET && i < q->nparams; i++) {
 		const struct pxt_qparam *p = &q->params[i];
 
-		if (pxt_oa_in_path(rt, p->name))
+		if (pxt_oa_in_path(rt, p->name) || !pxt_oa_qinput(rt, i))
 			continue;
 		pxt_jw_obj_begin(w);
 		pxt_oa_kstr(w, "name", p->name);
 		pxt_oa_kstr(w, "in", "query");
-		pxt_oa_kraw(w, "required", p->is_limit || p->is_offset ? "false" : "true");
+		pxt_oa_kraw(w, "required", pxt_oa_qrequired(p) ? "true" : "false");
 		pxt_jw_key(w, "schema");
 		pxt_oa_param_schema(w, q, p);
 		pxt_jw_obj_end(w);
@@ -260,6 +260,8 @@ pxt_oa_answer(pxt_jw *w, const struct pxt_route *rt)
 		pxt_oa_raw(w, "{\"$ref\":\"#/components/schemas/NumRows\"}");
 	else if (rt->kind != PXT_ROUTE_QUERY)
 		pxt_oa_table_row(w, rt->desc);
+	else if (qr->return_scalar)
+		pxt_oa_query_scalar(w, qr->q);
 	else if (qr->one_row)
 		pxt_oa_query_row(w, qr->q);
 	else {

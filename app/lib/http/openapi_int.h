@@ -42,6 +42,12 @@ bool pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c);
 
 /* Whether the pattern of rt has the segment {name}. */
 bool pxt_oa_in_path(const struct pxt_route *rt, const char *name);
+/* Whether parameter i of route rt's query comes from the request (its inputs). */
+bool pxt_oa_qinput(const struct pxt_route *rt, int i);
+/* Whether query parameter p must be given (no default, not limit or offset). */
+bool pxt_oa_qrequired(const struct pxt_qparam *p);
+/* The schema of a return_scalar answer: q's one output. */
+void pxt_oa_query_scalar(pxt_jw *w, const pxt_query *q);
 /* The schema of query parameter p of q (limit and offset with their range). */
 void pxt_oa_param_schema(pxt_jw *w, const pxt_query *q, const struct pxt_qparam *p);
 /* The JSON body of query route rt called with POST: the parameters not in its path. */

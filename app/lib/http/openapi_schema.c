@@ -176,12 +176,51 @@ pxt_oa_in_path(const struct pxt_route *rt, const char *name)
 	return false;
 }
 
+/* Append s as a JSON string. */
+static void
+pxt_oa_jstr(pxt_buf *b, const char *s)
+{
+	pxt_buf sb = PXT_BUF_INIT;
+	pxt_jw sw;
+
+	pxt_jw_init(&sw, &sb);
+	pxt_jw_cstr(&sw, s);
+	pxt_buf_adds(b, sb.failed ? "null" : pxt_buf_str(&sb));
+	pxt_buf_free(&sb);
+}
+
 /* The schema of query parameter p (limit and offset with their range). */
 void
 pxt_oa_param_schema(pxt_jw *w, const pxt_query *q, const struct pxt_qparam *p)
 {
 	if (!p->is_limit && !p->is_offset) {
-		pxt_oa_type(w, p->type, PXT_TYPE_NONE, false, false);
+		pxt_buf b = PXT_BUF_INIT;
+		pxt_jw tw;
+
+		pxt_jw_init(&tw, &b);
+		if (p->type == PXT_JSON) {	/* the list of an IN */
+			pxt_jw_obj_begin(&tw);
+			pxt_oa_kstr(&tw, "type", "array");
+			pxt_jw_key(&tw, "items");
+			pxt_oa_type(&tw, p->elem, PXT_TYPE_NONE, false, false);
+			pxt_jw_obj_end(&tw);
+		} else {
+			pxt_oa_type(&tw, p->type, PXT_TYPE_NONE, false, false);
+		}
+		/* the default beside the type: its JSON, strings quoted */
+		if (!b.failed && p->def != NULL && b.len > 1) {
+			b.data[--b.len] = '\0';
+			pxt_buf_adds(&b, ",\"default\":");
+			if (p->type == PXT_INT || p->type == PXT_FLOAT || p->type == PXT_BOOL ||
+			    p->type == PXT_JSON)
+				pxt_buf_adds(&b, p->def);
+			else
+				pxt_oa_jstr(&b, p->def);
+			pxt_buf_addc(&b, '}');
+		}
+		if (!b.failed)
+			pxt_jw_raw(w, b.data, b.len);
+		pxt_buf_free(&b);
 		return;
 	}
 	pxt_jw_obj_begin(w);
@@ -199,6 +238,20 @@ pxt_oa_param_schema(pxt_jw *w, const pxt_query *q, const struct pxt_qparam *p)
 	pxt_jw_obj_end(w);
 }
 
+bool
+pxt_oa_qinput(const struct pxt_route *rt, int i)
+{
+	const struct pxt_query_route *qr = rt->desc;
+
+	return qr == NULL || qr->input == NULL || qr->input[i];
+}
+
+bool
+pxt_oa_qrequired(const struct pxt_qparam *p)
+{
+	return !p->is_limit && !p->is_offset && p->def == NULL;
+}
+
 /* The JSON body of a query called with POST: its parameters not in the path. */
 void
 pxt_oa_query_body(pxt_jw *w, const struct pxt_route *rt, const pxt_query *q)
@@ -210,9 +263,9 @@ pxt_oa_query_body(pxt_jw *w, const struct pxt_route *rt, const pxt_query *q)
 	pxt_jw_key(w, "properties");
 	pxt_jw_obj_begin(w);
 	for (int i = 0; i < q->nparams; i++) {
-		if (pxt_oa_in_path(rt, q->params[i].name))
+		if (pxt_oa_in_path(rt, q->params[i].name) || !pxt_oa_qinput(rt, i))
 			continue;
-		nreq += !q->params[i].is_limit && !q->params[i].is_offset;
+		nreq += pxt_oa_qrequired(&q->params[i]);
 		pxt_jw_key(w, q->params[i].name);
 		pxt_oa_param_schema(w, q, &q->params[i]);
 	}
@@ -221,8 +274,8 @@ pxt_oa_query_body(pxt_jw *w, const struct pxt_route *rt, const pxt_query *q)
 		pxt_jw_key(w, "required");
 		pxt_jw_arr_begin(w);
 		for (int i = 0; i < q->nparams; i++)
-			if (!pxt_oa_in_path(rt, q->params[i].name) &&
-			    !q->params[i].is_limit && !q->params[i].is_offset)
+			if (!pxt_oa_in_path(rt, q->params[i].name) && pxt_oa_qinput(rt, i) &&
+			    pxt_oa_qrequired(&q->params[i]))
 				pxt_jw_cstr(w, q->params[i].name);
 		pxt_jw_arr_end(w);
 	}
@@ -271,6 +324,10 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 	for (int i = 0; q != NULL && i < q->nxsel; i++)
 		pxt_oa_kraw(w, q->xsel[i].name, "{\"type\":[\"number\",\"null\"],"
 		    "\"description\":\"the similarity to the query text\"}");
+	for (int i = 0; q != NULL && i < q->nouts; i++) {
+		pxt_jw_key(w, q->outs[i].name);
+		pxt_oa_type(w, q->outs[i].type, PXT_TYPE_NONE, true, true);
+	}
 	pxt_jw_obj_end(w);
 	pxt_jw_key(w, "required");
 	pxt_jw_arr_begin(w);
@@ -284,6 +341,8 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 	}
 	for (int i = 0; q != NULL && i < q->nxsel; i++)
 		pxt_jw_cstr(w, q->xsel[i].name);
+	for (int i = 0; q != NULL && i < q->nouts; i++)
+		pxt_jw_cstr(w, q->outs[i].name);
 	pxt_jw_arr_end(w);
 	pxt_jw_obj_end(w);
 }
@@ -298,6 +357,25 @@ void
 pxt_oa_query_row(pxt_jw *w, const pxt_query *q)
 {
 	pxt_oa_row(w, q->t, pxt_q_selected, q, q);
+}
+
+void
+pxt_oa_query_scalar(pxt_jw *w, const pxt_query *q)
+{
+	for (int i = 0; i < q->t->ncols; i++) {
+		const pxt_column *c = &q->t->cols[i];
+
+		if (pxt_q_selected(q, c)) {
+			pxt_oa_type(w, c->type, c->elem, c->nullable || c->computed != NULL,
+			    true);
+			return;
+		}
+	}
+	if (q->nerrsel > 0 || q->nxsel > 0)
+		pxt_oa_type(w, q->nxsel > 0 ? PXT_FLOAT : PXT_STRING, PXT_TYPE_NONE, true,
+		    true);
+	else if (q->nouts > 0)
+		pxt_oa_type(w, q->outs[0].type, PXT_TYPE_NONE, true, true);
 }
 
 /* The error responses, by the code the dispatcher maps to their status. */

@@ -15,6 +15,11 @@
 #include "engine/udf_int.h"
 #include "http/http_int.h"
 
+static pxt_err pxt_q_json_param(pxt_req *req, const struct pxt_qparam *p,
+    const pxt_json *v, const char **out);
+static pxt_err pxt_q_list_param(pxt_req *req, const struct pxt_qparam *p,
+    const pxt_json *v, const char **out);
+
 /*
  * Check a text parameter (from the query string) against its type; a Binary one
  * (base64) becomes PostgreSQL's bytea text in *vp.
@@ -25,10 +30,18 @@ pxt_q_text_param(pxt_req *req, const struct pxt_qparam *p, const char **vp)
 	const char *v = *vp;
 	unsigned char *bytes;
 	size_t n;
+	pxt_json *j;
+	const char *text;
 	char *end;
 
 	errno = 0;
 	switch (p->type) {
+	case PXT_JSON:	/* the list of an IN, as JSON text */
+		if (pxt_json_parse(pxt_req_pool(req), v, strlen(v), 8, &j) !=
+		    PXT_OK)
+			return pxt_req_fail(req, PXT_EINVAL, p->name, "parameter '%s' must "
+			    "be a JSON array", p->name);
+		return pxt_q_list_param(req, p, j, &text);
 	case PXT_INT:
 		(void)strtoll(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || errno != 0)
@@ -69,6 +82,41 @@ pxt_q_text_param(pxt_req *req, const struct pxt_qparam *p, const char **vp)
 	return PXT_OK;
 }
 
+/*
+ * The list of an IN (a Json parameter): an array of values of the compared type, as
+ * JSON text in *out (the request's pool).
+ */
+static pxt_err
+pxt_q_list_param(pxt_req *req, const struct pxt_qparam *p, const pxt_json *v,
+    const char **out)
+{
+	struct pxt_qparam item = *p;
+	const char *text;
+	pxt_buf b = PXT_BUF_INIT;
+	pxt_jw w;
+	pxt_err rc;
+
+	if (v->type != PXT_JSON_ARRAY)
+		return pxt_req_fail(req, PXT_EINVAL, p->name, "parameter '%s' must be an "
+		    "array of %s values", p->name, pxt_type_name(p->elem));
+	item.type = p->elem;
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const pxt_json *e = v->u.arr.items[i];
+
+		if (e->type == PXT_JSON_ARRAY || e->type == PXT_JSON_OBJECT ||
+		    e->type == PXT_JSON_NULL)
+			return pxt_req_fail(req, PXT_EINVAL, p->name, "parameter '%s': item "
+			    "%zu must be %s", p->name, i, pxt_type_name(p->elem));
+		if ((rc = pxt_q_json_param(req, &item, e, &text)) != PXT_OK)
+			return rc;
+	}
+	pxt_jw_init(&w, &b);
+	pxt_jw_value(&w, v);
+	*out = b.failed ? NULL : pxt_pstrdup(pxt_req_pool(req), pxt_buf_str(&b));
+	pxt_buf_free(&b);
+	return *out != NULL ? PXT_OK : PXT_ENOMEM;
+}
+
 /* A JSON parameter value as text, checked against its type. */
 static pxt_err
 pxt_q_json_param(pxt_req *req, const struct pxt_qparam *p, const pxt_json *v,
@@ -77,6 +125,8 @@ pxt_q_json_param(pxt_req *req, const struct pxt_qparam *p, const pxt_json *v,
 	bool ok;
 
 	switch (p->type) {
+	case PXT_JSON:
+		return pxt_q_list_param(req, p, v, out);
 	case PXT_INT:
 		ok = v->type == PXT_JSON_INT;
 		*out = v->num;
@@ -103,9 +153,30 @@ pxt_q_json_param(pxt_req *req, const struct pxt_qparam *p, const pxt_json *v,
 }
 
 /* Fill values[] for every declared parameter from the request. */
+/* 422 when the request gives parameter name, which is not an input of route qr. */
 static pxt_err
-pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
+pxt_q_given(pxt_req *req, const struct pxt_query_route *qr, const char *name)
 {
+	const pxt_query *q = qr->q;
+	bool known = false;
+
+	for (int j = 0; j < q->nparams; j++) {
+		if (strcmp(q->params[j].name, name) != 0)
+			continue;
+		if (qr->input != NULL && !qr->input[j])
+			return pxt_req_fail(req, PXT_EINVAL, name, "parameter '%.64s' is not "
+			    "an input of this route", name);
+		known = true;
+	}
+	if (!known)
+		return pxt_req_fail(req, PXT_EINVAL, name, "unknown parameter '%.64s'", name);
+	return PXT_OK;
+}
+
+static pxt_err
+pxt_q_bind(pxt_req *req, const struct pxt_query_route *qr, const char **values)
+{
+	pxt_query *q = qr->q;
 	const pxt_json *body = NULL;
 	const pxt_kv *kv = NULL;
 	size_t nkv = 0;
@@ -117,27 +188,15 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 		if (body->type != PXT_JSON_OBJECT)
 			return pxt_req_fail(req, PXT_EINVAL, NULL, "the body must be a JSON "
 			    "object of parameters");
-		for (size_t i = 0; i < body->u.obj.n; i++) {
-			bool known = false;
-
-			for (int j = 0; j < q->nparams; j++)
-				known |= strcmp(q->params[j].name, body->u.obj.keys[i]) == 0;
-			if (!known)
-				return pxt_req_fail(req, PXT_EINVAL, body->u.obj.keys[i],
-				    "unknown parameter '%.64s'", body->u.obj.keys[i]);
-		}
+		for (size_t i = 0; i < body->u.obj.n; i++)
+			if ((rc = pxt_q_given(req, qr, body->u.obj.keys[i])) != PXT_OK)
+				return rc;
 	} else if ((rc = pxt_req_query(req, &kv, &nkv)) != PXT_OK) {
 		return rc;
 	} else {
-		for (size_t i = 0; i < nkv; i++) {
-			bool known = false;
-
-			for (int j = 0; j < q->nparams; j++)
-				known |= strcmp(q->params[j].name, kv[i].key) == 0;
-			if (!known)
-				return pxt_req_fail(req, PXT_EINVAL, kv[i].key, "unknown "
-				    "parameter '%.64s'", kv[i].key);
-		}
+		for (size_t i = 0; i < nkv; i++)
+			if ((rc = pxt_q_given(req, qr, kv[i].key)) != PXT_OK)
+				return rc;
 	}
 	for (int i = 0; i < q->nparams; i++) {
 		const struct pxt_qparam *p = &q->params[i];
@@ -155,6 +214,8 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 			rc = pxt_q_text_param(req, p, &values[i]);
 		if (rc != PXT_OK)
 			return rc;
+		if (values[i] == NULL)
+			values[i] = p->def;
 		if (values[i] == NULL && (p->is_limit || p->is_offset))
 			values[i] = p->is_limit ? pxt_psprintf(req->pool, "%lld",
 			    (long long)q->limit_def) : "0";
@@ -165,9 +226,9 @@ pxt_q_bind(pxt_req *req, pxt_query *q, const char **values)
 		    strtoll(values[i], NULL, 10) > q->limit_max))
 			return pxt_req_fail(req, PXT_EINVAL, p->name, "limit must be between "
 			    "0 and %lld", (long long)q->limit_max);
-		if (p->is_offset && strtoll(values[i], NULL, 10) < 0)
-			return pxt_req_fail(req, PXT_EINVAL, p->name, "offset must not be "
-			    "negative");
+		if ((p->is_offset || p->nonneg) && strtoll(values[i], NULL, 10) < 0)
+			return pxt_req_fail(req, PXT_EINVAL, p->name, "%s must not be "
+			    "negative", p->name);
 	}
 	return PXT_OK;
 }
@@ -214,35 +275,6 @@ pxt_q_sim_embed(pxt_req *req, pxt_query *q, const char **values)
 	return PXT_OK;
 }
 
-/* One row of the answer: the selected columns, then the selected error cells. */
-static void
-pxt_q_write_row(pxt_jw *w, const pxt_query *q, const PGresult *res, int row)
-{
-	int col;
-
-	pxt_jw_obj_begin(w);
-	col = pxt_value_write_fields(w, q->t, pxt_q_selected, q, res, row, 0);
-	for (int i = 0; i < q->nerrsel; i++, col++) {
-		char key[128];
-
-		snprintf(key, sizeof(key), "%s_%s", q->errsel[i].col, q->errsel[i].msg ?
-		    "errormsg" : "errortype");
-		pxt_jw_key(w, key);
-		if (PQgetisnull(res, row, col))
-			pxt_jw_null(w);
-		else
-			pxt_jw_cstr(w, PQgetvalue(res, row, col));
-	}
-	for (int i = 0; i < q->nxsel; i++, col++) {
-		pxt_jw_key(w, q->xsel[i].name);
-		if (PQgetisnull(res, row, col))
-			pxt_jw_null(w);
-		else
-			pxt_jw_double(w, strtod(PQgetvalue(res, row, col), NULL));
-	}
-	pxt_jw_obj_end(w);
-}
-
 /* 404 when the parent row the query's rows belong to does not exist. */
 static pxt_err
 pxt_q_parent_exists(pxt_req *req, pxt_query *q, const char *value)
@@ -284,7 +316,7 @@ pxt_query_handler(pxt_req *req, void *ud)
 	pxt_query *q = qr->q;
 	const char *values[PXT_Q_MAX_PARAMS];
 	PGresult *res;
-	pxt_err rc;
+	pxt_err rc = PXT_OK;
 	pxt_jw *w;
 
 	if (q->t->id == 0)
@@ -292,7 +324,7 @@ pxt_query_handler(pxt_req *req, void *ud)
 		    q->t->path);
 	if (q->generation != q->t->env->generation && (rc = pxt_q_compile(q)) != PXT_OK)
 		return rc;
-	if ((rc = pxt_q_bind(req, q, values)) != PXT_OK ||
+	if ((rc = pxt_q_bind(req, qr, values)) != PXT_OK ||
 	    (rc = pxt_q_sim_embed(req, q, values)) != PXT_OK)
 		return rc;
 	rc = pxt_db_exec(pxt_env_db(pxt_req_env(req)), q->sql, q->nparams, values, &res);
@@ -313,17 +345,109 @@ pxt_query_handler(pxt_req *req, void *ud)
 	}
 	w = pxt_res_json(req, 200);
 	if (qr->one_row) {
-		pxt_q_write_row(w, q, res, 0);
+		rc = pxt_q_write_row(req, w, qr, res, 0);
 	} else {
 		pxt_jw_obj_begin(w);
 		pxt_jw_key(w, "rows");
 		pxt_jw_arr_begin(w);
-		for (int i = 0; i < PQntuples(res); i++)
-			pxt_q_write_row(w, q, res, i);
+		for (int i = 0; rc == PXT_OK && i < PQntuples(res); i++)
+			rc = pxt_q_write_row(req, w, qr, res, i);
 		pxt_jw_arr_end(w);
 		pxt_jw_obj_end(w);
 	}
 	PQclear(res);
+	return rc;
+}
+
+/* Whether route path has the segment {name}. */
+static bool
+pxt_q_path_has(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strchr(path, '{'); p != NULL; p = strchr(p + 1, '{'))
+		if (strncmp(p + 1, name, n) == 0 && p[n + 1] == '}')
+			return true;
+	return false;
+}
+
+/* The route's inputs (parameter names; NULL: all) as flags per parameter of q. */
+static pxt_err
+pxt_q_inputs(pxt_router *r, const char *path, struct pxt_query_route *qr,
+    const char *const *inputs)
+{
+	pxt_query *q = qr->q;
+
+	if (inputs == NULL)
+		return PXT_OK;
+	if ((qr->input = pxt_pcalloc(r->app->pool, (size_t)q->nparams + 1)) == NULL)
+		return PXT_ENOMEM;
+	for (const char *const *in = inputs; *in != NULL; in++) {
+		int k = -1;
+
+		for (int i = 0; i < q->nparams; i++)
+			if (strcmp(q->params[i].name, *in) == 0)
+				k = i;
+		if (k < 0)
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: input '%s' is not "
+			    "a parameter of query '%s'", r->name, path, *in, q->name);
+		qr->input[k] = 1;
+	}
+	for (int i = 0; i < q->nparams; i++) {
+		const struct pxt_qparam *p = &q->params[i];
+
+		if (pxt_q_path_has(path, p->name))
+			qr->input[i] = 1;	/* the path gives it */
+		if (!qr->input[i] && p->def == NULL && !p->is_limit && !p->is_offset)
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: parameter '%s' "
+			    "of query '%s' is not an input and has no default", r->name,
+			    path, p->name, q->name);
+	}
+	return PXT_OK;
+}
+
+pxt_err
+pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
+    unsigned methods, const pxt_route_opts *opts)
+{
+	struct pxt_query_route *qr;
+	pxt_route_opts o;
+	pxt_err rc;
+
+	memset(&o, 0, sizeof(o));
+	/* the caller's struct may be older (smaller): the fields it lacks stay unset */
+	if (opts != NULL) {
+		if (opts->size < sizeof(opts->size) || opts->size > sizeof(o))
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: pxt_route_opts "
+			    "size %zu, this pxtc takes %zu to %zu bytes (begin the "
+			    "initializer with PXT_ROUTE_OPTS_INIT)", r->name, path,
+			    opts->size, sizeof(opts->size), sizeof(o));
+		memcpy(&o, opts, opts->size);
+	}
+	if ((rc = pxt_query_check(q)) != PXT_OK)
+		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
+		    pxt_errmsg());
+	if (methods & ~(PXT_GET | PXT_POST))
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a query route takes "
+		    "GET and/or POST", r->name, path);
+	if (o.outputs || o.match_columns || o.now_columns || o.uploadfile_inputs ||
+	    o.return_fileresponse)
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a query route takes "
+		    "only inputs, one_row and return_scalar", r->name, path);
+	if (o.return_scalar && (!o.one_row || pxt_q_nout(q) != 1))
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_scalar needs "
+		    "one_row and a query with one output; query '%s' has %d", r->name, path,
+		    q->name, pxt_q_nout(q));
+	if ((qr = pxt_pcalloc(r->app->pool, sizeof(*qr))) == NULL)
+		return PXT_ENOMEM;
+	qr->q = q;
+	qr->one_row = o.one_row;
+	qr->return_scalar = o.return_scalar;
+	if ((rc = pxt_q_inputs(r, path, qr, o.inputs)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_add_route(r, methods, path, pxt_query_handler, qr)) != PXT_OK)
+		return rc;
+	pxt_route_describe(r, PXT_ROUTE_QUERY, qr);
 	return PXT_OK;
 }
 
@@ -331,21 +455,7 @@ pxt_err
 pxt_add_query_route(pxt_router *r, const char *path, pxt_query *q, unsigned methods,
     bool one_row)
 {
-	struct pxt_query_route *qr;
-	pxt_err rc;
+	pxt_route_opts o = {PXT_ROUTE_OPTS_INIT, .one_row = one_row};
 
-	if ((rc = pxt_query_check(q)) != PXT_OK)
-		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
-		    pxt_errmsg());
-	if (methods & ~(PXT_GET | PXT_POST))
-		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a query route takes "
-		    "GET and/or POST", r->name, path);
-	if ((qr = pxt_pcalloc(r->app->pool, sizeof(*qr))) == NULL)
-		return PXT_ENOMEM;
-	qr->q = q;
-	qr->one_row = one_row;
-	if ((rc = pxt_add_route(r, methods, path, pxt_query_handler, qr)) != PXT_OK)
-		return rc;
-	pxt_route_describe(r, PXT_ROUTE_QUERY, qr);
-	return PXT_OK;
+	return pxt_add_query_route_opts(r, path, q, methods, &o);
 }

@@ -1,9 +1,9 @@
 /*
  * service.c - the TOML service file: routes declared without C, with Pixeltable's keys
  * ([[service]] name, prefix; [[service.routes]] type, path, table, inputs, outputs,
- * match_columns, query, one_row, method, ...). Declared routes go into the same route
- * table as the C routers' and behave the same. Every mistake stops start-up with the
- * file, line and column (see pxt/app.h).
+ * match_columns, query, one_row, return_scalar, method, ...). Declared routes go into
+ * the same route table as the C routers' and behave the same. Every mistake stops
+ * start-up with the file, line and column (see pxt/app.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include "pxt/router.h"
 #include "pxt/toml.h"
 #include "catalog/catalog_int.h"
+#include "engine/query_int.h"
 #include "http/http_int.h"
 
 #define PXT_SERVICE_MAX_BYTES (1u << 20)
@@ -179,9 +180,10 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 		return pxt_svc_fail(s, tv, "'%s' is a view: it is written through its base "
 		    "'%s'", table, t->base_path);
 	if (pxt_toml_get(route, "query") != NULL || pxt_toml_get(route, "one_row") != NULL ||
-	    pxt_toml_get(route, "method") != NULL)
-		return pxt_svc_fail(s, route, "'query', 'one_row' and 'method' belong to "
-		    "query routes");
+	    pxt_toml_get(route, "method") != NULL || pxt_toml_get(route,
+	    "return_scalar") != NULL)
+		return pxt_svc_fail(s, route, "'query', 'one_row', 'return_scalar' and "
+		    "'method' belong to query routes");
 	if ((rc = pxt_svc_cols(s, route, "inputs", t, true, &opts.inputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "outputs", t, false, &opts.outputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "match_columns", t, false,
@@ -205,6 +207,43 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	return rc == PXT_OK ? PXT_OK : pxt_svc_fail(s, route, "%s", pxt_errmsg());
 }
 
+/*
+ * A query route's inputs: a list of the query's parameter names (NULL-terminated, in
+ * the pool); *list NULL when absent.
+ */
+static pxt_err
+pxt_svc_params(const struct pxt_svc *s, const pxt_toml_value *route, pxt_query *q,
+    const char *const **list)
+{
+	const pxt_toml_value *v = pxt_toml_get(route, "inputs");
+	const char **out;
+	size_t n;
+
+	*list = NULL;
+	if (v == NULL)
+		return PXT_OK;
+	if (pxt_toml_kind_of(v) != PXT_TOML_ARRAY)
+		return pxt_svc_fail(s, v, "'inputs' must be a list of parameter names");
+	n = pxt_toml_len(v);
+	if ((out = pxt_pcalloc(s->pool, sizeof(char *) * (n + 1))) == NULL)
+		return PXT_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const pxt_toml_value *e = pxt_toml_at(v, i, NULL);
+		bool known = false;
+
+		if (pxt_toml_kind_of(e) != PXT_TOML_STRING)
+			return pxt_svc_fail(s, e, "'inputs' must be a list of parameter names");
+		out[i] = pxt_toml_str(e, NULL);
+		for (int k = 0; k < q->nparams; k++)
+			known |= strcmp(q->params[k].name, out[i]) == 0;
+		if (!known)
+			return pxt_svc_fail(s, e, "query '%s' has no parameter '%s'",
+			    pxt_query_name(q), out[i]);
+	}
+	*list = out;
+	return PXT_OK;
+}
+
 /* A query route: a query a router module made, by name. */
 static pxt_err
 pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route,
@@ -212,14 +251,15 @@ pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 {
 	const char *name, *method, *table;
 	unsigned methods = PXT_POST;
-	bool one_row;
+	pxt_route_opts opts = {PXT_ROUTE_OPTS_INIT};
 	pxt_query *q;
 	pxt_err rc;
 
 	if ((rc = pxt_svc_str(s, route, "query", &name)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "method", &method)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "table", &table)) != PXT_OK ||
-	    (rc = pxt_svc_bool(s, route, "one_row", &one_row)) != PXT_OK)
+	    (rc = pxt_svc_bool(s, route, "one_row", &opts.one_row)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "return_scalar", &opts.return_scalar)) != PXT_OK)
 		return rc;
 	if (table != NULL && (table = pxt_svc_expand(s, table)) == NULL)
 		return PXT_ENOMEM;
@@ -237,11 +277,16 @@ pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	if (table != NULL && strcmp(table, pxt_query_table_path(q)) != 0)
 		return pxt_svc_fail(s, pxt_toml_get(route, "table"), "query '%s' reads "
 		    "'%s', not '%s'", name, pxt_query_table_path(q), table);
-	if (pxt_toml_get(route, "inputs") != NULL || pxt_toml_get(route, "outputs") != NULL
-	    || pxt_toml_get(route, "match_columns") != NULL)
-		return pxt_svc_fail(s, route, "a query route takes its parameters and "
-		    "columns from its query: no inputs, outputs or match_columns");
-	if ((rc = pxt_add_query_route(r, path, q, methods, one_row)) != PXT_OK)
+	if (pxt_toml_get(route, "outputs") != NULL || pxt_toml_get(route,
+	    "match_columns") != NULL)
+		return pxt_svc_fail(s, route, "a query route takes its outputs from its "
+		    "query: no outputs or match_columns");
+	if (opts.return_scalar && !opts.one_row)
+		return pxt_svc_fail(s, pxt_toml_get(route, "return_scalar"), "return_scalar "
+		    "needs one_row = true");
+	if ((rc = pxt_svc_params(s, route, q, &opts.inputs)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_add_query_route_opts(r, path, q, methods, &opts)) != PXT_OK)
 		return pxt_svc_fail(s, route, "%s", pxt_errmsg());
 	return PXT_OK;
 }
@@ -251,7 +296,8 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 {
 	static const char *const keys[] = {"type", "path", "table", "inputs",
 	    "uploadfile_inputs", "outputs", "match_columns", "query", "one_row", "method",
-	    "background", "return_fileresponse", "public", "now_columns", NULL};
+	    "background", "return_fileresponse", "public", "now_columns", "return_scalar",
+	    NULL};
 	const char *type, *path;
 	bool public_route, background;
 	pxt_err rc;
