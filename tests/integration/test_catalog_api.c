@@ -39,11 +39,11 @@ static void
 test_tables(pxt_env *env)
 {
 	pxt_pool *pool = pxt_pool_new(0);
-	const pxt_coldef docs[] = {{"document", PXT_DOCUMENT, 0, 0},
-	    {"metadata", PXT_JSON, 0, 0}, {"timestamp", PXT_TIMESTAMP, 0, 0},
-	    {"vec", PXT_ARRAY, 0, PXT_FLOAT}, {0}};
-	const pxt_coldef other[] = {{"document", PXT_DOCUMENT, 0, 0},
-	    {"metadata", PXT_STRING, 0, 0}, {0}};
+	const pxt_coldef docs[] = {{"document", PXT_DOCUMENT, 0, 0, NULL},
+	    {"metadata", PXT_JSON, 0, 0, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0, NULL},
+	    {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}};
+	const pxt_coldef other[] = {{"document", PXT_DOCUMENT, 0, 0, NULL},
+	    {"metadata", PXT_STRING, 0, 0, NULL}, {0}};
 	const pxt_column *c;
 	pxt_table *t, *t2;
 	int64_t v0, v1;
@@ -75,11 +75,11 @@ test_tables(pxt_env *env)
 	PXT_CHECK(HAS("directory 't1/nodir' does not exist"));
 	PXT_CHECK(pxt_create_table(env, "t1/sub", docs, 0) == NULL);
 	PXT_CHECK(HAS("is a directory"));
-	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"id", PXT_INT, 0, 0},
+	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"id", PXT_INT, 0, 0, NULL},
 	    {0}}, 0) == NULL);
 	PXT_CHECK(HAS("default primary key"));
-	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"a", PXT_INT, 0, 0},
-	    {"a", PXT_INT, 0, 0}, {0}}, 0) == NULL);
+	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL},
+	    {"a", PXT_INT, 0, 0, NULL}, {0}}, 0) == NULL);
 	PXT_CHECK(HAS("declared twice"));
 
 	/* rows: the default key is a UUIDv7 */
@@ -95,18 +95,18 @@ test_tables(pxt_env *env)
 	}
 
 	/* columns */
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "title") != NULL);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_EEXISTS);
 	PXT_CHECK(HAS("column 'title' is Int here, String in the catalog"));
 	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"must", PXT_INT, PXT_COL_REQUIRED,
-	    0}, 0), PXT_EINVAL);
+	    0, NULL}, 0), PXT_EINVAL);
 	PXT_CHECK(HAS("has rows"));
 	PXT_CHECK_INT(pxt_rename_column(t, "title", "heading"), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "heading") && !pxt_table_find_col(t, "title"));
@@ -159,7 +159,7 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_errcode(), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", PXT_IF_MISSING_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL}, 0),
 	    PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, true), PXT_OK);
 	PXT_CHECK(pxt_get_table(env, "t1/a_very_long_directory_name_for_testing/"
@@ -181,8 +181,8 @@ count_change(void *ud, const char *desc, bool destructive)
 static void
 test_sync_and_tx(pxt_env *env)
 {
-	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0}, {"b", PXT_STRING, 0, 0}, {0}};
-	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0}, {"c", PXT_BOOL, 0, 0}, {0}};
+	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL}, {"b", PXT_STRING, 0, 0, NULL}, {0}};
+	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL}, {"c", PXT_BOOL, 0, 0, NULL}, {0}};
 
 	PXT_CHECK_INT(pxt_create_dir(env, "s", 0), PXT_OK);
 	PXT_CHECK(pxt_create_table(env, "s/t", v1, 0) != NULL);

@@ -12,6 +12,7 @@
 #include "catalog/catalog_int.h"
 #include "http/openapi_int.h"
 #include "engine/query_int.h"
+#include "engine/write_int.h"
 
 void
 pxt_oa_kstr(pxt_jw *w, const char *key, const char *value)
@@ -116,8 +117,7 @@ pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *
 	    !(tr->kind == PXT_ROUTE_UPDATE && c->primary_key);
 
 	if (tr->kind == PXT_ROUTE_INSERT)
-		*required = in && !c->nullable && !pxt_oa_is_now(tr, c) &&
-		    !pxt_is_default_key(tr->t, c);
+		*required = in && !c->nullable && !pxt_col_has_default(c, tr->now);
 	else
 		*required = key;
 	return key || in;
