@@ -92,7 +92,7 @@ test_on_error(void)
 	pxt_computed_opts ign = {sizeof(ign), PXT_ON_ERROR_IGNORE, NULL, NULL, NULL};
 	pxt_table *a, *i;
 
-	a = pxt_create_table(env, "test/boom_abort", (pxt_coldef[]){
+	a = pxt_create_table(env, "test/boom_abort", (pxt_coldef[]){PXT_UUID7_KEY("id"),
 	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	i = pxt_create_table(env, "test/boom_ignore", (pxt_coldef[]){
 	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
@@ -156,7 +156,7 @@ test_view(pxt_table *t)
 	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
 	PXT_CHECK_STR(one("SELECT string_agg(v.pos || ':' || v.shout, '|' ORDER BY"
 	    " v.pos) FROM pxt_data.\"c/sentences\" v JOIN pxt_data.\"c/docs\" d ON"
-	    " d.id = v.id WHERE d.n = 100"), "0:FIRST ONE.|1:SECOND ONE!|2:THIRD?");
+	    " d._pxt_rowid = v._pxt_base WHERE d.n = 100"), "0:FIRST ONE.|1:SECOND ONE!|2:THIRD?");
 	/* a view is not written directly */
 	PXT_CHECK_INT(pxt_insert(v, names, 1, row, 1), PXT_EINVAL);
 	/* the same view again is kept; another iterator under the name is refused */

@@ -351,7 +351,8 @@ views_setup(pxt_table **pv)
 	pxt_table *b, *v, *g = NULL;
 
 	snprintf(two, sizeof(two), "%s\n\n%s", img[0], img[1]);
-	b = pxt_create_table(env, "mc/paths", (pxt_coldef[]){{"p", PXT_STRING, 0, 0, NULL},
+	b = pxt_create_table(env, "mc/paths", (pxt_coldef[]){PXT_UUID7_KEY("id"),
+	    {"p", PXT_STRING, 0, 0, NULL},
 	    {"n", PXT_INT, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	v = b ? pxt_create_view(env, "mc/pv", b, &(pxt_iter_def){
 	    .size = sizeof(pxt_iter_def), .name = "string_splitter", .input = "p",

@@ -88,13 +88,22 @@ pxt_step_sql(pxt_req *req, const struct pxt_table_route *tr, void *ud,
     PGresult **res, int *first)
 {
 	struct pxt_sql_step *s = ud;
+	int n;
+	pxt_err rc;
 
 	*first = 0;
 	if (s->sql->failed)
 		return PXT_ENOMEM;
-	return pxt_db_exec(pxt_env_db(pxt_req_env(req)), pxt_buf_str(s->sql), s->n,
+	rc = pxt_db_exec(pxt_env_db(pxt_req_env(req)), pxt_buf_str(s->sql), s->n,
 	    s->params, res);
-	(void)tr;
+	/* match_columns that select several rows: an update changes one (rolled back) */
+	if (rc == PXT_OK && tr->kind == PXT_ROUTE_UPDATE && (n = PQntuples(*res)) > 1) {
+		PQclear(*res);
+		*res = NULL;
+		return pxt_req_fail(req, PXT_ECONFLICT, NULL, "%d rows of '%s' match: an "
+		    "update changes one row", n, tr->t->path);
+	}
+	return rc;
 }
 
 /* The output column return_fileresponse answers with: the last media output. */
@@ -501,8 +510,9 @@ pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	}
 	pxt_buf_addf(&sql, " WHERE %s", pxt_buf_str(&where));
 	pxt_returning(&sql, tr);
+	/* match_columns may select several rows: a transaction undoes such an update */
 	if (rc == PXT_OK)
-		rc = pxt_table_run(req, tr, false, pxt_step_sql, &s);
+		rc = pxt_table_run(req, tr, tr->match != NULL, pxt_step_sql, &s);
 out:
 	pxt_buf_free(&sql);
 	pxt_buf_free(&where);
