@@ -109,15 +109,16 @@ test_on_error(void)
 	PXT_CHECK_STR(one("SELECT count(*) FROM pxt_data.\"test/boom_abort\""), "1");
 
 	PXT_CHECK_INT(pxt_insert(i, names, 1, bad, 2), PXT_OK);
+	/* no key: s is column 0, b column 1, its error cells _pxt_et_1 and _pxt_em_1 */
 	PXT_CHECK_STR(one("SELECT string_agg(s || '=' || coalesce(b, 'null') || ':' ||"
-	    " coalesce(\"_pxt_et_2\", '-'), ',' ORDER BY s) FROM"
+	    " coalesce(\"_pxt_et_1\", '-'), ',' ORDER BY s) FROM"
 	    " pxt_data.\"test/boom_ignore\""), "fail=null:InvalidValue,fine=FINE:-");
-	PXT_CHECK(one("SELECT \"_pxt_em_2\" FROM pxt_data.\"test/boom_ignore\" WHERE"
+	PXT_CHECK(one("SELECT \"_pxt_em_1\" FROM pxt_data.\"test/boom_ignore\" WHERE"
 	    " s = 'fail'") != NULL);
 	/* recompute only the rows in error: still failing, still one error */
 	PXT_CHECK_INT(pxt_recompute_column(i, "b", true, NULL, NULL), PXT_OK);
 	PXT_CHECK_STR(one("SELECT count(*) FROM pxt_data.\"test/boom_ignore\" WHERE"
-	    " \"_pxt_et_2\" IS NOT NULL"), "1");
+	    " \"_pxt_et_1\" IS NOT NULL"), "1");
 	PXT_CHECK_INT(pxt_recompute_column(i, "s", false, NULL, NULL), PXT_EINVAL);
 }
 
@@ -214,7 +215,7 @@ test_batch(void)
 	PXT_CHECK_INT(pxt_insert(b, names, 1, three, 1), PXT_OK);
 	PXT_CHECK_INT(pxt_insert(b, names, 1, bad, 2), PXT_OK);
 	PXT_CHECK_STR(one("SELECT string_agg(coalesce(s, '-') || '=' || coalesce(t,"
-	    " coalesce(\"_pxt_et_2\", 'null')), ',' ORDER BY \"_pxt_rowid\") FROM"
+	    " coalesce(\"_pxt_et_1\", 'null')), ',' ORDER BY \"_pxt_rowid\") FROM"
 	    " pxt_data.\"c/batch\""), "a=B:a,b=B:b,-=null,a=R:a,c=R:c,fail=InvalidValue");
 }
 
