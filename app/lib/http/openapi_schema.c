@@ -102,12 +102,6 @@ pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
 	return tr->match != NULL ? pxt_in_list(tr->match, c->name) : c->primary_key;
 }
 
-bool
-pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c)
-{
-	return pxt_in_list(tr->now, c->name);
-}
-
 /* Whether column c is in the body of table route tr, and whether it is required. */
 static bool
 pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *required)
