@@ -159,6 +159,19 @@ TOML
 SERVER_SERVICE_FILE="$IT_WORK/bad.toml" expect_exit 1 "$PXTC_WORKER" --check
 grep -qF "bad.toml:3:1:" "$IT_WORK/out" && grep -qF "table 'dm/events' has no primary key, so an update route needs match_columns" "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "start-up error of a keyless update route"; }
+# an insert route that cannot be given a required column is refused at start too
+cat >"$IT_WORK/bad.toml" <<'TOML'
+[[service]]
+name = "bad"
+[[service.routes]]
+type = "insert"
+path = "/u"
+table = "dm/users"
+inputs = ["id"]
+TOML
+SERVER_SERVICE_FILE="$IT_WORK/bad.toml" expect_exit 1 "$PXTC_WORKER" --check
+grep -qF "column 'name' is required (Required[String]) and has no default: add it to the route's inputs" "$IT_WORK/out" ||
+	{ cat "$IT_WORK/out"; fail "start-up error of an insert route missing a required input"; }
 
 # ---- an old home: the implicit UUID key `id` on documents and images, as an older
 # pxtc made it (catalog format 3, nullable file and timestamp, no defaults declared)

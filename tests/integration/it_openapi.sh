@@ -48,7 +48,7 @@ public = true
 type = "insert"
 path = "/notes"
 table = "${APP_NAMESPACE}/documents"
-inputs = ["metadata"]
+inputs = ["document", "metadata"]
 outputs = ["uuid", "metadata"]
 EOF
 chmod -R a+rX "$IT_WORK"

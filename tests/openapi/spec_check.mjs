@@ -128,7 +128,8 @@ check(same(Object.keys(recentBody.properties), ["limit", "offset"]) && !recentBo
   `POST query body: ${JSON.stringify(recentBody)}`);
 check(recent.parameters.length === 0, "POST query: no query string parameters");
 const notes = op("/api/extra/notes", "post");
-check(same(Object.keys(json(notes.requestBody).properties), ["metadata"]), "notes inputs");
+check(same(Object.keys(json(notes.requestBody).properties), ["document", "metadata"]),
+  "notes inputs");
 check(same(Object.keys(json(notes.responses["200"]).properties), ["uuid", "metadata"]),
   "notes outputs");
 

@@ -61,7 +61,7 @@ pxt_col_diff(pxt_pool *pool, const pxt_coldef *def, const pxt_column *have,
 	    have->elem;
 	bool same_type = def->type == have->type && (def->type != PXT_ARRAY ||
 	    want_elem == have_elem) && ((def->flags & PXT_COL_PRIMARY_KEY) != 0) ==
-	    have->primary_key && have->computed == NULL;
+	    have->primary_key;
 
 	*in_place = same_type;
 	if (same_type && want_null == have->nullable &&

@@ -681,6 +681,16 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 		    "primary key, so a%s route needs match_columns (the columns that "
 		    "select the rows)", r->name, path, t->path, kind == PXT_ROUTE_UPDATE ?
 		    "n update" : " delete");
+	/* an insert route that cannot be given a required column could never insert */
+	for (int i = 0; kind == PXT_ROUTE_INSERT && i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+
+		if (c->computed == NULL && !c->nullable && !pxt_is_input(tr, c) &&
+		    !pxt_col_has_default(c, tr->now))
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: column '%s' is "
+			    "required (Required[%s]) and has no default: add it to the "
+			    "route's inputs", r->name, path, c->name, pxt_type_name(c->type));
+	}
 	for (char **n = tr->now; n != NULL && *n != NULL; n++)
 		if (pxt_table_find_col(t, *n)->type != PXT_TIMESTAMP)
 			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: now_columns: "
