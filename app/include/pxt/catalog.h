@@ -91,8 +91,8 @@ typedef struct pxt_coldef {
 #define PXT_COL(NAME, TYPE) {.name = (NAME), .type = (TYPE)}
 #define PXT_REQUIRED(NAME, TYPE) \
 	{.name = (NAME), .type = (TYPE), .flags = PXT_COL_REQUIRED}
-#define PXT_KEY(NAME, TYPE) \
-	{.name = (NAME), .type = (TYPE), .flags = PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY}
+#define PXT_KEY(NAME, TYPE) {.name = (NAME), .type = (TYPE), \
+	.flags = PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY}
 #define PXT_UUID7_KEY(NAME) {.name = (NAME), .type = PXT_UUID, \
 	.flags = PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY, .dflt = "uuid7()"}
 #define PXT_COL_DEFAULT(NAME, TYPE, DFLT) \
@@ -115,7 +115,7 @@ typedef struct pxt_column {
 	 * cannot): an embedding index's vectors. Never an input or an output.
 	 */
 	bool hidden;
-	const char *dflt;	/* appended: the declared default ("uuid7()"), or NULL */
+	const char *dflt;	/* appended: the declared default ("now()"), or NULL */
 } pxt_column;
 
 /* Options of pxt_open; pass NULL for the defaults. Fields are only ever appended. */

@@ -14,8 +14,8 @@
 #include "media/media_store_int.h"
 
 /*
- * The catalog, format 1 (later formats below). Designed for what comes later: computed columns (columns.
- * computed, on_error), views (tables.kind, base_id, iterator), indexes, media
+ * The catalog, format 1 (later formats below). Designed for what comes later:
+ * computed columns (columns.computed, on_error), views (tables.kind, base_id, iterator), indexes, media
  * destinations (columns.media_dest) and versions (state.version, tables.*_version).
  */
 static const char pxt_catalog_ddl[] =

@@ -260,7 +260,8 @@ pxt_cat_load_table(pxt_env *env, const char *path)
 	params[0] = idbuf;
 	rc = pxt_db_exec(env->db, "SELECT name, type, type_params->>'elem',"
 	    " nullable, is_pk, position, computed::text, media_dest, storage_name,"
-	    " on_error, dflt FROM pxt_catalog.columns WHERE table_id = $1 ORDER BY position",
+	    " on_error, dflt FROM pxt_catalog.columns WHERE table_id = $1"
+	    " ORDER BY position",
 	    1, params, &res);
 	if (rc != PXT_OK || pxt_cat_fill_columns(&fresh, res) != PXT_OK ||
 	    pxt_cat_load_computed(&fresh, res) != PXT_OK ||

@@ -1,7 +1,8 @@
 /*
  * row.c - rows as typed values on their way to storage: a new row, its declared
- * defaults and required columns, text in and out, the computed columns a change reaches, and the fate of the media
- * generated for them (see write_int.h; computing them is compute_rows.c's).
+ * defaults and required columns, text in and out, the computed columns a change
+ * reaches, and the fate of the media generated for them (see write_int.h; computing
+ * them is compute_rows.c's).
  */
 #include <errno.h>
 #include <inttypes.h>
