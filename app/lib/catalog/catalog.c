@@ -15,8 +15,9 @@
 
 /*
  * The catalog, format 1 (later formats below). Designed for what comes later:
- * computed columns (columns.computed, on_error), views (tables.kind, base_id, iterator), indexes, media
- * destinations (columns.media_dest) and versions (state.version, tables.*_version).
+ * computed columns (columns.computed, on_error), views (tables.kind, base_id,
+ * iterator), indexes, media destinations (columns.media_dest) and versions
+ * (state.version, tables.*_version).
  */
 static const char pxt_catalog_ddl[] =
     "CREATE SCHEMA IF NOT EXISTS pxt_catalog;"
