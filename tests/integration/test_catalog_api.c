@@ -191,7 +191,7 @@ test_data_model(pxt_env *env)
 {
 	pxt_pool *pool = pxt_pool_new(0);
 	const char *names[] = {"document", "metadata", "timestamp"};
-	const char *row[] = {"/tmp/a.pdf", "{\"k\": 1}", NULL};
+	const char *row[] = {"/srv/a.pdf", "{\"k\": 1}", NULL};
 	const char *nodoc[] = {"{}"};
 	pxt_table *t, *u;
 	const pxt_column *c;
@@ -225,7 +225,7 @@ test_data_model(pxt_env *env)
 	PXT_CHECK_INT(pxt_insert(t, names, 3, row, 1), PXT_EINVAL);
 	PXT_CHECK(HAS("column 'document' is required"));
 	/* a default fills what is left out, not what is given as null */
-	row[0] = "/tmp/a.pdf";
+	row[0] = "/srv/a.pdf";
 	PXT_CHECK_INT(pxt_insert(t, names, 3, row, 1), PXT_EINVAL);
 	PXT_CHECK(HAS("column 'timestamp' is required (Required[Timestamp])"));
 	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
@@ -246,11 +246,11 @@ test_data_model(pxt_env *env)
 	    " FROM pxt_data.\"dm/docs\"");
 	PXT_CHECK(v && strcmp(v, "t") == 0);
 	{
-		const char *two[] = {"/tmp/b.pdf", "/tmp/c.pdf"};
+		const char *two[] = {"/srv/b.pdf", "/srv/c.pdf"};
 
 		PXT_CHECK_INT(pxt_insert(t, names, 1, two, 2), PXT_OK);
 		v = one(env, pool, "SELECT count(DISTINCT \"timestamp\") FROM pxt_data."
-		    "\"dm/docs\" WHERE document IN ('/tmp/b.pdf', '/tmp/c.pdf')");
+		    "\"dm/docs\" WHERE document IN ('/srv/b.pdf', '/srv/c.pdf')");
 		PXT_CHECK(v && strcmp(v, "1") == 0);
 	}
 
