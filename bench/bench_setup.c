@@ -1,6 +1,6 @@
 /*
  * bench_setup.c - the schema of bench/service_vs_c.sh and bench/jobs_latency.sh: the
- * table bench/rows (body String, metadata Json, n Int, and the default UUIDv7 key id;
+ * table bench/rows (a UUID key id made with uuid7(), body String, metadata Json, n Int;
  * no computed columns, so a benchmark of its insert routes measures the route
  * machinery, not a function). Run once with PIXELTABLE_HOME set, before the workers
  * start (they check the declared routes' tables when they load the service file);
@@ -25,9 +25,10 @@ main(void)
 	}
 	if (pxt_create_dir(env, "bench", PXT_IF_EXISTS_IGNORE) != PXT_OK ||
 	    (t = pxt_create_table(env, "bench/rows", (pxt_coldef[]){
-	    {"body", PXT_STRING, 0, 0},
-	    {"metadata", PXT_JSON, 0, 0},
-	    {"n", PXT_INT, 0, 0},
+	    PXT_UUID7_KEY("id"),
+	    {"body", PXT_STRING, 0, 0, NULL},
+	    {"metadata", PXT_JSON, 0, 0, NULL},
+	    {"n", PXT_INT, 0, 0, NULL},
 	    {0}}, PXT_IF_EXISTS_IGNORE)) == NULL) {
 		fprintf(stderr, "bench_setup: %s\n", pxt_errmsg());
 		pxt_close(env);

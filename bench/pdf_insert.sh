@@ -17,7 +17,7 @@
 #      poppler), then REQUESTS timed ones (curl's time_total), and checks that every
 #      answer is 200 with text, summary, the PDF's title, and an n_words within 10% of
 #      what pdftotext counts;
-#   5. counts each document's chunks (GET /api/data/documents/{id}/chunks);
+#   5. counts each document's chunks (GET /api/data/documents/{uuid}/chunks);
 #   6. prints min, p50, p90, p99, max and mean in ms against the target (p50 < 150 ms)
 #      as Markdown (stdout, and -o FILE).
 # The stack is stopped and the temporary folders removed on exit, pass or fail.
@@ -143,7 +143,7 @@ json_str() { grep -o "\"$1\": *\"[^\"]*\"" "$2" | head -n1 | sed 's/^[^:]*: *"//
 check_answer() {
 	local i=$1 code=$2 f=$WORK/answer-$1.json k n
 	[ "$code" = 200 ] || { head -c 600 "$f" >&2; echo >&2; die "request $i answered $code"; }
-	for k in text title n_words summary id; do
+	for k in text title n_words summary uuid; do
 		grep -q "\"$k\":" "$f" || { head -c 600 "$f" >&2; echo >&2; die "answer $i has no $k"; }
 	done
 	n=$(json_num n_words "$f")
@@ -151,7 +151,7 @@ check_answer() {
 	# pdftotext's count differs a little (page numbers, hyphenation), never by 10%
 	[ "$n" -ge $((PDF_WORDS * 9 / 10)) ] || die "answer $i: n_words $n, but the PDF has about $PDF_WORDS words"
 	[ "$(json_str title "$f")" = "$PDF_TITLE" ] || die "answer $i: title '$(json_str title "$f")', not '$PDF_TITLE'"
-	json_str id "$f" >> "$WORK/ids.txt"
+	json_str uuid "$f" >> "$WORK/ids.txt"
 }
 
 run_requests() {

@@ -326,7 +326,7 @@ run_insert() {
 
 # list_plan: the plan PostgreSQL picks for the list query, on one line.
 list_plan() {
-	psql_app -At -c "EXPLAIN SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', \"text\", \"title\", \"n_words\", \"summary\" FROM \"pxt_data\".\"app/documents\" ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC LIMIT 20 OFFSET 0" |
+	psql_app -At -c "EXPLAIN SELECT \"uuid\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', \"text\", \"title\", \"n_words\", \"summary\" FROM \"pxt_data\".\"app/documents\" ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC LIMIT 20 OFFSET 0" |
 	    sed 's/^ *\(-> *\)\{0,1\}//; s/ *(cost=.*//' | paste -sd'>' | sed 's/>/ -> /g'
 }
 

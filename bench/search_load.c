@@ -344,7 +344,7 @@ cmd_queries(int n)
 /* Every vector of the index's column, read in rowid order, normalized. */
 struct vecs {
 	int64_t *rowid;
-	char (*key)[48];	/* "id:pos" of each row, for pxt_search's answers */
+	char (*key)[48];	/* "uuid:pos" of each row, for pxt_search's answers */
 	float *v;
 	size_t n, cap;
 	int dim;
@@ -358,7 +358,7 @@ read_vecs(pxt_env *env, pxt_table *t, const struct pxt_index_info *ix, struct ve
 	pxt_err rc = PXT_OK;
 	int n;
 
-	snprintf(sql, sizeof(sql), "SELECT \"_pxt_rowid\", \"id\"::text || ':' || \"pos\","
+	snprintf(sql, sizeof(sql), "SELECT \"_pxt_rowid\", \"uuid\"::text || ':' || \"pos\","
 	    " \"%s\"::text FROM %s WHERE \"_pxt_rowid\" > $1::bigint AND \"%s\" IS NOT NULL"
 	    " ORDER BY \"_pxt_rowid\" LIMIT %d", ix->storage, pxt_table_storage(t),
 	    ix->storage, READ_BATCH);
@@ -436,7 +436,7 @@ cmp_key(const void *a, const void *b)
 }
 
 /*
- * The rowid of "id:pos" key; keys[] are pointers into vs->key sorted by text, so a
+ * The rowid of "uuid:pos" key; keys[] are pointers into vs->key sorted by text, so a
  * match's row is where its pointer points. -1 when absent.
  */
 static int64_t
@@ -492,7 +492,7 @@ time_upserts(const struct vecs *vs, const char *path, pxt_metric metric)
 static int
 cmd_recall(int nq, int k, const char *copy)
 {
-	static const char *const sel[] = {"id", "pos", NULL};
+	static const char *const sel[] = {"uuid", "pos", NULL};
 	struct pxt_index_info ix;
 	struct vecs vs = {0};
 	char path[PATH_MAX], q[256], **keys = NULL;
@@ -609,7 +609,7 @@ cmd_recall(int nq, int k, const char *copy)
 			goto fail;
 		}
 		for (size_t i = 0; i < j->u.arr.n && ns < k; i++) {
-			const pxt_json *id = pxt_json_get(j->u.arr.items[i], "id");
+			const pxt_json *id = pxt_json_get(j->u.arr.items[i], "uuid");
 			const pxt_json *pos = pxt_json_get(j->u.arr.items[i], "pos");
 			char key[96];
 

@@ -3,7 +3,7 @@
  * queries of /api/data, each registered next to the code that builds it.
  *
  *   GET /api/data/documents                 list_documents, newest first
- *   GET /api/data/documents/{id}/chunks     document_chunks: one document's chunks
+ *   GET /api/data/documents/{uuid}/chunks   document_chunks: one document's chunks
  *   GET /api/data/chunks/similar            similar_chunks: the chunks nearest a text
  *   GET /api/data/images                    list_images, newest first
  *
@@ -54,7 +54,7 @@ data_list_route(pxt_router *r, const char *ns, const char *name)
 }
 
 /*
- * GET /documents/{id}/chunks: document_chunks, the chunks view's rows of one document
+ * GET /documents/{uuid}/chunks: document_chunks, the chunks view's rows of one document
  * in order; 404 for an unknown document.
  */
 static pxt_err
@@ -67,11 +67,12 @@ data_chunks_route(pxt_router *r, const char *ns)
 	if (chunks == NULL)
 		return pxt_errcode();
 	q = pxt_query_new(chunks, "document_chunks");
-	pxt_query_where(q, pxt_q_eq(pxt_q_col(q, "id"), pxt_q_param(q, "id", PXT_UUID)));
+	pxt_query_where(q, pxt_q_eq(pxt_q_col(q, "uuid"), pxt_q_param(q, "uuid",
+	    PXT_UUID)));
 	pxt_query_order_by(q, "pos", false);
 	pxt_query_limit(q, DATA_CHUNKS_DEFAULT, DATA_CHUNKS_MAX);
-	pxt_query_parent(q, docs, "id", "id");
-	return pxt_add_query_route(r, "/documents/{id}/chunks", q, PXT_GET, false);
+	pxt_query_parent(q, docs, "uuid", "uuid");
+	return pxt_add_query_route(r, "/documents/{uuid}/chunks", q, PXT_GET, false);
 }
 
 /*
@@ -82,7 +83,7 @@ data_chunks_route(pxt_router *r, const char *ns)
 static pxt_err
 data_similar_route(pxt_router *r, const char *ns)
 {
-	static const char *const cols[] = {"id", "pos", "text", "heading", NULL};
+	static const char *const cols[] = {"uuid", "pos", "text", "heading", NULL};
 	pxt_table *chunks = data_table(r, ns, "chunks");
 	pxt_query *q;
 	pxt_qexpr *sim;

@@ -9,7 +9,7 @@
  * "filters": {"column": value, "metadata.key": value}}; limit 1..100 (default 10),
  * mode hybrid by default. Answer: {"results": [...]}, best first: each result's
  * columns, "score", for keyword and hybrid searches "snippet" (the matching text with
- * the terms in <b>...</b>), and for chunks "document" (its id and title).
+ * the terms in <b>...</b>), and for chunks "document" (its uuid and title).
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,9 +30,10 @@ struct search_route {
 	const char *const *parent_select;
 };
 
-static const char *const chunk_cols[] = {"id", "pos", "text", "heading", "page", NULL};
-static const char *const doc_cols[] = {"id", "title", NULL};
-static const char *const image_cols[] = {"id", "image", "metadata", "description",
+static const char *const chunk_cols[] = {"uuid", "pos", "text", "heading", "page",
+    NULL};
+static const char *const doc_cols[] = {"uuid", "title", NULL};
+static const char *const image_cols[] = {"uuid", "image", "metadata", "description",
     "thumbnail", "width", "height", NULL};
 
 static struct search_route search_chunks, search_images;
@@ -51,18 +52,18 @@ static const char search_request_schema[] =
 static const char search_chunks_schema[] =
     "{\"type\":\"object\",\"required\":[\"results\"],\"properties\":{\"results\":"
     "{\"type\":\"array\",\"description\":\"best first\",\"items\":{\"type\":"
-    "\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"format\":\"uuid\","
-    "\"description\":\"the document's id\"},\"pos\":{\"type\":\"integer\"},"
+    "\"object\",\"properties\":{\"uuid\":{\"type\":\"string\",\"format\":\"uuid\","
+    "\"description\":\"the document's uuid\"},\"pos\":{\"type\":\"integer\"},"
     "\"text\":{\"type\":[\"string\",\"null\"]},\"heading\":{\"type\":[\"string\","
     "\"null\"]},\"page\":{\"type\":[\"integer\",\"null\"]},\"score\":{\"type\":"
     "\"number\"},\"snippet\":{\"type\":[\"string\",\"null\"],\"description\":"
     "\"keyword and hybrid: the matching text, words in <b>...</b>\"},\"document\":"
-    "{\"type\":[\"object\",\"null\"],\"properties\":{\"id\":{\"type\":\"string\"},"
+    "{\"type\":[\"object\",\"null\"],\"properties\":{\"uuid\":{\"type\":\"string\"},"
     "\"title\":{\"type\":[\"string\",\"null\"]}}}}}}}}";
 static const char search_images_schema[] =
     "{\"type\":\"object\",\"required\":[\"results\"],\"properties\":{\"results\":"
     "{\"type\":\"array\",\"description\":\"best first\",\"items\":{\"type\":"
-    "\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"image\":{\"type\":"
+    "\"object\",\"properties\":{\"uuid\":{\"type\":\"string\"},\"image\":{\"type\":"
     "\"string\"},\"metadata\":{},\"description\":{\"type\":[\"string\",\"null\"]},"
     "\"thumbnail\":{\"type\":[\"string\",\"null\"]},\"width\":{\"type\":[\"integer\","
     "\"null\"]},\"height\":{\"type\":[\"integer\",\"null\"]},\"score\":{\"type\":"
@@ -183,7 +184,7 @@ search_handle(pxt_req *req, void *ud)
 	if (sr->parent_path[0] != '\0') {
 		if ((s.parent = pxt_get_table(env, sr->parent_path)) == NULL)
 			return pxt_req_fail(req, pxt_errcode(), NULL, "%s", pxt_errmsg());
-		s.parent_key = "id";
+		s.parent_key = "uuid";
 		s.parent_select = sr->parent_select;
 		s.parent_as = "document";
 	}

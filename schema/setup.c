@@ -54,6 +54,41 @@ setup_progress(void *ud, const char *what, int64_t done, int64_t total)
 }
 
 /*
+ * A home made before tables declared their keys has an implicit UUID key "id" on the
+ * documents and the images: it becomes "uuid" (in the chunks view too), its default
+ * uuid7(), every row, media file and index kept. A change like any other: reported,
+ * and only rehearsed by --dry-run.
+ */
+static void
+setup_migrate_keys(pxt_env *env, const char *ns, pxt_pool *pool)
+{
+	static const char *const names[] = {"documents", "images"};
+	pxt_entry *entries;
+	int n;
+
+	if (pxt_list(env, ns, false, pool, &entries, &n) != PXT_OK) {
+		pxt_clearerr();	/* a new home: nothing to migrate */
+		return;
+	}
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		const char *path = pxt_psprintf(pool, "%s/%s", ns, names[k]);
+		const pxt_column *id;
+		pxt_table *t;
+
+		for (int i = 0; i < n; i++) {
+			if (strcmp(entries[i].path, path) != 0 ||
+			    strcmp(entries[i].kind, "table") != 0 ||
+			    (t = pxt_get_table(env, path)) == NULL)
+				continue;
+			id = pxt_table_find_col(t, "id");
+			if (id != NULL && id->primary_key && id->type == PXT_UUID &&
+			    pxt_table_find_col(t, "uuid") == NULL)
+				pxt_rename_column(t, "id", "uuid");
+		}
+	}
+}
+
+/*
  * The schema, as the seed declares it: one declaration after another. The first that
  * fails is kept by env (pxt_keep_first_error) and the ones after it do nothing; main
  * checks once, at the end.
@@ -65,10 +100,12 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 
 	pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE);
 
+	/* the starter kit's: keyed by a uuid7(), a required file and timestamp */
 	docs = pxt_create_table(env, pxt_psprintf(pool, "%s/documents", ns), (pxt_coldef[]){
-	    PXT_COL("document", PXT_DOCUMENT),
+	    PXT_UUID7_KEY("uuid"),
+	    PXT_REQUIRED("document", PXT_DOCUMENT),
 	    PXT_COL("metadata", PXT_JSON),
-	    PXT_COL("timestamp", PXT_TIMESTAMP),
+	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
 	    {0}}, PXT_IF_EXISTS_IGNORE);
 	/* the data router lists newest first: read 20 rows, not the table */
 	pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE);
@@ -94,9 +131,10 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    PXT_IF_EXISTS_IGNORE);
 
 	images = pxt_create_table(env, pxt_psprintf(pool, "%s/images", ns), (pxt_coldef[]){
-	    PXT_COL("image", PXT_IMAGE),
+	    PXT_UUID7_KEY("uuid"),
+	    PXT_REQUIRED("image", PXT_IMAGE),
 	    PXT_COL("metadata", PXT_JSON),
-	    PXT_COL("timestamp", PXT_TIMESTAMP),
+	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
 	    {0}}, PXT_IF_EXISTS_IGNORE);
 	pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE);
 	pxt_add_computed_column(images, "width", pxt_call("image_width",
@@ -182,6 +220,7 @@ main(int argc, char **argv)
 	pxt_keep_first_error(env, true);
 
 	pxt_begin(env);
+	setup_migrate_keys(env, ns, pool);
 	setup_schema(env, ns, pool);
 	pxt_sync_finish(env);
 	if (report.dry_run)

@@ -7,9 +7,9 @@
  *     ("host=$PIXELTABLE_HOME/run user=pxtc dbname=pixeltable");
  *   - ONE prepared statement, identical to the SQL pxtc sends for its list query;
  *   - limit (default 20, 0..1000) and offset (default 0, >= 0) from QUERY_STRING;
- *   - the same JSON as pxtc, {"rows":[{"id","document","metadata","timestamp","text",
+ *   - the same JSON as pxtc, {"rows":[{"uuid","document","metadata","timestamp","text",
  *     "title","n_words","summary"}]}: every visible column of app/documents in table
- *     order, the four computed ones included, written with yajl_gen: id, document,
+ *     order, the four computed ones included, written with yajl_gen: uuid, document,
  *     timestamp (RFC 3339, from the query), text, title and summary as strings,
  *     metadata and n_words as the raw text PostgreSQL returns, NULL as null. The
  *     document is the path as stored: bench/run.sh gives pxtc no media URL secret,
@@ -37,7 +37,7 @@
 
 /* The exact statement pxtc prepares for its list query (see app/lib/engine/query_run.c). */
 static const char list_sql[] =
-    "SELECT \"id\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', "
+    "SELECT \"uuid\", \"document\", \"metadata\", to_json(\"timestamp\")#>>'{}', "
     "\"text\", \"title\", \"n_words\", \"summary\" "
     "FROM \"pxt_data\".\"app/documents\" "
     "ORDER BY \"timestamp\" DESC, \"_pxt_rowid\" DESC "
@@ -48,7 +48,7 @@ static const struct {
 	const char *name;
 	bool raw;		/* already JSON text (jsonb, bigint output) */
 } list_cols[] = {
-	{"id", false}, {"document", false}, {"metadata", true}, {"timestamp", false},
+	{"uuid", false}, {"document", false}, {"metadata", true}, {"timestamp", false},
 	{"text", false}, {"title", false}, {"n_words", true}, {"summary", false},
 };
 #define LIST_NCOLS ((int)(sizeof(list_cols) / sizeof(list_cols[0])))

@@ -66,7 +66,7 @@ vips black "$media/pic.png" 640 480
 # ---- insert: the computed columns come back with the row
 req POST /api/data/documents "{\"document\": \"$media/notes.pdf\", \"metadata\": {\"k\": 1}}"
 expect 200
-id=$(field id)
+id=$(field uuid)
 [ "$(field title)" = "Field Notes On Rivers" ] || fail "title: $body"
 grep -q 'river2 bank water stone' <<<"$(field text)" || fail "text: $body"
 words=$(field n_words)
@@ -75,15 +75,15 @@ req GET "/api/data/documents/$id/chunks"; expect 200
 n=$(field rows | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" -ge 2 ] || fail "chunks: $body"
 [ "$(field rows.0.pos)" = 0 ] && [ "$(field rows.0.page)" = 1 ] || fail "first chunk: $body"
-[ "$(field rows.0.id)" = "$id" ] || fail "chunk's document id: $body"
+[ "$(field rows.0.uuid)" = "$id" ] || fail "chunk's document uuid: $body"
 
 # ---- update: metadata recomputes nothing; the document recomputes its pipeline
-req POST /api/data/documents/update "{\"id\": \"$id\", \"metadata\": {\"k\": 2}}"; expect 200
+req POST /api/data/documents/update "{\"uuid\": \"$id\", \"metadata\": {\"k\": 2}}"; expect 200
 grep -qi '^Pxt-Recomputed: *\s*$' "$IT_WORK/head" || fail "metadata update recomputed: $(cat "$IT_WORK/head")"
 [ "$(field n_words)" = "$words" ] || fail "n_words changed: $body"
 printf 'One short paragraph.\n' >"$media/short.txt"
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/short.txt"
-req POST /api/data/documents/update "{\"id\": \"$id\", \"document\": \"$media/short.txt\"}"; expect 200
+req POST /api/data/documents/update "{\"uuid\": \"$id\", \"document\": \"$media/short.txt\"}"; expect 200
 grep -qi '^Pxt-Recomputed: text, title, n_words, summary' "$IT_WORK/head" || fail "recomputed: $(cat "$IT_WORK/head")"
 [ "$(field n_words)" = 3 ] || fail "n_words after update: $body"
 req GET "/api/data/documents/$id/chunks"; expect 200
@@ -100,16 +100,16 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$wport/" && break;
 req POST /api/data/documents "{\"document\": \"http://127.0.0.1:$wport/remote.md\"}"; expect 200
 [ "$(field title)" = "Fetched Notes" ] && [ "$(field n_words)" = 6 ] || fail "URL document: $body"
 [ "$(field document)" = "http://127.0.0.1:$wport/remote.md" ] || fail "the URL is stored as given: $body"
-rid=$(field id)
+rid=$(field uuid)
 req GET "/api/data/documents/$rid/chunks"; expect 200
 [ "$(field rows.0.heading)" = "Fetched Notes" ] || fail "URL document chunks: $body"
 [ -n "$(find "$PIXELTABLE_HOME/file_cache" -type f -name '*.md')" ] || fail "not in the file cache"
 req GET "/api/data/documents/$rid/chunks"; expect 200
 
 # ---- delete: the chunks go with the document
-req POST /api/data/documents/delete "{\"id\": \"$id\"}"; expect 200
+req POST /api/data/documents/delete "{\"uuid\": \"$id\"}"; expect 200
 req GET "/api/data/documents/$id/chunks"; expect 404
-[ "$(q "SELECT count(*) FROM pxt_data.\"app/chunks\" WHERE id = '$id'")" = 0 ] || fail "chunks left"
+[ "$(q "SELECT count(*) FROM pxt_data.\"app/chunks\" WHERE uuid = '$id'")" = 0 ] || fail "chunks left"
 
 # ---- an image: size and a thumbnail nginx serves
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
@@ -125,17 +125,17 @@ code=$(curl -s -o "$IT_WORK/part" -w '%{http_code}' -r 10-109 "$URL$thumb")
 [ "$code" = 206 ] && [ "$(stat -c %s "$IT_WORK/part")" = 100 ] || fail "range of a media file: $code"
 cmp -s "$IT_WORK/part" <(tail -c +11 "$IT_WORK/t.png" | head -c 100) || fail "range bytes"
 # the thumbnail belongs to its row: a new image replaces it, a delete removes it
-iid=$(field id)
+iid=$(field uuid)
 tfile="$PIXELTABLE_HOME${thumb%%\?*}"
 [ -f "$tfile" ] || fail "thumbnail file $tfile"
 vips black "$media/pic2.png" 300 100
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/pic2.png"
-req POST /api/data/images/update "{\"id\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
+req POST /api/data/images/update "{\"uuid\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
 [ "$(field width)" = 300 ] || fail "updated image: $body"
 thumb2=$(field thumbnail)
 tfile2="$PIXELTABLE_HOME${thumb2%%\?*}"
 [ -f "$tfile2" ] && [ ! -e "$tfile" ] || fail "the old thumbnail stayed or the new one is missing"
-req POST /api/data/images/delete "{\"id\": \"$iid\"}"; expect 200
+req POST /api/data/images/delete "{\"uuid\": \"$iid\"}"; expect 200
 [ ! -e "$tfile2" ] || fail "the deleted row's thumbnail stayed"
 [ -f "$media/pic2.png" ] || fail "a file the store did not make was removed"
 

@@ -21,7 +21,7 @@ fi
 cols=$(q "SELECT string_agg(c.name || ':' || c.type, ',' ORDER BY c.position)
   FROM pxt_catalog.columns c JOIN pxt_catalog.tables t ON t.id = c.table_id
   WHERE t.path = 'app/documents'")
-[ "$cols" = "id:UUID,document:Document,metadata:Json,timestamp:Timestamp,text:String,title:String,n_words:Int,summary:String" ] || fail "columns: $cols"
+[ "$cols" = "uuid:UUID,document:Document,metadata:Json,timestamp:Timestamp,text:String,title:String,n_words:Int,summary:String" ] || fail "columns: $cols"
 # user rows live in a plain table psql can read
 q "INSERT INTO pxt_data.\"app/documents\" (document, metadata) VALUES ('/tmp/x.pdf', '{\"a\": 1}')"
 [ "$(q "SELECT metadata->>'a' FROM pxt_data.\"app/documents\"")" = 1 ] || fail "row"

@@ -46,7 +46,7 @@ type = "insert"
 path = "/thumbnails"
 table = "${APP_NAMESPACE}/images"
 inputs = ["image"]
-outputs = ["id", "thumbnail"]
+outputs = ["uuid", "thumbnail"]
 return_fileresponse = true
 TOML
 chmod -R a+rX "$IT_WORK"
@@ -101,7 +101,7 @@ gen_files() { find "$PIXELTABLE_HOME/media" -type f 2>/dev/null | wc -l; }
 
 # ---- output_media_dest on S3: the thumbnail lands in the bucket, presigned URL
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
-iid=$(field id)
+iid=$(field uuid)
 thumb=$(field thumbnail)
 case $thumb in
 "$S3_ENDPOINT/pxt-media/out/gen/"*.png\?X-Amz-Algorithm=AWS4-HMAC-SHA256*X-Amz-Signature=*) ;;
@@ -109,7 +109,7 @@ case $thumb in
 esac
 [ "$(http_code "$thumb")" = 200 ] || fail "presigned URL refused: $(cat "$IT_WORK/got")"
 [ "$(vipsheader -f width "$IT_WORK/got")" = 256 ] || fail "the object is not the thumbnail"
-stored=$(q "SELECT thumbnail FROM pxt_data.\"app/images\" WHERE id = '$iid'")
+stored=$(q "SELECT thumbnail FROM pxt_data.\"app/images\" WHERE uuid = '$iid'")
 case $stored in s3://pxt-media/out/gen/*.png) ;; *) fail "stored value: $stored" ;; esac
 # a tampered or unsigned URL gets nothing
 tampered=$(sed 's/X-Amz-Signature=./X-Amz-Signature=0/' <<<"$thumb")
@@ -123,13 +123,13 @@ req GET /api/data/images; expect 200
 grep -q 'X-Amz-Signature' <<<"$body" || fail "list without presigned URLs: $body"
 
 # ---- an update replaces the thumbnail: the old object goes once the update commits
-req POST /api/data/images/update "{\"id\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
+req POST /api/data/images/update "{\"uuid\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
 thumb2=$(field thumbnail)
 [ "$(http_code "$thumb2")" = 200 ] || fail "new thumbnail"
 [ "$(http_code "$thumb")" = 404 ] || fail "the replaced thumbnail is still in the bucket"
 
 # ---- delete: the object goes with the row; a file the store did not make stays
-req POST /api/data/images/delete "{\"id\": \"$iid\"}"; expect 200
+req POST /api/data/images/delete "{\"uuid\": \"$iid\"}"; expect 200
 [ "$(http_code "$thumb2")" = 404 ] || fail "the deleted row's thumbnail is still in the bucket"
 [ -f "$media/pic2.png" ] || fail "the source image was removed"
 
@@ -138,16 +138,16 @@ code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -F "image=@$media/pic.png;ty
     "$URL/api/up/images")
 body=$(cat "$IT_WORK/body")
 expect 200
-uid=$(field id)
+uid=$(field uuid)
 [ "$(field width)" = 640 ] || fail "the thumbnail pipeline did not read the upload: $body"
 up=$(field image)
 case $up in "$AZURE_ENDPOINT/pxt-media/in/uploads/"*\?sv=*\&sig=*) ;; *) fail "upload URL: $up" ;; esac
 [ "$(http_code "$up")" = 200 ] && cmp -s "$IT_WORK/got" "$media/pic.png" || fail "the uploaded object differs"
-stored=$(q "SELECT image FROM pxt_data.\"app/images\" WHERE id = '$uid'")
+stored=$(q "SELECT image FROM pxt_data.\"app/images\" WHERE uuid = '$uid'")
 case $stored in az://pxt-media/in/uploads/*) ;; *) fail "stored upload: $stored" ;; esac
 [ -z "$(find "$media/uploads" -type f 2>/dev/null)" ] || fail "a local copy of the upload stayed"
 ls "$PIXELTABLE_HOME"/file_cache/*/* >/dev/null 2>&1 || fail "the upload was not read through the file cache"
-req POST /api/data/images/delete "{\"id\": \"$uid\"}"; expect 200
+req POST /api/data/images/delete "{\"uuid\": \"$uid\"}"; expect 200
 [ "$(http_code "$up")" = 404 ] || fail "the deleted row's upload is still in the container"
 
 # ---- return_fileresponse: the object streamed through the file cache by nginx
@@ -172,7 +172,7 @@ req POST /api/data/documents '{"document": "s3://pxt-media/docs/notes.md"}'; exp
 [ "$(field document)" = "s3://pxt-media/docs/notes.md" ] || fail "the URL is not stored as given: $body"
 [ "$(field title)" = "Bucket Notes" ] || fail "the document was not read: $body"
 [ "$(gets)" = 1 ] || fail "the object was fetched $(gets) times, expected once"
-did=$(field id)
+did=$(field uuid)
 req GET "/api/data/documents/$did/chunks"; expect 200
 [ "$(field rows.0.heading)" = "Bucket Notes" ] || fail "chunks of the bucket document: $body"
 req POST /api/data/documents '{"document": "s3://pxt-media/docs/missing.md"}'

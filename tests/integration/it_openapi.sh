@@ -48,8 +48,8 @@ public = true
 type = "insert"
 path = "/notes"
 table = "${APP_NAMESPACE}/documents"
-inputs = ["metadata"]
-outputs = ["id", "metadata"]
+inputs = ["document", "metadata"]
+outputs = ["uuid", "metadata"]
 EOF
 chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
@@ -108,7 +108,7 @@ grep -q '"error_code": "not_found"' "$IT_WORK/body" || fail "JSON 404 under /doc
 mkdir -p "$PXT_ARTIFACTS"
 rm -f "$PXT_ARTIFACTS/docs.png"
 PXT_CHROMIUM="$CHROMIUM" node "$TESTS/openapi/docs_check.js" "$URL/docs/" \
-    "$PXT_ARTIFACTS/docs.png" /api/data/documents "/api/data/documents/{id}/chunks" \
+    "$PXT_ARTIFACTS/docs.png" /api/data/documents "/api/data/documents/{uuid}/chunks" \
     /api/data/documents/update /api/probe/by_document /api/openapi.json ||
     fail "the /docs page"
 [ -s "$PXT_ARTIFACTS/docs.png" ] || fail "no screenshot"

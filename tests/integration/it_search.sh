@@ -58,17 +58,17 @@ check() {
 	    assert r == [], "expected no result"
 	    sys.exit(0)
 	if want.startswith("!"):
-	    assert all(x["document"]["id"] != want[1:] for x in r), "a deleted document"
+	    assert all(x["document"]["uuid"] != want[1:] for x in r), "a deleted document"
 	    sys.exit(0)
 	assert r, "no result"
 	for x in r:
-	    assert {"id", "pos", "text", "heading", "page", "score", "document"} <= set(x), x
-	    assert set(x["document"]) == {"id", "title"}, x["document"]
-	    assert x["id"] == x["document"]["id"], "a chunk's document"
+	    assert {"uuid", "pos", "text", "heading", "page", "score", "document"} <= set(x), x
+	    assert set(x["document"]) == {"uuid", "title"}, x["document"]
+	    assert x["uuid"] == x["document"]["uuid"], "a chunk's document"
 	    assert isinstance(x["score"], (int, float)), x["score"]
 	    assert ("snippet" in x) == (mode != "semantic"), "snippet in %s" % mode
 	assert all(a["score"] >= b["score"] for a, b in zip(r, r[1:])), "scores out of order"
-	assert r[0]["document"]["id"] == want, "first is %s" % r[0]["document"]["title"]
+	assert r[0]["document"]["uuid"] == want, "first is %s" % r[0]["document"]["title"]
 	if title is not None:
 	    assert r[0]["document"]["title"] == title, r[0]["document"]["title"]
 	if mode != "semantic":
@@ -118,7 +118,7 @@ declare -A doc
 for f in bees stars bread; do
 	req POST /api/data/documents "{\"document\": \"$media/$f.md\", \"metadata\": {\"file\": \"$f\"}}"
 	expect 200 "insert $f"
-	doc[$f]=$(field id)
+	doc[$f]=$(field uuid)
 done
 
 # ---- each mode: the right document's chunk first --------------------------------------
@@ -144,10 +144,10 @@ search chunks '{"query": "honey galaxies bread", "mode": "semantic", "limit": 1}
 search chunks '{"query": "honey galaxies bread", "mode": "semantic", "limit": 100}'
 n_all=$(field results | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n_all" -ge 3 ] || fail "all chunks: $body"
-search chunks "{\"query\": \"honey\", \"mode\": \"semantic\", \"filters\": {\"id\": \"${doc[stars]}\"}}"
+search chunks "{\"query\": \"honey\", \"mode\": \"semantic\", \"filters\": {\"uuid\": \"${doc[stars]}\"}}"
 check semantic "${doc[stars]}"
-python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert r and all(x["id"]==sys.argv[2] for x in r)' "$body" "${doc[stars]}" ||
-	fail "filter on id: $body"
+python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert r and all(x["uuid"]==sys.argv[2] for x in r)' "$body" "${doc[stars]}" ||
+	fail "filter on uuid: $body"
 search chunks '{"query": "honey", "mode": "keyword", "filters": {"heading": "Redshift"}}'; check keyword -
 search chunks '{"query": "galaxies", "mode": "keyword", "filters": {"heading": "Redshift", "pos": 1}}'
 check keyword "${doc[stars]}"
@@ -170,10 +170,10 @@ check_similar() {
 	r, want, heading, most = json.loads(sys.argv[1])["rows"], sys.argv[2], sys.argv[3], int(sys.argv[4])
 	assert 1 <= len(r) <= most, "%d rows" % len(r)
 	for x in r:
-	    assert set(x) == {"id", "pos", "text", "heading", "score"}, x
+	    assert set(x) == {"uuid", "pos", "text", "heading", "score"}, x
 	    assert isinstance(x["score"], (int, float)), x["score"]
 	assert all(a["score"] >= b["score"] for a, b in zip(r, r[1:])), "scores out of order"
-	assert r[0]["id"] == want and r[0]["heading"] == heading, "first is %s" % r[0]
+	assert r[0]["uuid"] == want and r[0]["heading"] == heading, "first is %s" % r[0]
 	EOF
 }
 similar "query=how beekeepers harvest honey from the hive" limit=3; expect 200 "similar bees"
@@ -202,18 +202,18 @@ vips black "$media/c.png" 48 64
 [ "$(id -u)" = 0 ] && chown pxtc: "$media"/*.png
 declare -A img
 req POST /api/data/images "{\"image\": \"$media/a.png\", \"metadata\": {\"caption\": \"a red sunset over the fishing harbour\", \"place\": \"Brittany\"}}"
-expect 200 "image a"; img[a]=$(field id)
+expect 200 "image a"; img[a]=$(field uuid)
 req POST /api/data/images "{\"image\": \"$media/b.png\", \"metadata\": {\"caption\": \"snowy mountain peaks above a glacier\", \"place\": \"Alps\"}}"
-expect 200 "image b"; img[b]=$(field id)
+expect 200 "image b"; img[b]=$(field uuid)
 req POST /api/data/images "{\"image\": \"$media/c.png\", \"metadata\": {\"caption\": \"a tabby cat asleep on a sofa\", \"place\": \"home\"}}"
-expect 200 "image c"; img[c]=$(field id)
-# first result's id: check_img MODE ID
+expect 200 "image c"; img[c]=$(field uuid)
+# first result's uuid: check_img MODE ID
 check_img() {
 	python3 - "$body" "$@" <<-'EOF' || fail "images ($1 $2): $body"
 	import json, sys
 	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
-	assert r and r[0]["id"] == want, "first: %s" % (r[0]["metadata"] if r else None)
-	assert {"id", "image", "metadata", "description", "thumbnail", "width", "height",
+	assert r and r[0]["uuid"] == want, "first: %s" % (r[0]["metadata"] if r else None)
+	assert {"uuid", "image", "metadata", "description", "thumbnail", "width", "height",
 	        "score"} <= set(r[0]), r[0]
 	assert r[0]["thumbnail"].startswith("/media/gen/"), r[0]["thumbnail"]
 	assert ("snippet" in r[0]) == (mode != "semantic")
@@ -226,7 +226,7 @@ for mode in semantic keyword hybrid; do
 done
 search images '{"query": "Brittany", "mode": "keyword"}'; check_img keyword "${img[a]}"
 search images "{\"query\": \"cat\", \"filters\": {\"metadata.place\": \"Alps\"}}"
-python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert [x["id"] for x in r] in ([], [sys.argv[2]])' "$body" "${img[b]}" ||
+python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert [x["uuid"] for x in r] in ([], [sys.argv[2]])' "$body" "${img[b]}" ||
 	fail "images filtered on metadata.place: $body"
 
 # ---- bad bodies: 422 naming the field ---------------------------------------------------
@@ -298,7 +298,7 @@ burst_check() {
 	done
 }
 req POST /api/data/documents "{\"document\": \"$media/glass.md\"}"; expect 200 "insert glass"
-glass=$(field id)
+glass=$(field uuid)
 t0=$(date +%s%N)
 burst keyword "parison marver lehr" "gaffer blowpipe" "annealing lehr" "molten glass parison" \
 	"marver" "blowpipe furnace" "gathers glass"
@@ -330,14 +330,14 @@ Lead cames hold pieces of coloured glass; the glazier solders the joints and cem
 the panel so that rain stays out of the cathedral.
 EOF
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/glass2.md"
-req POST /api/data/documents/update "{\"id\": \"$glass\", \"document\": \"$media/glass2.md\"}"
+req POST /api/data/documents/update "{\"uuid\": \"$glass\", \"document\": \"$media/glass2.md\"}"
 expect 200 "update glass"
 for i in $(seq 6); do
 	search chunks '{"query": "parison marver lehr", "mode": "keyword"}'; check keyword -
 	search chunks '{"query": "glazier solders lead cames", "mode": "keyword"}'; check keyword "$glass" "Stained Glass Windows"
 	search chunks '{"query": "coloured glass in cathedral windows", "mode": "semantic"}'; check semantic "$glass"
 done
-req POST /api/data/documents/delete "{\"id\": \"$glass\"}"; expect 200 "delete glass"
+req POST /api/data/documents/delete "{\"uuid\": \"$glass\"}"; expect 200 "delete glass"
 pids=()
 burst keyword "glazier solders lead cames" "stained glass" "cathedral" "lead cames" \
 	"glazier" "coloured glass panel" "solders joints"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$PXTC_SETUP"
 expect_exit 0 "$PXTC" serve --dry-run
-grep -Eq '^GET +/api/data/documents/\{id\}/chunks +query +document_chunks +data$' "$IT_WORK/out" ||
+grep -Eq '^GET +/api/data/documents/\{uuid\}/chunks +query +document_chunks +data$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "chunks route (registered by the data router)"; }
 grep -Eq '^POST +/api/data/images +insert +app/images +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
 	fail "images insert (declared in the service file)"

@@ -59,8 +59,8 @@ req GET /api/data/documents; expect 200
 [ "$body" = '{"rows":[]}' ] || fail "empty list: $body"
 
 req POST /api/data/documents "{\"document\": \"$media/a.txt\", \"metadata\": {\"title\": \"A\"}}"; expect 200
-id=$(echo "$body" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-[ -n "$id" ] || fail "no id: $body"
+id=$(echo "$body" | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
+[ -n "$id" ] || fail "no uuid: $body"
 grep -q '"timestamp":"20' <<<"$body" || fail "timestamp not set: $body"
 printf 'second\n' >"$media/b.txt"
 req POST /api/data/documents "{\"document\": \"$media/b.txt\"}"; expect 200
@@ -71,7 +71,7 @@ grep -q '/media/b.txt' <<<"$body" || fail "newest first: $body"
 # refused (fetch_allow_private is false), with the column named
 req POST /api/data/documents "{\"document\": \"http://127.0.0.1:9/b.pdf\"}"; expect 403 forbidden
 grep -q "computed column 'text'.*fetch_allow_private" <<<"$body" || fail "URL document: $body"
-req POST /api/data/documents/update "{\"id\": \"$id\", \"metadata\": {\"title\": \"B\"}}"; expect 200
+req POST /api/data/documents/update "{\"uuid\": \"$id\", \"metadata\": {\"title\": \"B\"}}"; expect 200
 grep -q '"metadata":{"title": "B"}' <<<"$body" || fail "update: $body"
 req POST /api/data/images "{\"image\": \"$media/a.png\", \"metadata\": {}}"; expect 200
 req GET /api/data/images; expect 200
@@ -80,7 +80,7 @@ grep -q '"width":8,"height":6' <<<"$body" || fail "image columns: $body"
 
 # the error statuses, each as the JSON error body
 req POST /api/data/documents '{"document": '; expect 400 bad_request
-req POST /api/data/documents/update '{"id": "01a20a39-72ce-775b-9c34-323b32816341", "metadata": {}}'; expect 404 not_found
+req POST /api/data/documents/update '{"uuid": "01a20a39-72ce-775b-9c34-323b32816341", "metadata": {}}'; expect 404 not_found
 req GET /api/no/such/route; expect 404 not_found
 req PUT /api/data/documents '{}'; expect 405 method_not_allowed
 curl -sI -X PUT "$URL/api/data/documents" | grep -qi '^Allow: GET, POST' || fail "no Allow header"
@@ -127,7 +127,7 @@ c1=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data
 c2=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data "{\"document\": \"$media/a.txt\"}" "$URL/api/data/documents")
 [ "$c1" = "$c2" ] || fail "idempotent replay differs"
 
-req POST /api/data/documents/delete "{\"id\": \"$id\"}"; expect 200
+req POST /api/data/documents/delete "{\"uuid\": \"$id\"}"; expect 200
 [ "$body" = '{"num_rows":1}' ] || fail "delete: $body"
 
 # a killed worker is respawned and the requests around it keep working

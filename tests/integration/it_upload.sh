@@ -39,7 +39,7 @@ type = "insert"
 path = "/thumbnails"
 table = "${APP_NAMESPACE}/images"
 uploadfile_inputs = ["image"]
-outputs = ["id", "thumbnail"]
+outputs = ["uuid", "thumbnail"]
 return_fileresponse = true
 TOML
 chmod -R a+rX "$IT_WORK"
@@ -122,7 +122,7 @@ up /api/up/files -H 'Content-Type: multipart/form-data' --data-binary 'x'
 # too large for [server] max_upload_mb (nginx)
 up /api/data/documents -F "document=@$IT_WORK/notes.md"
 [ "$code" = 422 ] || fail "file on a JSON route: $code $body"
-up /api/data/documents/delete -F "id=01a20a89-0000-7000-8000-000000000000"
+up /api/data/documents/delete -F "uuid=01a20a89-0000-7000-8000-000000000000"
 [ "$code" = 200 ] && [ "$body" = '{"num_rows":0}' ] || fail "form on a delete route: $code $body"
 up /api/data/documents -X GET -F "limit=1"
 [ "$code" = 415 ] || fail "form on a GET query route: $code $body"

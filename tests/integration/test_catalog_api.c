@@ -1,7 +1,9 @@
 /*
  * test_catalog_api.c - the public schema API against a real PostgreSQL: directories,
- * tables, columns, if_exists semantics, error messages, storage naming, UUIDv7 keys,
- * catalog versions, sync mode, and the first-error latch of schema programs.
+ * tables, columns, if_exists semantics, error messages, storage naming, the data
+ * model (nullability as Pixeltable's, declared keys, no implicit key, declared
+ * defaults uuid7() and now()), catalog versions, sync mode, and the first-error latch
+ * of schema programs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +41,11 @@ static void
 test_tables(pxt_env *env)
 {
 	pxt_pool *pool = pxt_pool_new(0);
-	const pxt_coldef docs[] = {{"document", PXT_DOCUMENT, 0, 0},
-	    {"metadata", PXT_JSON, 0, 0}, {"timestamp", PXT_TIMESTAMP, 0, 0},
-	    {"vec", PXT_ARRAY, 0, PXT_FLOAT}, {0}};
-	const pxt_coldef other[] = {{"document", PXT_DOCUMENT, 0, 0},
-	    {"metadata", PXT_STRING, 0, 0}, {0}};
+	const pxt_coldef docs[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
+	    NULL}, {"metadata", PXT_JSON, 0, 0, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0,
+	    NULL}, {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}};
+	const pxt_coldef other[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
+	    NULL}, {"metadata", PXT_STRING, 0, 0, NULL}, {0}};
 	const pxt_column *c;
 	pxt_table *t, *t2;
 	int64_t v0, v1;
@@ -58,10 +60,10 @@ test_tables(pxt_env *env)
 	}
 	v1 = pxt_catalog_version(env);
 	PXT_CHECK(v1 > v0);
-	PXT_CHECK_INT(pxt_table_ncols(t), 5);	/* default key id + 4 */
+	PXT_CHECK_INT(pxt_table_ncols(t), 5);	/* the declared key id + 4 */
 	c = pxt_table_col(t, 0);
 	PXT_CHECK(c && strcmp(c->name, "id") == 0 && c->type == PXT_UUID &&
-	    c->primary_key && !c->nullable);
+	    c->primary_key && !c->nullable && c->dflt && !strcmp(c->dflt, "uuid7()"));
 	PXT_CHECK_STR(pxt_table_storage(t), "\"pxt_data\".\"t1/docs\"");
 	PXT_CHECK(pxt_create_table(env, "t1/docs", docs, PXT_IF_EXISTS_ERROR) == NULL);
 	PXT_CHECK(HAS("table 't1/docs' already exists"));
@@ -75,14 +77,11 @@ test_tables(pxt_env *env)
 	PXT_CHECK(HAS("directory 't1/nodir' does not exist"));
 	PXT_CHECK(pxt_create_table(env, "t1/sub", docs, 0) == NULL);
 	PXT_CHECK(HAS("is a directory"));
-	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"id", PXT_INT, 0, 0},
-	    {0}}, 0) == NULL);
-	PXT_CHECK(HAS("default primary key"));
-	PXT_CHECK(pxt_create_table(env, "t1/k", (pxt_coldef[]){{"a", PXT_INT, 0, 0},
-	    {"a", PXT_INT, 0, 0}, {0}}, 0) == NULL);
+	PXT_CHECK(pxt_create_table(env, "t1/k2", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL},
+	    {"a", PXT_INT, 0, 0, NULL}, {0}}, 0) == NULL);
 	PXT_CHECK(HAS("declared twice"));
 
-	/* rows: the default key is a UUIDv7 */
+	/* rows: the key's default uuid7() serves plain SQL too */
 	PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "INSERT INTO pxt_data.\"t1/docs\""
 	    " (document) VALUES ('/tmp/a.pdf')", 0, NULL, NULL), PXT_OK);
 	{
@@ -95,18 +94,18 @@ test_tables(pxt_env *env)
 	}
 
 	/* columns */
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "title") != NULL);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_EEXISTS);
 	PXT_CHECK(HAS("column 'title' is Int here, String in the catalog"));
 	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"must", PXT_INT, PXT_COL_REQUIRED,
-	    0}, 0), PXT_EINVAL);
+	    0, NULL}, 0), PXT_EINVAL);
 	PXT_CHECK(HAS("has rows"));
 	PXT_CHECK_INT(pxt_rename_column(t, "title", "heading"), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "heading") && !pxt_table_find_col(t, "title"));
@@ -159,11 +158,155 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_errcode(), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", PXT_IF_MISSING_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL}, 0),
 	    PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, true), PXT_OK);
 	PXT_CHECK(pxt_get_table(env, "t1/a_very_long_directory_name_for_testing/"
 	    "and_a_long_table_name") == NULL);
+	pxt_pool_free(pool);
+}
+
+/* The value of a one-cell query, in pool. */
+static char *
+one(pxt_env *env, pxt_pool *pool, const char *sql)
+{
+	PGresult *res;
+	char *v = NULL;
+
+	if (pxt_db_exec(pxt_env_db(env), sql, 0, NULL, &res) != PXT_OK)
+		return NULL;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		v = pxt_pstrdup(pool, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/*
+ * Pixeltable's data model: a bare type is nullable, PXT_REQUIRED is Required[...]; keys
+ * as declared, none implicit (a user's own "id" is an ordinary column, a table without
+ * a key has a hidden row id); declared defaults made on insert and shown by describe.
+ */
+static void
+test_data_model(pxt_env *env)
+{
+	pxt_pool *pool = pxt_pool_new(0);
+	const char *names[] = {"document", "metadata", "timestamp"};
+	const char *row[] = {"/srv/a.pdf", "{\"k\": 1}", NULL};
+	const char *nodoc[] = {"{}"};
+	pxt_table *t, *u;
+	const pxt_column *c;
+	char *text, *v;
+
+	PXT_CHECK_INT(pxt_create_dir(env, "dm", 0), PXT_OK);
+	t = pxt_create_table(env, "dm/docs", (pxt_coldef[]){PXT_UUID7_KEY("uuid"),
+	    PXT_REQUIRED("document", PXT_DOCUMENT), PXT_COL("metadata", PXT_JSON),
+	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"), {0}}, 0);
+	PXT_CHECK(t != NULL);
+	if (t == NULL) {
+		fprintf(stderr, "%s\n", pxt_errmsg());
+		return;
+	}
+	PXT_CHECK_INT(pxt_table_ncols(t), 4);	/* no implicit key */
+	c = pxt_table_find_col(t, "document");
+	PXT_CHECK(c && !c->nullable && !c->primary_key && c->dflt == NULL);
+	c = pxt_table_find_col(t, "metadata");
+	PXT_CHECK(c && c->nullable);
+	c = pxt_table_find_col(t, "timestamp");
+	PXT_CHECK(c && !c->nullable && c->dflt && strcmp(c->dflt, "now()") == 0);
+	text = pxt_describe(t, pool);
+	PXT_CHECK(text && strstr(text, "uuid7()") && strstr(text, "now()") &&
+	    strstr(text, "primary") && !strstr(text, "hidden row id"));
+
+	/* required: left out or null is refused before any SQL, naming the column */
+	PXT_CHECK_INT(pxt_insert(t, names + 1, 1, nodoc, 1), PXT_EINVAL);
+	PXT_CHECK(HAS("column 'document' is required (Required[Document]): give it a "
+	    "value"));
+	row[0] = NULL;
+	PXT_CHECK_INT(pxt_insert(t, names, 3, row, 1), PXT_EINVAL);
+	PXT_CHECK(HAS("column 'document' is required"));
+	/* a default fills what is left out, not what is given as null */
+	row[0] = "/srv/a.pdf";
+	PXT_CHECK_INT(pxt_insert(t, names, 3, row, 1), PXT_EINVAL);
+	PXT_CHECK(HAS("column 'timestamp' is required (Required[Timestamp])"));
+	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
+	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
+	v = one(env, pool, "SELECT count(*) FROM pxt_data.\"dm/docs\"");
+	PXT_CHECK(v && strcmp(v, "2") == 0);
+	/* uuid7(): version 7, variant 10, its first 48 bits the insert's milliseconds */
+	v = one(env, pool, "SELECT bool_and(substr(uuid::text, 15, 1) = '7' AND"
+	    " substr(uuid::text, 20, 1) IN ('8','9','a','b') AND abs(('x' ||"
+	    " lpad(replace(substr(uuid::text, 1, 13), '-', ''), 16, '0'))::bit(64)::bigint"
+	    " - extract(epoch FROM clock_timestamp()) * 1000) < 60000) FROM"
+	    " pxt_data.\"dm/docs\"");
+	PXT_CHECK(v && strcmp(v, "t") == 0);
+	/* keys made later sort later; now() is one time per write */
+	v = one(env, pool, "SELECT (array_agg(uuid ORDER BY _pxt_rowid))[1] <"
+	    " (array_agg(uuid ORDER BY _pxt_rowid))[2] AND count(DISTINCT \"timestamp\")"
+	    " = 2 AND max(\"timestamp\") > now() - interval '1 minute'"
+	    " FROM pxt_data.\"dm/docs\"");
+	PXT_CHECK(v && strcmp(v, "t") == 0);
+	{
+		const char *two[] = {"/srv/b.pdf", "/srv/c.pdf"};
+
+		PXT_CHECK_INT(pxt_insert(t, names, 1, two, 2), PXT_OK);
+		v = one(env, pool, "SELECT count(DISTINCT \"timestamp\") FROM pxt_data."
+		    "\"dm/docs\" WHERE document IN ('/srv/b.pdf', '/srv/c.pdf')");
+		PXT_CHECK(v && strcmp(v, "1") == 0);
+	}
+
+	/* a user's own "id" is an ordinary column; no key: a hidden row id */
+	u = pxt_create_table(env, "dm/users", (pxt_coldef[]){PXT_COL("id", PXT_INT),
+	    PXT_REQUIRED("name", PXT_STRING), {0}}, 0);
+	PXT_CHECK(u != NULL);
+	if (u != NULL) {
+		c = pxt_table_find_col(u, "id");
+		PXT_CHECK_INT(pxt_table_ncols(u), 2);
+		PXT_CHECK(c && c->type == PXT_INT && c->nullable && !c->primary_key);
+		text = pxt_describe(u, pool);
+		PXT_CHECK(text && strstr(text, "hidden row id"));
+	}
+	/* any type may be a key, several columns too; a key column is required */
+	u = pxt_create_table(env, "dm/pairs", (pxt_coldef[]){PXT_KEY("a", PXT_STRING),
+	    {.name = "b", .type = PXT_INT, .flags = PXT_COL_PRIMARY_KEY}, {0}}, 0);
+	PXT_CHECK(u && !pxt_table_find_col(u, "b")->nullable &&
+	    pxt_table_find_col(u, "b")->primary_key);
+
+	/* defaults are checked at declaration */
+	PXT_CHECK(pxt_create_table(env, "dm/bad", (pxt_coldef[]){PXT_COL_DEFAULT("u",
+	    PXT_UUID, "uuid4()"), {0}}, 0) == NULL);
+	PXT_CHECK(HAS("column 'u': unknown default 'uuid4()'"));
+	PXT_CHECK(pxt_create_table(env, "dm/bad", (pxt_coldef[]){PXT_COL_DEFAULT("n",
+	    PXT_INT, "now()"), {0}}, 0) == NULL);
+	PXT_CHECK(HAS("the default now() makes a Timestamp, the column is Int"));
+
+	/* a required column with a default can join a table with rows: it fills them */
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef)PXT_REQUIRED_DEFAULT("seen",
+	    PXT_TIMESTAMP, "now()"), 0), PXT_OK);
+	v = one(env, pool, "SELECT count(*) FROM pxt_data.\"dm/docs\" WHERE seen IS NULL");
+	PXT_CHECK(v && strcmp(v, "0") == 0);
+
+	/* syncing changes nullability and defaults in place, rows kept */
+	pxt_set_sync(env, true, false);
+	t = pxt_create_table(env, "dm/docs", (pxt_coldef[]){PXT_UUID7_KEY("uuid"),
+	    PXT_COL("document", PXT_DOCUMENT), PXT_COL("metadata", PXT_JSON),
+	    PXT_COL("timestamp", PXT_TIMESTAMP), PXT_REQUIRED_DEFAULT("seen",
+	    PXT_TIMESTAMP, "now()"), {0}}, PXT_IF_EXISTS_IGNORE);
+	PXT_CHECK(t && pxt_table_find_col(t, "document")->nullable &&
+	    pxt_table_find_col(t, "timestamp")->dflt == NULL);
+	v = one(env, pool, "SELECT count(*) FROM pxt_data.\"dm/docs\"");
+	PXT_CHECK(v && strcmp(v, "4") == 0);
+	PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "INSERT INTO pxt_data.\"dm/docs\""
+	    " (metadata) VALUES ('{}')", 0, NULL, NULL), PXT_OK);
+	PXT_CHECK(pxt_create_table(env, "dm/docs", (pxt_coldef[]){PXT_UUID7_KEY("uuid"),
+	    PXT_REQUIRED("document", PXT_DOCUMENT), {0}}, PXT_IF_EXISTS_IGNORE) == NULL);
+	PXT_CHECK(HAS("column 'document' of 'dm/docs' cannot become required: 1 row(s)"));
+	/* a declared key must be the catalog's */
+	PXT_CHECK(pxt_create_table(env, "dm/docs", (pxt_coldef[]){PXT_UUID7_KEY("key"),
+	    {0}}, PXT_IF_EXISTS_IGNORE) == NULL);
+	PXT_CHECK(HAS("'uuid' is a key column in the catalog"));
+	pxt_set_sync(env, false, false);
+	pxt_clearerr();
+	PXT_CHECK_INT(pxt_drop_dir(env, "dm", 0, true), PXT_OK);
 	pxt_pool_free(pool);
 }
 
@@ -181,8 +324,8 @@ count_change(void *ud, const char *desc, bool destructive)
 static void
 test_sync_and_tx(pxt_env *env)
 {
-	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0}, {"b", PXT_STRING, 0, 0}, {0}};
-	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0}, {"c", PXT_BOOL, 0, 0}, {0}};
+	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL}, {"b", PXT_STRING, 0, 0, NULL}, {0}};
+	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL}, {"c", PXT_BOOL, 0, 0, NULL}, {0}};
 
 	PXT_CHECK_INT(pxt_create_dir(env, "s", 0), PXT_OK);
 	PXT_CHECK(pxt_create_table(env, "s/t", v1, 0) != NULL);
@@ -284,6 +427,7 @@ main(void)
 	}
 	test_dirs(env);
 	test_tables(env);
+	test_data_model(env);
 	test_sync_and_tx(env);
 	test_first_error(env);
 	pxt_close(env);

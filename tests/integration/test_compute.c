@@ -92,10 +92,10 @@ test_on_error(void)
 	pxt_computed_opts ign = {sizeof(ign), PXT_ON_ERROR_IGNORE, NULL, NULL, NULL};
 	pxt_table *a, *i;
 
-	a = pxt_create_table(env, "test/boom_abort", (pxt_coldef[]){
-	    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+	a = pxt_create_table(env, "test/boom_abort", (pxt_coldef[]){PXT_UUID7_KEY("id"),
+	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	i = pxt_create_table(env, "test/boom_ignore", (pxt_coldef[]){
-	    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(a != NULL && i != NULL);
 	if (a == NULL || i == NULL)
 		return;
@@ -109,15 +109,16 @@ test_on_error(void)
 	PXT_CHECK_STR(one("SELECT count(*) FROM pxt_data.\"test/boom_abort\""), "1");
 
 	PXT_CHECK_INT(pxt_insert(i, names, 1, bad, 2), PXT_OK);
+	/* no key: s is column 0, b column 1, its error cells _pxt_et_1 and _pxt_em_1 */
 	PXT_CHECK_STR(one("SELECT string_agg(s || '=' || coalesce(b, 'null') || ':' ||"
-	    " coalesce(\"_pxt_et_2\", '-'), ',' ORDER BY s) FROM"
+	    " coalesce(\"_pxt_et_1\", '-'), ',' ORDER BY s) FROM"
 	    " pxt_data.\"test/boom_ignore\""), "fail=null:InvalidValue,fine=FINE:-");
-	PXT_CHECK(one("SELECT \"_pxt_em_2\" FROM pxt_data.\"test/boom_ignore\" WHERE"
+	PXT_CHECK(one("SELECT \"_pxt_em_1\" FROM pxt_data.\"test/boom_ignore\" WHERE"
 	    " s = 'fail'") != NULL);
 	/* recompute only the rows in error: still failing, still one error */
 	PXT_CHECK_INT(pxt_recompute_column(i, "b", true, NULL, NULL), PXT_OK);
 	PXT_CHECK_STR(one("SELECT count(*) FROM pxt_data.\"test/boom_ignore\" WHERE"
-	    " \"_pxt_et_2\" IS NOT NULL"), "1");
+	    " \"_pxt_et_1\" IS NOT NULL"), "1");
 	PXT_CHECK_INT(pxt_recompute_column(i, "s", false, NULL, NULL), PXT_EINVAL);
 }
 
@@ -156,7 +157,7 @@ test_view(pxt_table *t)
 	PXT_CHECK_INT(pxt_insert(t, names, 2, row, 1), PXT_OK);
 	PXT_CHECK_STR(one("SELECT string_agg(v.pos || ':' || v.shout, '|' ORDER BY"
 	    " v.pos) FROM pxt_data.\"c/sentences\" v JOIN pxt_data.\"c/docs\" d ON"
-	    " d.id = v.id WHERE d.n = 100"), "0:FIRST ONE.|1:SECOND ONE!|2:THIRD?");
+	    " d._pxt_rowid = v._pxt_base WHERE d.n = 100"), "0:FIRST ONE.|1:SECOND ONE!|2:THIRD?");
 	/* a view is not written directly */
 	PXT_CHECK_INT(pxt_insert(v, names, 1, row, 1), PXT_EINVAL);
 	/* the same view again is kept; another iterator under the name is refused */
@@ -203,7 +204,7 @@ test_batch(void)
 	static const char *three[] = {"a", "b", NULL}, *bad[] = {"c", "fail"};
 	pxt_computed_opts ign = {sizeof(ign), PXT_ON_ERROR_IGNORE, NULL, NULL, NULL};
 	pxt_table *b = pxt_create_table(env, "c/batch", (pxt_coldef[]){
-	    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 
 	PXT_CHECK(b != NULL);
 	if (b == NULL)
@@ -214,7 +215,7 @@ test_batch(void)
 	PXT_CHECK_INT(pxt_insert(b, names, 1, three, 1), PXT_OK);
 	PXT_CHECK_INT(pxt_insert(b, names, 1, bad, 2), PXT_OK);
 	PXT_CHECK_STR(one("SELECT string_agg(coalesce(s, '-') || '=' || coalesce(t,"
-	    " coalesce(\"_pxt_et_2\", 'null')), ',' ORDER BY \"_pxt_rowid\") FROM"
+	    " coalesce(\"_pxt_et_1\", 'null')), ',' ORDER BY \"_pxt_rowid\") FROM"
 	    " pxt_data.\"c/batch\""), "a=B:a,b=B:b,-=null,a=R:a,c=R:c,fail=InvalidValue");
 }
 
@@ -232,8 +233,8 @@ main(void)
 	pxt_drop_table(env, "c/sentences", PXT_IF_MISSING_IGNORE);
 	PXT_CHECK_INT(pxt_create_dir(env, "c", PXT_IF_EXISTS_IGNORE), PXT_OK);
 	PXT_CHECK_INT(pxt_create_dir(env, "test", PXT_IF_EXISTS_IGNORE), PXT_OK);
-	t = pxt_create_table(env, "c/docs", (pxt_coldef[]){{"s", PXT_STRING, 0, 0},
-	    {"n", PXT_INT, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+	t = pxt_create_table(env, "c/docs", (pxt_coldef[]){{"s", PXT_STRING, 0, 0, NULL},
+	    {"n", PXT_INT, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t != NULL) {
 		test_checks(t);
@@ -246,14 +247,14 @@ main(void)
 	/* a function breaking its signature, served by the boom router (it_errors.sh) */
 	{
 		pxt_table *w = pxt_create_table(env, "test/wrong", (pxt_coldef[]){
-		    {"s", PXT_STRING, 0, 0}, {0}}, PXT_IF_EXISTS_REPLACE);
+		    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 
 		PXT_CHECK(w != NULL && pxt_add_computed_column(w, "w", pxt_call(
 		    "wrong_type", pxt_col("s"), NULL), PXT_IF_EXISTS_ERROR) == PXT_OK);
 	}
 	/* a table of plain files for the upload test (it_upload.sh) */
 	PXT_CHECK(pxt_create_table(env, "test/files", (pxt_coldef[]){
-	    {"doc", PXT_DOCUMENT, 0, 0}, {"note", PXT_STRING, 0, 0}, {0}},
+	    {"doc", PXT_DOCUMENT, 0, 0, NULL}, {"note", PXT_STRING, 0, 0, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE) != NULL);
 	pxt_close(env);
 	return pxt_test_done();

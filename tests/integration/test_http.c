@@ -91,11 +91,11 @@ setup_routes(pxt_env *env)
 	pxt_query *q, *one;
 
 	PXT_CHECK_INT(pxt_create_dir(env, "h", PXT_IF_EXISTS_IGNORE), PXT_OK);
-	t = pxt_create_table(env, "h/docs", (pxt_coldef[]){
-	    {"document", PXT_DOCUMENT, 0, 0}, {"metadata", PXT_JSON, 0, 0},
-	    {"timestamp", PXT_TIMESTAMP, 0, 0}, {"n", PXT_INT, 0, 0},
-	    {"score", PXT_FLOAT, 0, 0}, {"title", PXT_STRING, PXT_COL_REQUIRED, 0},
-	    {"vec", PXT_ARRAY, 0, PXT_FLOAT}, {0}}, PXT_IF_EXISTS_REPLACE);
+	t = pxt_create_table(env, "h/docs", (pxt_coldef[]){PXT_UUID7_KEY("id"),
+	    {"document", PXT_DOCUMENT, 0, 0, NULL}, {"metadata", PXT_JSON, 0, 0, NULL},
+	    {"timestamp", PXT_TIMESTAMP, 0, 0, NULL}, {"n", PXT_INT, 0, 0, NULL},
+	    {"score", PXT_FLOAT, 0, 0, NULL}, {"title", PXT_STRING, PXT_COL_REQUIRED, 0, NULL},
+	    {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	pxt_router_prefix(r, "/api/t");
 	q = pxt_query_new(t, "list");
@@ -162,7 +162,10 @@ test_insert(char *file)
 	EXPECT(422, "unknown column 'bogus'");
 	PXT_CHECK(HAS("\"cause\":\"bogus\""));
 	call("POST", "/api/t/docs", NULL, "{\"n\": 1}", NULL, NULL);
-	EXPECT(422, "missing required column 'title'");
+	EXPECT(422, "column 'title' is required (Required[String]): give it a value");
+	PXT_CHECK(HAS("\"cause\":\"title\""));
+	call("POST", "/api/t/docs", NULL, "{\"title\": null}", NULL, NULL);
+	EXPECT(422, "column 'title' is required (Required[String])");
 	call("POST", "/api/t/docs", NULL, "{\"title\": \"x\", \"n\": \"7\"}", NULL, NULL);
 	EXPECT(422, "column 'n' is Int, got string");
 	call("POST", "/api/t/docs", NULL, "{\"title\": \"x\", \"vec\": [1, \"a\"]}",
@@ -258,6 +261,9 @@ test_query_update_delete(void)
 	EXPECT(422, "is not a UUID");
 	call("POST", "/api/t/docs/update", NULL, "{\"title\": \"z\"}", NULL, NULL);
 	EXPECT(422, "missing 'id'");
+	snprintf(json, sizeof(json), "{\"id\": \"%s\", \"title\": null}", id);
+	call("POST", "/api/t/docs/update", NULL, json, NULL, NULL);
+	EXPECT(422, "column 'title' is required (Required[String])");
 	snprintf(json, sizeof(json), "{\"id\": \"%s\"}", id);
 	call("POST", "/api/t/docs/update", NULL, json, NULL, NULL);
 	EXPECT(422, "nothing to update");
@@ -284,7 +290,7 @@ test_idempotency(void)
 	EXPECT(422, "Idempotency-Key");
 	/* a failed insert frees its key */
 	call("POST", "/api/t/docs", NULL, "{\"n\": 1}", NULL, "key-2");
-	EXPECT(422, "missing required column");
+	EXPECT(422, "column 'title' is required");
 	call("POST", "/api/t/docs", NULL, "{\"title\": \"second\"}", NULL, "key-2");
 	EXPECT(200, "\"title\":\"second\"");
 }
@@ -299,7 +305,7 @@ test_catalog_reload(void)
 	if (other == NULL)
 		return;
 	t = pxt_get_table(other, "h/docs");
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"lang", PXT_STRING, 0, 0}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"lang", PXT_STRING, 0, 0, NULL}, 0),
 	    PXT_OK);
 	pxt_close(other);
 	/* a request after the NOTIFY arrived sees the change, without a restart */

@@ -74,11 +74,12 @@ const insReq = json(ins.requestBody);
 check(same(Object.keys(insReq.properties), ["document", "metadata"]),
   `insert body columns: ${Object.keys(insReq.properties)}`);
 check(insReq.additionalProperties === false, "insert refuses other columns");
-check(!(insReq.required || []).some((c) => ["id", "timestamp", "text"].includes(c)),
-  `insert requires no key, now or computed column: ${insReq.required}`);
+check(!(insReq.required || []).some((c) => ["uuid", "timestamp", "text"].includes(c)),
+  `insert requires no defaulted or computed column: ${insReq.required}`);
+check(same(insReq.required, ["document"]), `document is Required[Document]: ${insReq.required}`);
 check(insReq.properties.document["x-pxt-type"] === "Document", "document is a Document");
 const insRow = json(ins.responses["200"]);
-for (const c of ["id", "document", "metadata", "timestamp", "text", "title", "n_words", "summary"])
+for (const c of ["uuid", "document", "metadata", "timestamp", "text", "title", "n_words", "summary"])
   check(insRow.properties[c] && insRow.required.includes(c), `insert answers ${c}`);
 check([].concat(insRow.properties.n_words.type).includes("integer"), "n_words is an integer");
 check(insRow.properties.timestamp.format === "date-time", "timestamp is a date-time");
@@ -87,11 +88,11 @@ check(ins.parameters.some((p) => p.in === "header" && p.name === "Idempotency-Ke
 for (const s of ["400", "413", "415", "422", "500"]) check(ins.responses[s], `insert ${s}`);
 
 const upd = json(op("/api/data/documents/update", "post").requestBody);
-check(same(upd.required, ["id"]) && same(sorted(Object.keys(upd.properties)),
-  ["document", "id", "metadata"]), `update body: ${JSON.stringify(upd)}`);
+check(same(upd.required, ["uuid"]) && same(sorted(Object.keys(upd.properties)),
+  ["document", "metadata", "uuid"]), `update body: ${JSON.stringify(upd)}`);
 check(op("/api/data/documents/update", "post").responses["404"], "update 404");
 const del = op("/api/data/documents/delete", "post");
-check(same(json(del.requestBody).required, ["id"]), "delete takes the key");
+check(same(json(del.requestBody).required, ["uuid"]), "delete takes the key");
 check(json(del.responses["200"]).$ref === "#/components/schemas/NumRows", "delete: num_rows");
 check(resolved && same(Object.keys(json(resolved.paths["/api/data/documents/delete"].post
   .responses["200"]).properties), ["num_rows"]), "num_rows resolved");
@@ -106,14 +107,14 @@ const rows = json(list.responses["200"]);
 check(same(rows.required, ["rows"]) && rows.properties.rows.items.properties.metadata,
   "list answers {rows: [...]}");
 
-const chunks = op("/api/data/documents/{id}/chunks", "get");
-const id = chunks.parameters.find((p) => p.name === "id");
-check(id && id.in === "path" && id.required && id.schema.format === "uuid", "chunks {id}");
+const chunks = op("/api/data/documents/{uuid}/chunks", "get");
+const key = chunks.parameters.find((p) => p.name === "uuid");
+check(key && key.in === "path" && key.required && key.schema.format === "uuid", "chunks {uuid}");
 check(chunks.parameters.find((p) => p.name === "limit").schema.maximum === 10000,
   "chunks limit max");
 check(chunks.responses["404"], "chunks 404 for an unknown document");
 check(same(Object.keys(json(chunks.responses["200"]).properties.rows.items.properties),
-  ["id", "pos", "text", "heading", "page"]), "chunk columns");
+  ["uuid", "pos", "text", "heading", "page"]), "chunk columns");
 
 // 4. the test's extra routes: a C one_row query, a POST query, a narrowed insert
 const probe = op("/api/probe/by_document", "get");
@@ -127,8 +128,9 @@ check(same(Object.keys(recentBody.properties), ["limit", "offset"]) && !recentBo
   `POST query body: ${JSON.stringify(recentBody)}`);
 check(recent.parameters.length === 0, "POST query: no query string parameters");
 const notes = op("/api/extra/notes", "post");
-check(same(Object.keys(json(notes.requestBody).properties), ["metadata"]), "notes inputs");
-check(same(Object.keys(json(notes.responses["200"]).properties), ["id", "metadata"]),
+check(same(Object.keys(json(notes.requestBody).properties), ["document", "metadata"]),
+  "notes inputs");
+check(same(Object.keys(json(notes.responses["200"]).properties), ["uuid", "metadata"]),
   "notes outputs");
 
 // 5. the error body and the security scheme

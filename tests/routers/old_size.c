@@ -23,7 +23,7 @@ old_fini(pxt_router *r)
 static pxt_err
 old_init(pxt_router *r)
 {
-	static const char *const inputs[] = {"metadata", NULL};
+	static const char *const inputs[] = {"document", "metadata", NULL};
 	static const char *const bogus[] = {"no_such_column", NULL};
 	const char *ns = pxt_config_str(pxt_env_config(pxt_router_env(r)), "app",
 	    "namespace");

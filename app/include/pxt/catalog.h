@@ -45,30 +45,60 @@ typedef enum pxt_if_missing {
 	PXT_IF_MISSING_IGNORE		/* succeed without doing anything */
 } pxt_if_missing;
 
-/* Column flags of pxt_coldef. */
-#define PXT_COL_REQUIRED	0x1u	/* NOT NULL */
+/*
+ * Column flags of pxt_coldef. Nullability is Pixeltable's: a bare type is nullable
+ * (pxt.String), PXT_COL_REQUIRED is pxt.Required[pxt.String] (NOT NULL). A primary
+ * key column is always required, whether or not the flag is given.
+ */
+#define PXT_COL_REQUIRED	0x1u	/* NOT NULL: Required[...] */
 #define PXT_COL_PRIMARY_KEY	0x2u	/* part of the primary key (implies REQUIRED) */
 
 /*
  * A column to create. A list of them ends with an entry whose name is NULL ({0}).
- * elem is the element type of an Array (default Float). Fields left out of a
- * designated initializer are zero: no flags, the default element type.
+ * elem is the element type of an Array (default Float). dflt is the column's default,
+ * the value a write that does not give the column stores: "uuid7()" (a UUID column:
+ * a new UUIDv7, 48 bits of Unix milliseconds then random bits, so keys sort by
+ * creation) or "now()" (a Timestamp column: the time of the write, one value for
+ * every row of one insert); NULL for none. Any other text is PXT_EINVAL at
+ * declaration. Fields left out of a designated initializer are zero: no flags, the
+ * default element type, no default.
  */
 typedef struct pxt_coldef {
 	const char *name;
 	pxt_type type;
 	unsigned flags;
 	pxt_type elem;
+	const char *dflt;	/* appended: "uuid7()", "now()" or NULL */
 } pxt_coldef;
 
 /*
- * PXT_COL("document", PXT_DOCUMENT) is the definition of a nullable column of that
- * type, for column lists:
+ * Column list entries, for column lists such as
  *
- *	(pxt_coldef[]){PXT_COL("document", PXT_DOCUMENT), PXT_COL("metadata", PXT_JSON),
- *	    {.name = "n", .type = PXT_INT, .flags = PXT_COL_REQUIRED}, {0}}
+ *	(pxt_coldef[]){PXT_UUID7_KEY("uuid"), PXT_REQUIRED("document", PXT_DOCUMENT),
+ *	    PXT_COL("metadata", PXT_JSON),
+ *	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"), {0}}
+ *
+ * PXT_COL(name, type): a nullable column (Pixeltable's bare type).
+ * PXT_REQUIRED(name, type): a required column (pxt.Required[type], NOT NULL): a write
+ *   that leaves it out (with no default) or sets it to null fails, naming it.
+ * PXT_KEY(name, type): a primary key column (required).
+ * PXT_UUID7_KEY(name): a UUID primary key made with uuid7() when a write does not
+ *   give one, as the Pixeltable starter kit declares {"uuid": uuid7()} with
+ *   primary_key=["uuid"].
+ * PXT_COL_DEFAULT(name, type, dflt), PXT_REQUIRED_DEFAULT(name, type, dflt): a
+ *   nullable or required column with a default (dflt as for pxt_coldef).
  */
 #define PXT_COL(NAME, TYPE) {.name = (NAME), .type = (TYPE)}
+#define PXT_REQUIRED(NAME, TYPE) \
+	{.name = (NAME), .type = (TYPE), .flags = PXT_COL_REQUIRED}
+#define PXT_KEY(NAME, TYPE) {.name = (NAME), .type = (TYPE), \
+	.flags = PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY}
+#define PXT_UUID7_KEY(NAME) {.name = (NAME), .type = PXT_UUID, \
+	.flags = PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY, .dflt = "uuid7()"}
+#define PXT_COL_DEFAULT(NAME, TYPE, DFLT) \
+	{.name = (NAME), .type = (TYPE), .dflt = (DFLT)}
+#define PXT_REQUIRED_DEFAULT(NAME, TYPE, DFLT) \
+	{.name = (NAME), .type = (TYPE), .flags = PXT_COL_REQUIRED, .dflt = (DFLT)}
 
 /* A column as the catalog knows it; owned by its pxt_table handle. */
 typedef struct pxt_column {
@@ -85,6 +115,7 @@ typedef struct pxt_column {
 	 * cannot): an embedding index's vectors. Never an input or an output.
 	 */
 	bool hidden;
+	const char *dflt;	/* appended: the declared default ("now()"), or NULL */
 } pxt_column;
 
 /* Options of pxt_open; pass NULL for the defaults. Fields are only ever appended. */
@@ -171,11 +202,15 @@ PXT_API pxt_err pxt_drop_dir(pxt_env *env, const char *path, pxt_if_missing if_m
     bool force);
 
 /*
- * pxt_create_table creates a table with the given columns (ended by {0}). Without a
- * PXT_COL_PRIMARY_KEY column the table gets a UUIDv7 primary key "id". With
- * IGNORE, an existing table must have every given column with the same type, else
- * PXT_EEXISTS says which differs ("column 'metadata' is Json here, String in the
- * catalog"). Returns a handle owned by env, or NULL.
+ * pxt_create_table creates a table with the given columns (ended by {0}). Its
+ * primary key is the PXT_COL_PRIMARY_KEY columns, as declared (any type but media,
+ * Json and Array; required). A table without one gets no visible key column: its
+ * rows are told apart by a hidden row id (the storage's "_pxt_rowid"), and a column
+ * named "id" is an ordinary column. With IGNORE, an existing table must have every
+ * given column with the same type, else PXT_EEXISTS says which differs ("column
+ * 'metadata' is Json here, String in the catalog"); with sync on, a change of
+ * nullability or default only is made in place. Returns a handle owned by env, or
+ * NULL.
  */
 PXT_API pxt_table *pxt_create_table(pxt_env *env, const char *path,
     const pxt_coldef *cols, pxt_if_exists if_exists);
@@ -194,11 +229,13 @@ PXT_API pxt_err pxt_drop_table(pxt_env *env, const char *path,
 
 /*
  * Columns. pxt_add_column adds a column (nullable unless REQUIRED, which an empty
- * table only can take); IGNORE requires the same type. pxt_drop_column drops a column
+ * table only can take, or a table with rows when the column has a default, which
+ * fills them); IGNORE requires the same type. pxt_drop_column drops a column
  * and its values (destructive; never the primary key), and with a media column the
  * store's files its cells refer to once the change commits (not a file another media
  * cell of the same row holds). pxt_rename_column renames it in the catalog and the
- * storage table.
+ * storage table; a primary key column is renamed in the views over the table too
+ * (their copy of the key), rows, values and indexes kept.
  */
 PXT_API pxt_err pxt_add_column(pxt_table *t, const pxt_coldef *col,
     pxt_if_exists if_exists);

@@ -102,11 +102,14 @@ PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  * Begin the initializer with PXT_ROUTE_OPTS_INIT, which sets size, as in
  * `pxt_route_opts o = {PXT_ROUTE_OPTS_INIT, .inputs = cols};`: a size of 0 or one
  * larger than this pxtc's is PXT_EINVAL; fields past a smaller size read as unset.
- *   inputs:        columns a request may set (default: every column but a default key)
+ *   inputs:        columns a request may set (default: every non-computed column)
  *   outputs:       columns of the response (default: all)
- *   match_columns: columns a delete matches on (default: the primary key)
- *   now_columns:   Timestamp columns set to the current time when the request omits
- *                  them (insert only)
+ *   match_columns: columns an update or delete selects rows by (default: the primary
+ *                  key; required for a table without one, else PXT_EINVAL when the
+ *                  route is added; an update selecting several rows is a 409)
+ *   now_columns:   Timestamp columns whose default, for this route, is now(): set to
+ *                  the time of the write when an insert leaves them out, as a
+ *                  declared default (pxt_coldef.dflt) is, which is the better place
  * For query routes (pxt_add_query_route_opts), inputs names the parameters a request
  * may give (default: all); the others take their defaults, and a request giving one
  * is a 422. one_row answers the single row; return_scalar (with one_row, for a query

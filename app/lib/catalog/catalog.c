@@ -14,9 +14,10 @@
 #include "media/media_store_int.h"
 
 /*
- * The catalog, format 1. Designed for what comes later: computed columns (columns.
- * computed, on_error), views (tables.kind, base_id, iterator), indexes, media
- * destinations (columns.media_dest) and versions (state.version, tables.*_version).
+ * The catalog, format 1 (later formats below). Designed for what comes later:
+ * computed columns (columns.computed, on_error), views (tables.kind, base_id,
+ * iterator), indexes, media destinations (columns.media_dest) and versions
+ * (state.version, tables.*_version).
  */
 static const char pxt_catalog_ddl[] =
     "CREATE SCHEMA IF NOT EXISTS pxt_catalog;"
@@ -60,6 +61,7 @@ static const char pxt_catalog_ddl[] =
     "  on_error text CHECK (on_error IN ('abort','ignore')),"
     "  media_dest text,"
     "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  dflt text,"
     "  UNIQUE (table_id, name));"
     "CREATE TABLE IF NOT EXISTS pxt_catalog.indexes ("
     "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -115,9 +117,17 @@ static const char pxt_catalog_ddl[] =
     "  at timestamptz NOT NULL DEFAULT now(),"
     "  runner integer);"
     "CREATE INDEX IF NOT EXISTS job_attempts_job ON pxt_catalog.job_attempts (job_id);"
-    "INSERT INTO pxt_catalog.state (format, version) VALUES (3, 0)"
+    /*
+     * format 4: declared column defaults (columns.dflt). A UUID key of an older
+     * catalog was made on insert when not given (the implicit "id" among them): it
+     * keeps doing so as the default uuid7().
+     */
+    "ALTER TABLE pxt_catalog.columns ADD COLUMN IF NOT EXISTS dflt text;"
+    "UPDATE pxt_catalog.columns SET dflt = 'uuid7()'"
+    "  WHERE is_pk AND type = 'UUID' AND dflt IS NULL;"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (4, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
-    "UPDATE pxt_catalog.state SET format = 3 WHERE format < 3;";
+    "UPDATE pxt_catalog.state SET format = 4 WHERE format < 4;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)

@@ -12,7 +12,7 @@
 
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
-#define PXT_CATALOG_FORMAT 3
+#define PXT_CATALOG_FORMAT 4
 
 struct pxt_declared {
 	struct pxt_declared *next;
@@ -147,7 +147,9 @@ pxt_table *pxt_cat_table_cached(pxt_env *env, const char *path);
 /* Forget the handle of path, if any (after drop); handles stay allocated until close. */
 void pxt_cat_forget_table(pxt_env *env, const char *path);
 /* Append the column DDL `"name" type [NOT NULL] [DEFAULT ...]` for def. */
-pxt_err pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk);
+pxt_err pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def);
+/* The SQL expression of a declared default ("uuid7()", "now()"); NULL for others. */
+const char *pxt_cat_default_sql(const char *dflt);
 /* Remember a column declared for a table while syncing. */
 pxt_err pxt_cat_declare(pxt_env *env, const char *path, const char *col);
 /*
@@ -167,7 +169,7 @@ pxt_err pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *
 /* Insert the catalog row of a new table; *id and *storage get its id and PG name. */
 pxt_err pxt_cat_insert_table(pxt_env *env, const char *path, pxt_pool *pool,
     int64_t *id, char **storage);
-/* Validate one column definition (name, type, flags). */
+/* Validate one column definition (name, type, flags, default). */
 pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
 /*
  * Reload every table handle from the catalog (after a schema change elsewhere) and

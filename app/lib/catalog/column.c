@@ -123,12 +123,69 @@ pxt_drop_column(pxt_table *t, const char *name, pxt_if_missing if_missing)
 	    t->path);
 }
 
+/* Rename column idx of t in storage and catalog; no checks. */
+static pxt_err
+pxt_rename_stored(pxt_table *t, int idx, const char *new_name)
+{
+	char tid[32];
+	const char *params[3] = {tid, t->cols[idx].name, new_name};
+	pxt_buf b = PXT_BUF_INIT;
+	pxt_err rc;
+
+	pxt_buf_addf(&b, "ALTER TABLE %s RENAME COLUMN ", t->storage_sql);
+	pxt_quote_ident(&b, t->col_storage[idx]);
+	pxt_buf_adds(&b, " TO ");
+	if ((rc = pxt_quote_ident(&b, new_name)) == PXT_OK)
+		rc = pxt_cat_ddl(t->env, b.data);
+	pxt_buf_free(&b);
+	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
+	if (rc == PXT_OK)
+		rc = pxt_db_exec(t->env->db, "UPDATE pxt_catalog.columns SET name = $3,"
+		    " storage_name = $3 WHERE table_id = $1 AND name = $2", 3, params,
+		    NULL);
+	return rc;
+}
+
+/*
+ * A key column's copy in the views over t (and their views) follows its rename, so
+ * view rows keep naming their base row.
+ */
+static pxt_err
+pxt_rename_key_in_views(pxt_table *t, const char *old_name, const char *new_name)
+{
+	pxt_err rc = PXT_OK;
+
+	for (int k = 0; rc == PXT_OK && k < t->nviews; k++) {
+		pxt_table *v = pxt_cat_table_cached(t->env, t->views[k]);
+		const pxt_column *c = v ? pxt_table_find_col(v, old_name) : NULL;
+		int j;
+
+		if (v == NULL)
+			return pxt_errcode();
+		if (c == NULL || c->computed != NULL)
+			continue;
+		if (pxt_table_find_col(v, new_name) != NULL)
+			return pxt_seterr(PXT_EEXISTS, "view '%s' already has a column '%s'",
+			    v->path, new_name);
+		j = (int)(c - v->cols);
+		for (int i = 0; i < v->ncols; i++)
+			if (v->exprs != NULL && v->exprs[i] != NULL &&
+			    v->deps[i * v->ncols + j])
+				return pxt_seterr(PXT_ECONFLICT, "cannot rename column '%s' of "
+				    "view '%s': computed column '%s' uses it (drop that first)",
+				    old_name, v->path, v->cols[i].name);
+		if ((rc = pxt_rename_key_in_views(v, old_name, new_name)) == PXT_OK &&
+		    (rc = pxt_rename_stored(v, j, new_name)) == PXT_OK &&
+		    (rc = pxt_cat_bump(t->env, "rename_column", v->path)) == PXT_OK &&
+		    pxt_cat_load_table(t->env, v->path) == NULL)
+			rc = pxt_errcode();
+	}
+	return rc;
+}
+
 static pxt_err
 pxt_rename_column_locked(pxt_table *t, const char *old_name, const char *new_name)
 {
-	char tid[32];
-	const char *params[3] = {tid, old_name, new_name};
-	pxt_buf b = PXT_BUF_INIT;
 	int idx = -1;
 	pxt_err rc;
 
@@ -146,18 +203,10 @@ pxt_rename_column_locked(pxt_table *t, const char *old_name, const char *new_nam
 	if ((rc = pxt_cat_note(t->env, false, "rename column '%s' of '%s' to '%s'",
 	    old_name, t->path, new_name)) != PXT_OK)
 		return rc;
-	pxt_buf_addf(&b, "ALTER TABLE %s RENAME COLUMN ", t->storage_sql);
-	pxt_quote_ident(&b, t->col_storage[idx]);
-	pxt_buf_adds(&b, " TO ");
-	if ((rc = pxt_quote_ident(&b, new_name)) == PXT_OK)
-		rc = pxt_cat_ddl(t->env, b.data);
-	pxt_buf_free(&b);
-	snprintf(tid, sizeof(tid), "%lld", (long long)t->id);
-	if (rc == PXT_OK)
-		rc = pxt_db_exec(t->env->db, "UPDATE pxt_catalog.columns SET name = $3,"
-		    " storage_name = $3 WHERE table_id = $1 AND name = $2", 3, params,
-		    NULL);
-	if (rc == PXT_OK)
+	if (t->cols[idx].primary_key &&
+	    (rc = pxt_rename_key_in_views(t, old_name, new_name)) != PXT_OK)
+		return rc;
+	if ((rc = pxt_rename_stored(t, idx, new_name)) == PXT_OK)
 		rc = pxt_cat_bump(t->env, "rename_column", t->path);
 	return rc;
 }

@@ -12,9 +12,52 @@
 #include "engine/write_int.h"
 #include "media/media_store_int.h"
 
-pxt_err
-pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk)
+/* The defaults a column may declare, the type each needs and their SQL. */
+static const struct {
+	const char *name;
+	pxt_type type;
+	const char *sql;
+} pxt_cat_defaults[] = {
+	{"uuid7()", PXT_UUID, "pxt_catalog.uuid_v7()"},
+	{"now()", PXT_TIMESTAMP, "now()"},
+};
+
+const char *
+pxt_cat_default_sql(const char *dflt)
 {
+	for (size_t i = 0; dflt != NULL && i < sizeof(pxt_cat_defaults) /
+	    sizeof(pxt_cat_defaults[0]); i++)
+		if (strcmp(dflt, pxt_cat_defaults[i].name) == 0)
+			return pxt_cat_defaults[i].sql;
+	return NULL;
+}
+
+/* Check def's default: known, and of the column's type. */
+static pxt_err
+pxt_cat_default_check(const pxt_coldef *def)
+{
+	if (def->dflt == NULL)
+		return PXT_OK;
+	for (size_t i = 0; i < sizeof(pxt_cat_defaults) / sizeof(pxt_cat_defaults[0]);
+	    i++) {
+		if (strcmp(def->dflt, pxt_cat_defaults[i].name) != 0)
+			continue;
+		if (def->type != pxt_cat_defaults[i].type)
+			return pxt_seterr(PXT_EINVAL, "column '%s': the default %s makes "
+			    "a %s, the column is %s", def->name, def->dflt,
+			    pxt_type_name(pxt_cat_defaults[i].type),
+			    pxt_type_name(def->type));
+		return PXT_OK;
+	}
+	return pxt_seterr(PXT_EINVAL, "column '%s': unknown default '%.64s' (pxtc "
+	    "knows uuid7() for a UUID column and now() for a Timestamp column)",
+	    def->name, def->dflt);
+}
+
+pxt_err
+pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def)
+{
+	const char *dsql = pxt_cat_default_sql(def->dflt);
 	pxt_err rc;
 
 	if ((rc = pxt_quote_ident(b, def->name)) != PXT_OK)
@@ -22,8 +65,9 @@ pxt_cat_column_sql(pxt_buf *b, const pxt_coldef *def, bool default_pk)
 	pxt_buf_addf(b, " %s", pxt_type_sql(def->type, def->elem));
 	if (def->flags & (PXT_COL_REQUIRED | PXT_COL_PRIMARY_KEY))
 		pxt_buf_adds(b, " NOT NULL");
-	if (default_pk)
-		pxt_buf_adds(b, " DEFAULT pxt_catalog.uuid_v7()");
+	/* writes make the value in C; the storage's default serves plain SQL */
+	if (dsql != NULL)
+		pxt_buf_addf(b, " DEFAULT %s", dsql);
 	return b->failed ? PXT_ENOMEM : PXT_OK;
 }
 
@@ -45,7 +89,7 @@ pxt_cat_coldef_check(const pxt_coldef *def)
 	    def->type == PXT_JSON || def->type == PXT_ARRAY))
 		return pxt_seterr(PXT_EINVAL, "column '%s': a %s column cannot be part of "
 		    "the primary key", def->name, pxt_type_name(def->type));
-	return PXT_OK;
+	return pxt_cat_default_check(def);
 }
 
 pxt_err
@@ -53,7 +97,7 @@ pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
     int position)
 {
 	char tid[32], pos[16], params_json[64];
-	const char *params[8];
+	const char *params[9];
 	bool pk = (def->flags & PXT_COL_PRIMARY_KEY) != 0;
 
 	snprintf(tid, sizeof(tid), "%lld", (long long)table_id);
@@ -68,11 +112,12 @@ pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
 	params[5] = (pk || (def->flags & PXT_COL_REQUIRED)) ? "f" : "t";
 	params[6] = pk ? "t" : "f";
 	params[7] = def->name;
+	params[8] = def->dflt;
 	return pxt_db_exec(env->db, "INSERT INTO pxt_catalog.columns (table_id, name,"
-	    " position, type, type_params, nullable, is_pk, storage_name)"
+	    " position, type, type_params, nullable, is_pk, storage_name, dflt)"
 	    " VALUES ($1, $2, coalesce($3::integer, (SELECT coalesce(max(position) + 1,"
 	    " 0) FROM pxt_catalog.columns WHERE table_id = $1::bigint)), $4,"
-	    " $5::jsonb, $6, $7, $8)", 8, params, NULL);
+	    " $5::jsonb, $6, $7, $8, $9)", 9, params, NULL);
 }
 
 pxt_err
@@ -82,7 +127,8 @@ pxt_cat_add_column(pxt_env *env, pxt_table *t, const pxt_coldef *def)
 	PGresult *res;
 	pxt_err rc;
 
-	if (def->flags & PXT_COL_REQUIRED) {
+	/* a default fills the rows there are (the storage's default, per row) */
+	if ((def->flags & PXT_COL_REQUIRED) && def->dflt == NULL) {
 		pxt_buf_addf(&b, "SELECT EXISTS (SELECT 1 FROM %s)", t->storage_sql);
 		rc = pxt_db_exec_once(env->db, b.data, 0, NULL, &res);
 		if (rc != PXT_OK)
@@ -96,7 +142,7 @@ pxt_cat_add_column(pxt_env *env, pxt_table *t, const pxt_coldef *def)
 		pxt_buf_reset(&b);
 	}
 	pxt_buf_addf(&b, "ALTER TABLE %s ADD COLUMN ", t->storage_sql);
-	if ((rc = pxt_cat_column_sql(&b, def, false)) != PXT_OK)
+	if ((rc = pxt_cat_column_sql(&b, def)) != PXT_OK)
 		goto out;
 	if ((rc = pxt_cat_ddl(env, b.data)) != PXT_OK)
 		goto out;

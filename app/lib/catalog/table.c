@@ -29,13 +29,6 @@ pxt_coldefs_check(const pxt_coldef *cols, int *n, int *npk)
 		*npk += (cols[i].flags & PXT_COL_PRIMARY_KEY) != 0;
 		(*n)++;
 	}
-	if (*npk == 0) {
-		for (int i = 0; i < *n; i++)
-			if (strcmp(cols[i].name, "id") == 0)
-				return pxt_seterr(PXT_EINVAL, "column 'id' is the default "
-				    "primary key: mark a PXT_COL_PRIMARY_KEY column or "
-				    "rename 'id'");
-	}
 	return PXT_OK;
 }
 
@@ -86,7 +79,6 @@ static pxt_err
 pxt_create_table_new(pxt_env *env, const char *path, const pxt_coldef *cols,
     int ncols, int npk, pxt_pool *pool)
 {
-	static const pxt_coldef idcol = {"id", PXT_UUID, PXT_COL_PRIMARY_KEY, 0};
 	pxt_buf b = PXT_BUF_INIT;
 	char *storage = NULL;
 	int64_t id = 0;
@@ -100,29 +92,23 @@ pxt_create_table_new(pxt_env *env, const char *path, const pxt_coldef *cols,
 	pxt_buf_adds(&b, "CREATE TABLE ");
 	if ((rc = pxt_quote_qualified(&b, PXT_DATA_SCHEMA, storage)) != PXT_OK)
 		goto out;
-	pxt_buf_adds(&b, " (\"_pxt_rowid\" bigint GENERATED ALWAYS AS IDENTITY");
-	if (npk == 0) {
-		pxt_buf_adds(&b, ", ");
-		pxt_cat_column_sql(&b, &idcol, true);
-		if ((rc = pxt_cat_insert_column(env, id, &idcol, pos++)) != PXT_OK)
-			goto out;
-	}
+	/* without a declared key, the hidden row id is the storage's key */
+	pxt_buf_addf(&b, " (\"_pxt_rowid\" bigint GENERATED ALWAYS AS IDENTITY%s",
+	    npk == 0 ? " PRIMARY KEY" : "");
 	for (int i = 0; i < ncols; i++) {
 		pxt_buf_adds(&b, ", ");
-		if ((rc = pxt_cat_column_sql(&b, &cols[i], false)) != PXT_OK)
+		if ((rc = pxt_cat_column_sql(&b, &cols[i])) != PXT_OK)
 			goto out;
 		if ((rc = pxt_cat_insert_column(env, id, &cols[i], pos++)) != PXT_OK)
 			goto out;
 	}
-	pxt_buf_adds(&b, ", PRIMARY KEY (");
-	for (int i = 0, k = 0; npk == 0 ? i < 1 : i < ncols; i++) {
-		if (npk > 0 && !(cols[i].flags & PXT_COL_PRIMARY_KEY))
+	for (int i = 0, k = 0; npk > 0 && i < ncols; i++) {
+		if (!(cols[i].flags & PXT_COL_PRIMARY_KEY))
 			continue;
-		if (k++ > 0)
-			pxt_buf_adds(&b, ", ");
-		pxt_quote_ident(&b, npk == 0 ? "id" : cols[i].name);
+		pxt_buf_adds(&b, k++ > 0 ? ", " : ", PRIMARY KEY (");
+		pxt_quote_ident(&b, cols[i].name);
 	}
-	pxt_buf_adds(&b, "))");
+	pxt_buf_adds(&b, npk > 0 ? "))" : ")");
 	if (b.failed)
 		rc = PXT_ENOMEM;
 	else if ((rc = pxt_cat_ddl(env, b.data)) == PXT_OK)

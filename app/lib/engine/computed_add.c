@@ -15,7 +15,7 @@ static pxt_err
 pxt_computed_create(pxt_table *t, const char *name, pxt_type type, const char *json,
     const pxt_computed_opts *o)
 {
-	pxt_coldef def = {name, type, 0, 0};
+	pxt_coldef def = {name, type, 0, 0, NULL};
 	char tid[32], pos[16];
 	const char *params[5] = {tid, name, json, o->on_error == PXT_ON_ERROR_IGNORE ?
 	    "ignore" : "abort", o->destination};
@@ -31,7 +31,7 @@ pxt_computed_create(pxt_table *t, const char *name, pxt_type type, const char *j
 	snprintf(pos, sizeof(pos), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	pxt_buf_addf(&b, "ALTER TABLE %s ADD COLUMN ", t->storage_sql);
-	pxt_cat_column_sql(&b, &def, false);
+	pxt_cat_column_sql(&b, &def);
 	pxt_buf_addf(&b, ", ADD COLUMN \"_pxt_et_%s\" text, ADD COLUMN \"_pxt_em_%s\" "
 	    "text", pos, pos);
 	rc = b.failed ? PXT_ENOMEM : pxt_cat_ddl(t->env, b.data);

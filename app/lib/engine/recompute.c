@@ -141,24 +141,25 @@ pxt_recompute_column(pxt_table *t, const char *name, bool errors_only,
 /* Fill row r of a C insert from its text values. */
 static pxt_err
 pxt_insert_row(pxt_table *t, pxt_pool *pool, const int *idx, int ncols,
-    const char *const *values, pxt_wrow *w)
+    const char *const *values, pxt_wrow *w, char **now)
 {
 	pxt_err rc;
+	int bad;
 
 	if ((rc = pxt_wrow_init(pool, t, w)) != PXT_OK)
 		return rc;
 	for (int c = 0; c < ncols; c++) {
 		const pxt_column *col = &t->cols[idx[c]];
 
-		if (values[c] == NULL && !col->nullable)
-			return pxt_seterr(PXT_EINVAL, "column '%s' of '%s' is required",
-			    col->name, t->path);
 		if ((rc = pxt_value_from_text(pool, col, values[c], &w->v[idx[c]])) !=
 		    PXT_OK)
 			return rc;
 		w->given[idx[c]] = 1;
 	}
-	return pxt_wrow_defaults(t, pool, w);
+	/* before the computed columns run: they see the defaults */
+	if ((rc = pxt_wrow_defaults(t, pool, w, NULL, now)) != PXT_OK)
+		return rc;
+	return pxt_wrow_required(t, w, true, &bad);
 }
 
 pxt_err
@@ -167,6 +168,7 @@ pxt_insert(pxt_table *t, const char *const *names, int ncols,
 {
 	pxt_pool *pool;
 	pxt_wrow *rows;
+	char *now = NULL;
 	int *idx;
 	bool own = false;
 	pxt_err rc = PXT_OK;
@@ -199,7 +201,7 @@ pxt_insert(pxt_table *t, const char *const *names, int ncols,
 	}
 	for (int r = 0; rc == PXT_OK && r < nrows; r++)
 		rc = pxt_insert_row(t, pool, idx, ncols, values + (size_t)r * ncols,
-		    &rows[r]);
+		    &rows[r], &now);
 	if (rc == PXT_OK)
 		rc = pxt_rows_compute(t, pool, rows, nrows, NULL);
 	if (rc == PXT_OK && !pxt_db_in_tx(t->env->db)) {

@@ -1,7 +1,8 @@
 /*
- * row.c - rows as typed values on their way to storage: a new row and its defaults,
- * text in and out, the computed columns a change reaches, and the fate of the media
- * generated for them (see write_int.h; computing them is compute_rows.c's).
+ * row.c - rows as typed values on their way to storage: a new row, its declared
+ * defaults and required columns, text in and out, the computed columns a change
+ * reaches, and the fate of the media generated for them (see write_int.h; computing
+ * them is compute_rows.c's).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -66,38 +67,110 @@ pxt_wrow_init(pxt_pool *pool, const pxt_table *t, pxt_wrow *r)
 	return PXT_OK;
 }
 
-pxt_err
-pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r)
+/* A new UUIDv7 in pool: 48 bits of Unix milliseconds, version 7, variant, random. */
+static char *
+pxt_uuid7(pxt_pool *pool)
 {
 	struct timespec ts;
 	unsigned char b[16];
 	uint64_t ms;
 
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		pxt_seterr(PXT_EINTERNAL, "no random bytes for a UUID");
+		return NULL;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int k = 0; k < 6; k++)
+		b[k] = (unsigned char)(ms >> (40 - 8 * k));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	return pxt_psprintf(pool, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+	    b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Whether name is in the NULL-ended list (NULL: empty). */
+static bool
+pxt_listed(char *const *list, const char *name)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+pxt_err
+pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r,
+    char *const *now_cols, char **now)
+{
 	for (int i = 0; i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+		const char *d = c->dflt;
 		char *s;
 
-		if (r->given[i] || !t->cols[i].primary_key || t->cols[i].type != PXT_UUID)
+		if (r->given[i] || c->computed != NULL)
 			continue;
-		/* UUIDv7: 48 bits of Unix milliseconds, version 7, variant, random */
-		if (RAND_bytes(b, sizeof(b)) != 1)
-			return pxt_seterr(PXT_EINTERNAL, "no random bytes for a UUID");
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-		for (int k = 0; k < 6; k++)
-			b[k] = (unsigned char)(ms >> (40 - 8 * k));
-		b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
-		b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-		s = pxt_psprintf(pool, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-		    b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+		if (d == NULL && pxt_listed(now_cols, c->name))
+			d = "now()";
+		if (d == NULL)
+			continue;
+		if (strcmp(d, "uuid7()") == 0) {
+			s = pxt_uuid7(pool);
+		} else if (strcmp(d, "now()") == 0) {
+			/* one time for the whole write, as now() is in a transaction */
+			if (*now == NULL)
+				*now = pxt_write_now(pool);
+			s = *now;
+		} else {
+			return pxt_seterr(PXT_EINTERNAL, "column '%s' of '%s': unknown "
+			    "default '%s' in the catalog", c->name, t->path, d);
+		}
 		if (s == NULL)
-			return PXT_ENOMEM;
+			return pxt_errcode() != PXT_OK ? pxt_errcode() : PXT_ENOMEM;
 		r->v[i].null = false;
 		r->v[i].u.str.s = s;
-		r->v[i].u.str.len = 36;
+		r->v[i].u.str.len = strlen(s);
 		r->given[i] = 1;
 	}
 	return PXT_OK;
+}
+
+bool
+pxt_col_has_default(const pxt_column *c, char *const *now_cols)
+{
+	return c->dflt != NULL || pxt_listed(now_cols, c->name);
+}
+
+pxt_err
+pxt_wrow_required(const pxt_table *t, const pxt_wrow *r, bool insert, int *bad)
+{
+	*bad = -1;
+	for (int i = 0; i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+
+		if (c->nullable || c->computed != NULL || c->hidden)
+			continue;
+		if (r->given[i] ? !r->v[i].null : !insert)
+			continue;
+		*bad = i;
+		return pxt_required_error(t, c);
+	}
+	return PXT_OK;
+}
+
+pxt_err
+pxt_required_error(const pxt_table *t, const pxt_column *c)
+{
+	const char *type = pxt_type_name(c->type);
+
+	(void)t;
+	if (c->type == PXT_ARRAY)
+		return pxt_seterr(PXT_EINVAL, "column '%s' is required (Required[Array("
+		    "%s)]): give it a value", c->name, pxt_type_name(c->elem ? c->elem :
+		    PXT_FLOAT));
+	return pxt_seterr(PXT_EINVAL, "column '%s' is required (Required[%s]): give it "
+	    "a value", c->name, type);
 }
 
 pxt_err

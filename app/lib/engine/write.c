@@ -146,15 +146,18 @@ pxt_write_insert(pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int nrows,
 {
 	unsigned char *use = pxt_pcalloc(pool, (size_t)t->ncols + 1);
 	PGresult *part = NULL;
-	int per_row, step;
+	char *now = NULL;
+	int per_row, step, bad;
 	pxt_err rc = PXT_OK;
 
 	if (res != NULL)
 		*res = NULL;
 	if (use == NULL)
 		return PXT_ENOMEM;
+	/* every insert passes here: defaults made and required columns checked */
 	for (int r = 0; r < nrows; r++)
-		if ((rc = pxt_wrow_defaults(t, pool, &rows[r])) != PXT_OK)
+		if ((rc = pxt_wrow_defaults(t, pool, &rows[r], NULL, &now)) != PXT_OK ||
+		    (rc = pxt_wrow_required(t, &rows[r], true, &bad)) != PXT_OK)
 			return rc;
 	per_row = pxt_insert_cols(t, rows, nrows, use) + t->is_view;
 	step = per_row > 0 ? PXT_MAX_PARAMS / per_row : PXT_MAX_ROWS_PER_STMT;

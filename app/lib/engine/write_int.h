@@ -23,10 +23,32 @@ typedef struct pxt_wrow {
 pxt_err pxt_wrow_init(pxt_pool *pool, const pxt_table *t, pxt_wrow *r);
 
 /*
- * pxt_wrow_defaults gives a UUID primary key column that was not given a new UUIDv7
- * (made here, so computed columns and views see it).
+ * pxt_wrow_defaults gives every plain column of r that was not given its declared
+ * default (pxt_column.dflt), made here, before the computed columns run, so they, the
+ * views and RETURNING see it: uuid7() a new UUIDv7, now() the time of the write.
+ * The columns of now_cols (a route's now_columns, NULL-ended, may be NULL) without a
+ * default of their own take now(). *now caches the write's time (start with NULL;
+ * in pool), so every row of one write gets the same. PXT_ENOMEM, PXT_EINTERNAL.
  */
-pxt_err pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r);
+pxt_err pxt_wrow_defaults(const pxt_table *t, pxt_pool *pool, pxt_wrow *r,
+    char *const *now_cols, char **now);
+
+/* Whether column c gets a value when a write leaves it out (pxt_wrow_defaults). */
+bool pxt_col_has_default(const pxt_column *c, char *const *now_cols);
+
+/*
+ * pxt_wrow_required checks the required (NOT NULL) plain columns of r: given null,
+ * or (insert) not given, is PXT_EINVAL with pxt_required_error's message and *bad
+ * the column's index. Call it after pxt_wrow_defaults, before any SQL.
+ */
+pxt_err pxt_wrow_required(const pxt_table *t, const pxt_wrow *r, bool insert,
+    int *bad);
+
+/*
+ * pxt_required_error sets and returns PXT_EINVAL: "column 'document' is required
+ * (Required[Document]): give it a value".
+ */
+pxt_err pxt_required_error(const pxt_table *t, const pxt_column *c);
 
 /*
  * pxt_media_gen_settle decides the fate of the media files generated with pool: kept

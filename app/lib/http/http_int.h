@@ -92,12 +92,10 @@ pxt_err pxt_form_object(pxt_req *req, const struct pxt_table_route *tr,
 /*
  * What a table route takes and gives (http_table.c), shared with the OpenAPI
  * document so the two never disagree: whether name is in a NULL-terminated list;
- * whether c is t's generated default key (a lone UUID `id`); whether a request may set
- * c (uploads, inputs, else every non-computed column but the default key); whether the
- * answer carries c (ud: the struct pxt_table_route).
+ * whether a request may set c (uploads, inputs, else every non-computed column);
+ * whether the answer carries c (ud: the struct pxt_table_route).
  */
 bool pxt_in_list(char **list, const char *name);
-bool pxt_is_default_key(const pxt_table *t, const pxt_column *c);
 bool pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_is_output(const void *ud, const pxt_column *c);
 

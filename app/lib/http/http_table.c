@@ -25,26 +25,13 @@ pxt_in_list(char **list, const char *name)
 }
 
 bool
-pxt_is_default_key(const pxt_table *t, const pxt_column *c)
-{
-	int npk = 0;
-
-	for (int i = 0; i < t->ncols; i++)
-		npk += t->cols[i].primary_key;
-	return npk == 1 && c->primary_key && strcmp(c->name, "id") == 0 &&
-	    c->type == PXT_UUID;
-}
-
-bool
 pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
 {
 	if (c->computed != NULL || c->hidden)
 		return false;
 	if (pxt_in_list(tr->uploads, c->name))
 		return true;
-	if (tr->inputs != NULL)
-		return pxt_in_list(tr->inputs, c->name);
-	return !pxt_is_default_key(tr->t, c);
+	return tr->inputs == NULL || pxt_in_list(tr->inputs, c->name);
 }
 
 bool
@@ -101,13 +88,22 @@ pxt_step_sql(pxt_req *req, const struct pxt_table_route *tr, void *ud,
     PGresult **res, int *first)
 {
 	struct pxt_sql_step *s = ud;
+	int n;
+	pxt_err rc;
 
 	*first = 0;
 	if (s->sql->failed)
 		return PXT_ENOMEM;
-	return pxt_db_exec(pxt_env_db(pxt_req_env(req)), pxt_buf_str(s->sql), s->n,
+	rc = pxt_db_exec(pxt_env_db(pxt_req_env(req)), pxt_buf_str(s->sql), s->n,
 	    s->params, res);
-	(void)tr;
+	/* match_columns that select several rows: an update changes one (rolled back) */
+	if (rc == PXT_OK && tr->kind == PXT_ROUTE_UPDATE && (n = PQntuples(*res)) > 1) {
+		PQclear(*res);
+		*res = NULL;
+		return pxt_req_fail(req, PXT_ECONFLICT, NULL, "%d rows of '%s' match: an "
+		    "update changes one row", n, tr->t->path);
+	}
+	return rc;
 }
 
 /* The output column return_fileresponse answers with: the last media output. */
@@ -290,7 +286,6 @@ pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj
 	for (int i = 0; i < t->ncols; i++) {
 		const pxt_column *c = &t->cols[i];
 		const pxt_json *v = pxt_json_get(obj, c->name);
-		bool now = insert && v == NULL && pxt_in_list(tr->now, c->name);
 		char *text;
 
 		if (!insert && (v == NULL || c->primary_key))
@@ -298,14 +293,14 @@ pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj
 		if (v != NULL && !pxt_is_input(tr, c))
 			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' cannot be "
 			    "set by this route", c->name);
-		if (insert && v == NULL && !now && !c->nullable && !pxt_is_default_key(t, c))
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "missing required "
-			    "column '%s'", c->name);
-		if (v == NULL && !now)
+		/* Required[...]: checked before any SQL, before a file is kept */
+		if (c->computed == NULL && !c->nullable && (v != NULL ? v->type ==
+		    PXT_JSON_NULL : insert && !pxt_col_has_default(c, tr->now)))
+			return pxt_req_fail(req, pxt_required_error(t, c), c->name, "%s",
+			    pxt_errmsg());
+		if (v == NULL)
 			continue;
-		if (now)
-			text = pxt_write_now(req->pool);
-		else if ((rc = pxt_table_value(req, c, v, req->app->media_roots,
+		if ((rc = pxt_table_value(req, c, v, req->app->media_roots,
 		    req->app->nmedia_roots, &text)) != PXT_OK)
 			return rc;
 		if ((rc = pxt_value_from_text(req->pool, c, text, &r->v[i])) != PXT_OK)
@@ -333,14 +328,14 @@ pxt_step_insert(pxt_req *req, const struct pxt_table_route *tr, void *ud,
     PGresult **res, int *first)
 {
 	pxt_wrow *r = ud;
-	char *out = pxt_outputs_sql(req, tr);
+	char *out = pxt_outputs_sql(req, tr), *now = NULL;
 	pxt_err rc;
 
 	*first = 1;
 	if (out == NULL)
 		return PXT_ENOMEM;
 	/* here, not before: a replayed Idempotency-Key runs no pipeline */
-	if ((rc = pxt_wrow_defaults(tr->t, req->pool, r)) != PXT_OK ||
+	if ((rc = pxt_wrow_defaults(tr->t, req->pool, r, tr->now, &now)) != PXT_OK ||
 	    (rc = pxt_wrow_compute(tr->t, req->pool, r, NULL)) != PXT_OK)
 		return rc;
 	return pxt_write_insert(tr->t, req->pool, r, 1, *out ? out : NULL, res);
@@ -515,8 +510,9 @@ pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	}
 	pxt_buf_addf(&sql, " WHERE %s", pxt_buf_str(&where));
 	pxt_returning(&sql, tr);
+	/* match_columns may select several rows: a transaction undoes such an update */
 	if (rc == PXT_OK)
-		rc = pxt_table_run(req, tr, false, pxt_step_sql, &s);
+		rc = pxt_table_run(req, tr, tr->match != NULL, pxt_step_sql, &s);
 out:
 	pxt_buf_free(&sql);
 	pxt_buf_free(&where);
@@ -629,6 +625,16 @@ pxt_copy_cols(pxt_pool *pool, const pxt_table *t, const char *const *in, char **
 	return PXT_OK;
 }
 
+/* Whether t has a declared primary key. */
+static bool
+pxt_has_key(const pxt_table *t)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (t->cols[i].primary_key)
+			return true;
+	return false;
+}
+
 static pxt_err
 pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts, enum pxt_route_kind kind)
@@ -670,6 +676,26 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    &tr->uploads, "uploadfile_inputs")) != PXT_OK))
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
+	if (kind != PXT_ROUTE_INSERT && tr->match == NULL && !pxt_has_key(t))
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: table '%s' has no "
+		    "primary key, so a%s route needs match_columns (the columns that "
+		    "select the rows)", r->name, path, t->path, kind == PXT_ROUTE_UPDATE ?
+		    "n update" : " delete");
+	/* an insert route that cannot be given a required column could never insert */
+	for (int i = 0; kind == PXT_ROUTE_INSERT && i < t->ncols; i++) {
+		const pxt_column *c = &t->cols[i];
+
+		if (c->computed == NULL && !c->nullable && !pxt_is_input(tr, c) &&
+		    !pxt_col_has_default(c, tr->now))
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: column '%s' is "
+			    "required (Required[%s]) and has no default: add it to the "
+			    "route's inputs", r->name, path, c->name, pxt_type_name(c->type));
+	}
+	for (char **n = tr->now; n != NULL && *n != NULL; n++)
+		if (pxt_table_find_col(t, *n)->type != PXT_TIMESTAMP)
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: now_columns: "
+			    "column '%s' is %s, not a Timestamp", r->name, path, *n,
+			    pxt_type_name(pxt_table_find_col(t, *n)->type));
 	tr->fileresponse = opts != NULL && opts->return_fileresponse;
 	if (tr->fileresponse && pxt_file_column(tr) < 0)
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "

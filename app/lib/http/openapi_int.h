@@ -38,7 +38,6 @@ void pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool respo
 
 /* The input, output and key (match) columns of a table route, as http_table.c has them. */
 bool pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c);
-bool pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c);
 
 /* Whether the pattern of rt has the segment {name}. */
 bool pxt_oa_in_path(const struct pxt_route *rt, const char *name);

@@ -12,6 +12,7 @@
 #include "catalog/catalog_int.h"
 #include "http/openapi_int.h"
 #include "engine/query_int.h"
+#include "engine/write_int.h"
 
 void
 pxt_oa_kstr(pxt_jw *w, const char *key, const char *value)
@@ -107,12 +108,6 @@ pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
 	return tr->match != NULL ? pxt_in_list(tr->match, c->name) : c->primary_key;
 }
 
-bool
-pxt_oa_is_now(const struct pxt_table_route *tr, const pxt_column *c)
-{
-	return pxt_in_list(tr->now, c->name);
-}
-
 /* Whether column c is in the body of table route tr, and whether it is required. */
 static bool
 pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *required)
@@ -122,8 +117,7 @@ pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *
 	    !(tr->kind == PXT_ROUTE_UPDATE && c->primary_key);
 
 	if (tr->kind == PXT_ROUTE_INSERT)
-		*required = in && !c->nullable && !pxt_oa_is_now(tr, c) &&
-		    !pxt_is_default_key(tr->t, c);
+		*required = in && !c->nullable && !pxt_col_has_default(c, tr->now);
 	else
 		*required = key;
 	return key || in;
