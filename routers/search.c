@@ -34,7 +34,7 @@ static const char *const chunk_cols[] = {"uuid", "pos", "text", "heading", "page
     NULL};
 static const char *const doc_cols[] = {"uuid", "title", NULL};
 static const char *const image_cols[] = {"uuid", "image", "metadata", "description",
-    "thumbnail", "width", "height", NULL};
+    "thumbnail", "preview", "width", "height", NULL};
 
 static struct search_route search_chunks, search_images;
 
@@ -65,7 +65,9 @@ static const char search_images_schema[] =
     "{\"type\":\"array\",\"description\":\"best first\",\"items\":{\"type\":"
     "\"object\",\"properties\":{\"uuid\":{\"type\":\"string\"},\"image\":{\"type\":"
     "\"string\"},\"metadata\":{},\"description\":{\"type\":[\"string\",\"null\"]},"
-    "\"thumbnail\":{\"type\":[\"string\",\"null\"]},\"width\":{\"type\":[\"integer\","
+    "\"thumbnail\":{\"type\":[\"string\",\"null\"],\"contentEncoding\":"
+    "\"base64\",\"description\":\"PNG, at most 320 x 320\"},\"preview\":{\"type\":"
+    "[\"string\",\"null\"]},\"width\":{\"type\":[\"integer\","
     "\"null\"]},\"height\":{\"type\":[\"integer\",\"null\"]},\"score\":{\"type\":"
     "\"number\"},\"snippet\":{\"type\":[\"string\",\"null\"]}}}}}}";
 

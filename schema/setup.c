@@ -22,7 +22,10 @@
 #define SETUP_SUMMARY_CHARS 200
 #define SETUP_CHUNK_TOKENS 500
 #define SETUP_CHUNK_OVERLAP 50
-#define SETUP_THUMBNAIL_PX 256
+/* the images' preview: a PNG in the media store, served by nginx */
+#define SETUP_PREVIEW_PX 256
+/* the starter kit's thumbnail: a base64 PNG in the answer, (320, 320) at most */
+#define SETUP_THUMBNAIL_BOX "[320, 320]"
 /* the built-in offline embedder: no model, no network (openai_embed for a provider) */
 #define SETUP_EMBED_FN "embed_text"
 
@@ -56,8 +59,9 @@ setup_progress(void *ud, const char *what, int64_t done, int64_t total)
 /*
  * A home made before tables declared their keys has an implicit UUID key "id" on the
  * documents and the images: it becomes "uuid" (in the chunks view too), its default
- * uuid7(), every row, media file and index kept. A change like any other: reported,
- * and only rehearsed by --dry-run.
+ * uuid7(), every row, media file and index kept; its images' stored thumbnail becomes
+ * "preview" (the files kept). Changes like any other: reported, and only rehearsed by
+ * --dry-run.
  */
 static void
 setup_migrate_keys(pxt_env *env, const char *ns, pxt_pool *pool)
@@ -72,7 +76,7 @@ setup_migrate_keys(pxt_env *env, const char *ns, pxt_pool *pool)
 	}
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		const char *path = pxt_psprintf(pool, "%s/%s", ns, names[k]);
-		const pxt_column *id;
+		const pxt_column *id, *thumb;
 		pxt_table *t;
 
 		for (int i = 0; i < n; i++) {
@@ -84,6 +88,14 @@ setup_migrate_keys(pxt_env *env, const char *ns, pxt_pool *pool)
 			if (id != NULL && id->primary_key && id->type == PXT_UUID &&
 			    pxt_table_find_col(t, "uuid") == NULL)
 				pxt_rename_column(t, "id", "uuid");
+			/*
+			 * The images' stored thumbnail (a file) is now "preview", so that
+			 * "thumbnail" can be the starter kit's base64 text; the files stay.
+			 */
+			thumb = pxt_table_find_col(t, "thumbnail");
+			if (thumb != NULL && thumb->type == PXT_IMAGE &&
+			    pxt_table_find_col(t, "preview") == NULL)
+				pxt_rename_column(t, "thumbnail", "preview");
 		}
 	}
 }
@@ -143,8 +155,12 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    pxt_col("image"), NULL), PXT_IF_EXISTS_IGNORE);
 	pxt_add_computed_column(images, "aspect_ratio", pxt_call("aspect_ratio",
 	    pxt_col("width"), pxt_col("height"), NULL), PXT_IF_EXISTS_IGNORE);
-	pxt_add_computed_column(images, "thumbnail", pxt_call("thumbnail",
-	    pxt_col("image"), pxt_lit_int(SETUP_THUMBNAIL_PX), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_add_computed_column(images, "preview", pxt_call("thumbnail",
+	    pxt_col("image"), pxt_lit_int(SETUP_PREVIEW_PX), NULL), PXT_IF_EXISTS_IGNORE);
+	/* the starter kit's: b64_encode(thumbnail(image, size=(320, 320))), no file */
+	pxt_add_computed_column(images, "thumbnail", pxt_call("b64_encode",
+	    pxt_call("thumbnail", pxt_col("image"), pxt_lit_json(SETUP_THUMBNAIL_BOX),
+	    NULL), NULL), PXT_IF_EXISTS_IGNORE);
 	/* images are searched by what their metadata says */
 	pxt_add_computed_column(images, "description", pxt_call("json_text",
 	    pxt_col("metadata"), NULL), PXT_IF_EXISTS_IGNORE);

@@ -2,7 +2,7 @@
 # Computed columns, views and UDFs through the real stack (embedded PostgreSQL,
 # spawn-fcgi + multiwatch workers, nginx): a PDF made with groff inserted and its text,
 # title, word count and chunks; an update recomputing only what depends on it; a
-# delete taking the chunks along; an image's size and a thumbnail nginx serves; a UDF
+# delete taking the chunks along; an image's size, base64 thumbnail and a preview nginx serves; a UDF
 # that fails (422, or an error cell), crashes (502, worker respawned) or hangs (the
 # alarm ends it) without leaving a row; and a UDF whose signature changed stopping the
 # worker at start with the function and the column named. The C API part runs first
@@ -111,10 +111,13 @@ req POST /api/data/documents/delete "{\"uuid\": \"$id\"}"; expect 200
 req GET "/api/data/documents/$id/chunks"; expect 404
 [ "$(q "SELECT count(*) FROM pxt_data.\"app/chunks\" WHERE uuid = '$id'")" = 0 ] || fail "chunks left"
 
-# ---- an image: size and a thumbnail nginx serves
+# ---- an image: size, the starter kit's base64 thumbnail, and a preview nginx serves
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
 [ "$(field width)" = 640 ] && [ "$(field height)" = 480 ] || fail "image size: $body"
-thumb=$(field thumbnail)
+field thumbnail | base64 -d >"$IT_WORK/b64.png" || fail "thumbnail is not base64: $body"
+[ "$(vipsheader -f width "$IT_WORK/b64.png")x$(vipsheader -f height "$IT_WORK/b64.png")" = 320x240 ] ||
+	fail "b64_encode(thumbnail(image, (320, 320))) is not a 320x240 PNG"
+thumb=$(field preview)
 case $thumb in /media/gen/*.png\?exp=*) ;; *) fail "thumbnail URL: $thumb" ;; esac
 curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT_WORK/t.code"
 [ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "thumbnail not served: $(cat "$IT_WORK/t.code")"
@@ -132,7 +135,7 @@ vips black "$media/pic2.png" 300 100
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/pic2.png"
 req POST /api/data/images/update "{\"uuid\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
 [ "$(field width)" = 300 ] || fail "updated image: $body"
-thumb2=$(field thumbnail)
+thumb2=$(field preview)
 tfile2="$PIXELTABLE_HOME${thumb2%%\?*}"
 [ -f "$tfile2" ] && [ ! -e "$tfile" ] || fail "the old thumbnail stayed or the new one is missing"
 req POST /api/data/images/delete "{\"uuid\": \"$iid\"}"; expect 200

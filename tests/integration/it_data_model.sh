@@ -178,8 +178,17 @@ grep -qF "column 'name' is required (Required[String]) and has no default: add i
 nchunks=$(q 'SELECT count(*) FROM pxt_data."app/chunks"')
 [ "$nchunks" -gt 0 ] || fail "no chunks"
 keys=$(q 'SELECT string_agg(uuid::text, $$,$$ ORDER BY uuid) FROM pxt_data."app/documents"')
-thumb=$(q 'SELECT thumbnail FROM pxt_data."app/images"')
-[ -f "$thumb" ] || fail "thumbnail file $thumb"
+thumb=$(q 'SELECT preview FROM pxt_data."app/images"')
+[ -f "$thumb" ] || fail "preview file $thumb"
+# the old images had one thumbnail column, a file: today's "preview"
+img_tid="(SELECT id FROM pxt_catalog.tables WHERE path = 'app/images')"
+tpos=$(q "SELECT position FROM pxt_catalog.columns WHERE name = 'thumbnail' AND table_id = $img_tid")
+q "ALTER TABLE pxt_data.\"app/images\" DROP COLUMN thumbnail, DROP COLUMN \"_pxt_et_$tpos\",
+     DROP COLUMN \"_pxt_em_$tpos\";
+   DELETE FROM pxt_catalog.columns WHERE name = 'thumbnail' AND table_id = $img_tid;
+   ALTER TABLE pxt_data.\"app/images\" RENAME COLUMN preview TO thumbnail;
+   UPDATE pxt_catalog.columns SET name = 'thumbnail', storage_name = 'thumbnail'
+     WHERE name = 'preview' AND table_id = $img_tid"
 nidx=$(q 'SELECT count(*) FROM pxt_catalog.indexes')
 q "ALTER TABLE pxt_data.\"app/documents\" RENAME COLUMN uuid TO id;
    ALTER TABLE pxt_data.\"app/documents\" ALTER COLUMN document DROP NOT NULL,
@@ -197,6 +206,7 @@ for t in documents images; do
 	grep -qF "would rename column 'id' of 'app/$t' to 'uuid'" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "dry run: $t"; }
 done
 grep -qF "would change column 'timestamp' of 'app/documents' in place" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "dry run: timestamp"; }
+grep -qF "would rename column 'thumbnail' of 'app/images' to 'preview'" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "dry run: preview"; }
 ! grep -q destructive "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "the migration drops data"; }
 app_cols="table_id IN (SELECT id FROM pxt_catalog.tables WHERE path LIKE 'app/%')"
 [ "$(q "SELECT count(*) FROM pxt_catalog.columns WHERE name = 'id' AND $app_cols")" = 3 ] || fail "the dry run applied"
@@ -209,6 +219,9 @@ grep -q "in sync" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "not in sync afte
 [ "$(q 'SELECT count(*) FROM pxt_data."app/chunks"')" = "$nchunks" ] || fail "chunks lost"
 [ "$(q 'SELECT count(*) FROM pxt_catalog.indexes')" = "$nidx" ] || fail "indexes lost"
 [ -f "$thumb" ] && [ -f "$media/a.md" ] || fail "media lost"
+[ "$(q 'SELECT preview FROM pxt_data."app/images"')" = "$thumb" ] || fail "the old thumbnail is not the preview"
+q 'SELECT thumbnail FROM pxt_data."app/images"' | base64 -d | head -c 4 | grep -q PNG ||
+	fail "the starter kit's thumbnail was not computed for the old rows"
 [ "$(q "SELECT format FROM pxt_catalog.state")" = 4 ] || fail "catalog format"
 [ "$(q "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'app/documents' AND column_name = 'document'")" = NO ] || fail "document not required"
 # the routes answer with uuid over the migrated home (the workers reloaded on NOTIFY)

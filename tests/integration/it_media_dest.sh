@@ -46,7 +46,7 @@ type = "insert"
 path = "/thumbnails"
 table = "${APP_NAMESPACE}/images"
 inputs = ["image"]
-outputs = ["uuid", "thumbnail"]
+outputs = ["uuid", "preview"]
 return_fileresponse = true
 TOML
 chmod -R a+rX "$IT_WORK"
@@ -102,14 +102,14 @@ gen_files() { find "$PIXELTABLE_HOME/media" -type f 2>/dev/null | wc -l; }
 # ---- output_media_dest on S3: the thumbnail lands in the bucket, presigned URL
 req POST /api/data/images "{\"image\": \"$media/pic.png\"}"; expect 200
 iid=$(field uuid)
-thumb=$(field thumbnail)
+thumb=$(field preview)
 case $thumb in
 "$S3_ENDPOINT/pxt-media/out/gen/"*.png\?X-Amz-Algorithm=AWS4-HMAC-SHA256*X-Amz-Signature=*) ;;
 *) fail "thumbnail is not a presigned S3 URL: $thumb" ;;
 esac
 [ "$(http_code "$thumb")" = 200 ] || fail "presigned URL refused: $(cat "$IT_WORK/got")"
 [ "$(vipsheader -f width "$IT_WORK/got")" = 256 ] || fail "the object is not the thumbnail"
-stored=$(q "SELECT thumbnail FROM pxt_data.\"app/images\" WHERE uuid = '$iid'")
+stored=$(q "SELECT preview FROM pxt_data.\"app/images\" WHERE uuid = '$iid'")
 case $stored in s3://pxt-media/out/gen/*.png) ;; *) fail "stored value: $stored" ;; esac
 # a tampered or unsigned URL gets nothing
 tampered=$(sed 's/X-Amz-Signature=./X-Amz-Signature=0/' <<<"$thumb")
@@ -124,7 +124,7 @@ grep -q 'X-Amz-Signature' <<<"$body" || fail "list without presigned URLs: $body
 
 # ---- an update replaces the thumbnail: the old object goes once the update commits
 req POST /api/data/images/update "{\"uuid\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
-thumb2=$(field thumbnail)
+thumb2=$(field preview)
 [ "$(http_code "$thumb2")" = 200 ] || fail "new thumbnail"
 [ "$(http_code "$thumb")" = 404 ] || fail "the replaced thumbnail is still in the bucket"
 

@@ -39,7 +39,7 @@ type = "insert"
 path = "/thumbnails"
 table = "${APP_NAMESPACE}/images"
 uploadfile_inputs = ["image"]
-outputs = ["uuid", "thumbnail"]
+outputs = ["uuid", "preview"]
 return_fileresponse = true
 TOML
 chmod -R a+rX "$IT_WORK"
