@@ -100,6 +100,20 @@ bool pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c);
 bool pxt_is_output(const void *ud, const pxt_column *c);
 
 /*
+ * pxt_table_handler serves a table route (ud: its struct pxt_table_route, made by
+ * table_route_add.c): the body or form read as the row, then the insert, update or
+ * delete in one transaction. Returns PXT_OK once answered, else the error it failed
+ * the request with.
+ */
+pxt_err pxt_table_handler(pxt_req *req, void *ud);
+
+/*
+ * pxt_file_column returns the index in tr's table of the column return_fileresponse
+ * answers with (the last media output), or -1 when there is none.
+ */
+int pxt_file_column(const struct pxt_table_route *tr);
+
+/*
  * Idempotency-Key (idem.c): claim key for req's route in the open transaction
  * (*replayed: an earlier answer was copied into req), then store req's answer under
  * it and commit.
