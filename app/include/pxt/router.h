@@ -110,11 +110,37 @@ PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  *   now_columns:   Timestamp columns whose default, for this route, is now(): set to
  *                  the time of the write when an insert leaves them out, as a
  *                  declared default (pxt_coldef.dflt) is, which is the better place
+ *   export_sql:    insert and update routes: after the write commits, the answered row
+ *                  (the outputs, media as URLs) is also written to a table of another
+ *                  database (pxt_export_sql); a failed export answers 500 with the row
+ *                  kept. Checked when the route is added (PXT_EINVAL: an unknown scheme
+ *                  or method, an update export whose keys are not outputs, with
+ *                  return_fileresponse, on a delete route)
  * For query routes (pxt_add_query_route_opts), inputs names the parameters a request
  * may give (default: all); the others take their defaults, and a request giving one
  * is a 422. one_row answers the single row; return_scalar (with one_row, for a query
  * with one output) answers that output's value alone.
  */
+/*
+ * The target of export_sql, as Pixeltable's SqlExport takes it. Strings are copied when
+ * the route is added.
+ *   db_connect: "postgresql[+driver]://user:pass@host:port/db" (libpq; the +driver is
+ *               ignored) or "sqlite:///relative/path", "sqlite:////absolute/path"
+ *               (libsqlite3, loaded on first use); ${VAR} is replaced by the
+ *               environment variable VAR when connecting (keep passwords out of files)
+ *   table:      the target table, which must exist
+ *   db_schema:  its schema (NULL: the connection's default)
+ *   method:     "insert" (NULL: the default) appends the row; "update" sets the other
+ *               output columns of the one target row whose key columns (the route's
+ *               match_columns, else the table's primary key) equal the row's
+ */
+typedef struct pxt_export_sql {
+	const char *db_connect;
+	const char *table;
+	const char *db_schema;
+	const char *method;
+} pxt_export_sql;
+
 typedef struct pxt_route_opts {
 	size_t size;		/* sizeof(pxt_route_opts) at build time */
 	const char *const *inputs;
@@ -125,6 +151,7 @@ typedef struct pxt_route_opts {
 	bool return_fileresponse;	/* answer with the row's media file itself */
 	bool one_row;		/* query routes: the single row, 404 / 409 otherwise */
 	bool return_scalar;	/* query routes: the one output's value alone */
+	const pxt_export_sql *export_sql;	/* NULL: no export */
 } pxt_route_opts;
 
 #define PXT_ROUTE_OPTS_INIT .size = sizeof(pxt_route_opts)

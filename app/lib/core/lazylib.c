@@ -1,5 +1,5 @@
 /*
- * lazylib.c - loading poppler-glib and libvips on first use (see lazylib_int.h).
+ * lazylib.c - loading poppler-glib, libvips and libsqlite3 on first use (see lazylib_int.h).
  *
  * Each library is opened once per process under pthread_once; the outcome (a filled
  * function table, or the message explaining why not) is kept, so a missing library
@@ -18,6 +18,8 @@
 #define PXT_POPPLER_PKG "libpoppler-glib8"
 #define PXT_VIPS_SONAME "libvips.so.42"
 #define PXT_VIPS_PKG "libvips42"
+#define PXT_SQLITE_SONAME "libsqlite3.so.0"
+#define PXT_SQLITE_PKG "libsqlite3-0"
 
 /* One symbol to resolve: its name and where its pointer goes in the table. */
 struct pxt_sym {
@@ -73,6 +75,22 @@ static const struct pxt_sym pxt_vips_syms[] = {
 	PXT_SYM(pxt_vips, gfree, g_free),
 };
 
+static const struct pxt_sym pxt_sqlite_syms[] = {
+	PXT_SYM(pxt_sqlite, open_v2, sqlite3_open_v2),
+	PXT_SYM(pxt_sqlite, close_v2, sqlite3_close_v2),
+	PXT_SYM(pxt_sqlite, busy_timeout, sqlite3_busy_timeout),
+	PXT_SYM(pxt_sqlite, prepare_v2, sqlite3_prepare_v2),
+	PXT_SYM(pxt_sqlite, bind_int64, sqlite3_bind_int64),
+	PXT_SYM(pxt_sqlite, bind_double, sqlite3_bind_double),
+	PXT_SYM(pxt_sqlite, bind_text, sqlite3_bind_text),
+	PXT_SYM(pxt_sqlite, bind_null, sqlite3_bind_null),
+	PXT_SYM(pxt_sqlite, step, sqlite3_step),
+	PXT_SYM(pxt_sqlite, finalize, sqlite3_finalize),
+	PXT_SYM(pxt_sqlite, changes, sqlite3_changes),
+	PXT_SYM(pxt_sqlite, errmsg, sqlite3_errmsg),
+	PXT_SYM(pxt_sqlite, libversion_number, sqlite3_libversion_number),
+};
+
 /* The outcome of one library's loading, written once under its pthread_once. */
 struct pxt_lazy {
 	pthread_once_t once;
@@ -82,7 +100,9 @@ struct pxt_lazy {
 
 static struct pxt_lazy pxt_poppler_state = {PTHREAD_ONCE_INIT, PXT_OK, ""};
 static struct pxt_lazy pxt_vips_state = {PTHREAD_ONCE_INIT, PXT_OK, ""};
+static struct pxt_lazy pxt_sqlite_state = {PTHREAD_ONCE_INIT, PXT_OK, ""};
 static struct pxt_poppler pxt_poppler_api;
+static struct pxt_sqlite pxt_sqlite_api;
 static struct pxt_vips pxt_vips_api;
 
 /*
@@ -167,5 +187,33 @@ pxt_vips_get(const struct pxt_vips **api)
 	if (pxt_vips_state.rc != PXT_OK)
 		return pxt_seterr(pxt_vips_state.rc, "%s", pxt_vips_state.msg);
 	*api = &pxt_vips_api;
+	return PXT_OK;
+}
+
+/* pthread_once body: opens libsqlite3 and checks it is as new as its headers. */
+static void
+pxt_sqlite_load(void)
+{
+	struct pxt_lazy *st = &pxt_sqlite_state;
+	int have;
+
+	if (pxt_lazy_open(st, PXT_SQLITE_SONAME, PXT_SQLITE_PKG, pxt_sqlite_syms,
+	    sizeof(pxt_sqlite_syms) / sizeof(*pxt_sqlite_syms), &pxt_sqlite_api) != PXT_OK)
+		return;
+	if ((have = pxt_sqlite_api.libversion_number()) < SQLITE_VERSION_NUMBER) {
+		snprintf(st->msg, sizeof(st->msg), "%s is SQLite %d, older than the %d pxtc "
+		    "was built with: install a newer %s", PXT_SQLITE_SONAME, have,
+		    SQLITE_VERSION_NUMBER, PXT_SQLITE_PKG);
+		st->rc = PXT_EUNAVAIL;
+	}
+}
+
+pxt_err
+pxt_sqlite_get(const struct pxt_sqlite **api)
+{
+	pthread_once(&pxt_sqlite_state.once, pxt_sqlite_load);
+	if (pxt_sqlite_state.rc != PXT_OK)
+		return pxt_seterr(pxt_sqlite_state.rc, "%s", pxt_sqlite_state.msg);
+	*api = &pxt_sqlite_api;
 	return PXT_OK;
 }

@@ -1,9 +1,11 @@
 /*
- * lazylib_int.h - poppler-glib and libvips, loaded on first use (internal to libpxt).
+ * lazylib_int.h - poppler-glib, libvips and libsqlite3, loaded on first use (internal
+ * to libpxt).
  *
- * libpxt is compiled against the headers of poppler-glib and libvips but never linked
- * with them: a worker that never opens a PDF or an image does not map poppler, glib or
- * vips. The first caller dlopen()s the library (RTLD_NOW | RTLD_LOCAL), resolves the
+ * libpxt is compiled against the headers of poppler-glib, libvips and SQLite but never
+ * linked with them: a worker that never opens a PDF or an image does not map poppler,
+ * glib or vips, and one that never exports a row to SQLite (export_sql) does not map
+ * libsqlite3. The first caller dlopen()s the library (RTLD_NOW | RTLD_LOCAL), resolves the
  * functions below into a table whose pointer types come from the real headers, and
  * initialises it once (vips_init with one worker thread and no operation cache). Both
  * libraries stay loaded until the process exits.
@@ -12,6 +14,7 @@
 #define PXT_LAZYLIB_H
 
 #include <poppler.h>
+#include <sqlite3.h>
 #include <vips/vips.h>
 
 #include "pxt/error.h"
@@ -65,6 +68,23 @@ struct pxt_vips {
 	__typeof__(&g_free) gfree;
 };
 
+/* Functions pxtc calls in libsqlite3 (export_sql to an SQLite file). */
+struct pxt_sqlite {
+	__typeof__(&sqlite3_open_v2) open_v2;
+	__typeof__(&sqlite3_close_v2) close_v2;
+	__typeof__(&sqlite3_busy_timeout) busy_timeout;
+	__typeof__(&sqlite3_prepare_v2) prepare_v2;
+	__typeof__(&sqlite3_bind_int64) bind_int64;
+	__typeof__(&sqlite3_bind_double) bind_double;
+	__typeof__(&sqlite3_bind_text) bind_text;
+	__typeof__(&sqlite3_bind_null) bind_null;
+	__typeof__(&sqlite3_step) step;
+	__typeof__(&sqlite3_finalize) finalize;
+	__typeof__(&sqlite3_changes) changes;
+	__typeof__(&sqlite3_errmsg) errmsg;
+	__typeof__(&sqlite3_libversion_number) libversion_number;
+};
+
 /*
  * pxt_poppler_get loads poppler-glib on the first call (later calls only return the
  * result of the first) and sets *api to its function table, static and valid for the
@@ -77,5 +97,11 @@ pxt_err pxt_poppler_get(const struct pxt_poppler **api);
  * pxt_vips_get is pxt_poppler_get for libvips; the first call also runs vips_init.
  */
 pxt_err pxt_vips_get(const struct pxt_vips **api);
+
+/*
+ * pxt_sqlite_get is pxt_poppler_get for libsqlite3; it also refuses a library older
+ * than the headers pxtc was built with (PXT_EUNAVAIL naming the versions).
+ */
+pxt_err pxt_sqlite_get(const struct pxt_sqlite **api);
 
 #endif

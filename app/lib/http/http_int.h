@@ -27,6 +27,7 @@ struct pxt_table_route {
 	char **inputs, **outputs, **match, **now;	/* NULL-terminated; NULL: default */
 	char **uploads;		/* uploadfile_inputs */
 	bool fileresponse;	/* return_fileresponse */
+	struct pxt_export *export;	/* export_sql; NULL: none */
 };
 
 /* The description of a query route. */
@@ -190,6 +191,7 @@ struct pxt_req {
 	bool committed;
 	pxt_err failed;
 	bool in_job;		/* run by the jobs runner: no key, no own transaction */
+	bool fail_public;	/* a 500 whose message may be answered (export_sql) */
 	struct pxt_upload *upload;	/* a multipart/form-data body, or NULL */
 };
 

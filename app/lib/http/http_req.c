@@ -329,7 +329,8 @@ pxt_http_error(pxt_req *req, pxt_err code, const char *message)
 	pxt_jw_cstr(w, error_code);
 	pxt_jw_key(w, "message");
 	/* a bug's details stay in the log, with the request id */
-	pxt_jw_cstr(w, status == 500 ? "internal error: see the server log" : message);
+	pxt_jw_cstr(w, status == 500 && !req->fail_public ? "internal error: see the "
+	    "server log" : message);
 	pxt_jw_key(w, "retryable");
 	pxt_jw_bool(w, transient && !req->committed);
 	pxt_jw_key(w, "cause");

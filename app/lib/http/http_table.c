@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_int.h"
 #include "engine/value_int.h"
+#include "http/export_sql_int.h"
 #include "http/http_int.h"
 #include "media/media_out_int.h"
 #include "media/media_store_int.h"
@@ -253,11 +254,12 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 		rc = pxt_db_commit(db);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
-	if (outer)
-		return PXT_OK;	/* the runner commits, then keeps the media */
-	pxt_req_committed(req);
-	pxt_media_gen_settle(req->pool, true);
-	return PXT_OK;
+	if (!outer) {	/* else the runner commits, then keeps the media */
+		pxt_req_committed(req);
+		pxt_media_gen_settle(req->pool, true);
+	}
+	/* export_sql: the answered row, once the write is committed (or in the job's) */
+	return tr->export != NULL ? pxt_export_row(req, tr->export) : PXT_OK;
 }
 
 /* pxt_value_param for a request: a value it refuses is a 422 naming the column. */

@@ -1,7 +1,8 @@
 /*
  * service.c - the TOML service file: routes declared without C, with Pixeltable's keys
  * ([[service]] name, prefix; [[service.routes]] type, path, table, inputs, outputs,
- * match_columns, query, one_row, return_scalar, method, ...). Declared routes go into
+ * match_columns, query, one_row, return_scalar, method, export_sql, ...). Declared
+ * routes go into
  * the same route table as the C routers' and behave the same. Every mistake stops
  * start-up with the file, line and column (see pxt/app.h).
  */
@@ -155,6 +156,40 @@ pxt_svc_expand(const struct pxt_svc *s, const char *table)
 	    "app", "namespace"), table + sizeof(var) - 1);
 }
 
+/*
+ * A route's export_sql table (db_connect, table, db_schema, method), into *spec (NULL
+ * when absent); its values are checked when the route is added.
+ */
+static pxt_err
+pxt_svc_export(const struct pxt_svc *s, const pxt_toml_value *route,
+    pxt_export_sql **spec)
+{
+	static const char *const keys[] = {"db_connect", "table", "db_schema", "method",
+	    NULL};
+	const pxt_toml_value *v = pxt_toml_get(route, "export_sql");
+	pxt_export_sql *x;
+	pxt_err rc;
+
+	*spec = NULL;
+	if (v == NULL)
+		return PXT_OK;
+	if (pxt_toml_kind_of(v) != PXT_TOML_TABLE)
+		return pxt_svc_fail(s, v, "'export_sql' must be a table (db_connect, table, "
+		    "db_schema, method)");
+	if ((x = pxt_pcalloc(s->pool, sizeof(*x))) == NULL)
+		return PXT_ENOMEM;
+	if ((rc = pxt_svc_keys(s, v, "export_sql", keys)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, v, "db_connect", &x->db_connect)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, v, "table", &x->table)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, v, "db_schema", &x->db_schema)) != PXT_OK ||
+	    (rc = pxt_svc_str(s, v, "method", &x->method)) != PXT_OK)
+		return rc;
+	if (x->db_connect == NULL || x->table == NULL)
+		return pxt_svc_fail(s, v, "export_sql needs 'db_connect' and 'table'");
+	*spec = x;
+	return PXT_OK;
+}
+
 /* A table route (insert, update, delete). */
 static pxt_err
 pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route,
@@ -193,7 +228,8 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	    &opts.uploadfile_inputs)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_svc_bool(s, route, "return_fileresponse",
-	    &opts.return_fileresponse)) != PXT_OK)
+	    &opts.return_fileresponse)) != PXT_OK || (rc = pxt_svc_export(s, route,
+	    (pxt_export_sql **)&opts.export_sql)) != PXT_OK)
 		return rc;
 	if (opts.return_fileresponse && strcmp(type, "delete") == 0)
 		return pxt_svc_fail(s, pxt_toml_get(route, "return_fileresponse"),
@@ -204,6 +240,9 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 		rc = pxt_add_update_route(r, path, t, &opts);
 	else
 		rc = pxt_add_delete_route(r, path, t, &opts);
+	if (rc != PXT_OK && opts.export_sql != NULL && strstr(pxt_errmsg(),
+	    "export_sql: ") != NULL)	/* point at the export_sql table */
+		return pxt_svc_fail(s, pxt_toml_get(route, "export_sql"), "%s", pxt_errmsg());
 	return rc == PXT_OK ? PXT_OK : pxt_svc_fail(s, route, "%s", pxt_errmsg());
 }
 
@@ -297,7 +336,7 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	static const char *const keys[] = {"type", "path", "table", "inputs",
 	    "uploadfile_inputs", "outputs", "match_columns", "query", "one_row", "method",
 	    "background", "return_fileresponse", "public", "now_columns", "return_scalar",
-	    NULL};
+	    "export_sql", NULL};
 	const char *type, *path;
 	bool public_route, background;
 	pxt_err rc;
@@ -316,6 +355,11 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	if (path == NULL || path[0] != '/')
 		return pxt_svc_fail(s, path ? pxt_toml_get(route, "path") : route,
 		    "a route needs a 'path' starting with '/'");
+	if (pxt_toml_get(route, "export_sql") != NULL && strcmp(type, "insert") != 0 &&
+	    strcmp(type, "update") != 0)
+		return pxt_svc_fail(s, pxt_toml_get(route, "export_sql"), "export_sql "
+		    "belongs to insert and update routes (a %s route writes no row to "
+		    "export)", type);
 	if (strcmp(type, "query") == 0)
 		rc = pxt_svc_query_route(s, r, route, path);
 	else if (strcmp(type, "insert") == 0 || strcmp(type, "update") == 0 ||

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "catalog/catalog_int.h"
+#include "http/export_sql_int.h"
 #include "http/http_int.h"
 #include "engine/write_int.h"
 
@@ -117,6 +118,10 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: uploadfile_inputs: "
 			    "column '%s' is %s, not a media column", r->name, path, *u,
 			    pxt_type_name(pxt_table_find_col(t, *u)->type));
+	if (opts != NULL && opts->export_sql != NULL && (rc = pxt_export_new(pool, tr,
+	    opts->export_sql, &tr->export)) != PXT_OK)
+		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
+		    pxt_errmsg());
 	if ((rc = pxt_add_route(r, PXT_POST, path, pxt_table_handler, tr)) != PXT_OK)
 		return rc;
 	pxt_route_describe(r, kind, tr);
