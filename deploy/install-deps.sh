@@ -14,7 +14,9 @@ packages=(
   libcurl4-openssl-dev               # libcurl >= 7.88: downloading media URLs
   libxml2-dev                        # libxml2 >= 2.9: HTML documents
   libpoppler-glib-dev libvips-dev    # PDF (poppler-glib >= 22.02), images (vips >= 8.14)
+  libsqlite3-dev                     # SQLite >= 3.31: export_sql to an SQLite file
   libvips-tools groff poppler-utils  # tests: make images, PDFs; pdfinfo checks them
+  sqlite3                            # tests: reading what export_sql wrote
   nginx-light spawn-fcgi multiwatch curl  # the local stack; curl for tests and demo data
   postgresql-15 postgresql-client-15 # the embedded server's binaries, psql for tests
   clang libclang-rt-14-dev           # libFuzzer targets
