@@ -60,6 +60,20 @@ type = "insert"
 path = "/missing"
 table = "xs/items"
 export_sql = {db_connect = "$pg", table = "nope"}
+
+[[service.routes]]
+type = "insert"
+path = "/bg"
+table = "xs/items"
+background = true
+export_sql = {db_connect = "\${XS_PG_URL}", table = "items"}
+
+[[service.routes]]
+type = "insert"
+path = "/bg_missing"
+table = "xs/items"
+background = true
+export_sql = {db_connect = "\${XS_PG_URL}", table = "nope"}
 TOML
 chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
@@ -67,6 +81,8 @@ export PXTC_BIN_DIR="$prefix/bin" PXTC_STACK_NO_DEMO=1 PXTC="$prefix/bin/pxtc"
 export PXTC_SETUP="$prefix/bin/pxtc-setup"
 export SERVER_WORKERS=2 SERVER_SERVICE_FILE="$IT_WORK/service.toml"
 export XS_PG_DB=xs_target XS_PG_SECRET=never-logged-7f3a
+# a whole db_connect in one variable
+export XS_PG_URL="postgresql://pxtc:$XS_PG_SECRET@/$XS_PG_DB?host=$PIXELTABLE_HOME/run&port=5432"
 "$PXT_TEST_EXPORT_SQL" >"$IT_WORK/tables.log" 2>&1 || { cat "$IT_WORK/tables.log"; fail "test_export_sql"; }
 # the export target: a second database of the test's own server
 q "CREATE DATABASE xs_target"
@@ -141,6 +157,30 @@ same "$(nrows delta)" 1 "the row behind a failed export"
 # the next export on the same worker still works (the connection survived the error)
 for i in 1 2 3 4; do req /api/xs/pg "{\"name\": \"after$i\"}"; expect 200; done
 same "$(tq "SELECT count(*) FROM items WHERE name LIKE 'after%'")" 4 "exports after a failure"
+# ---- background routes: the export runs in the job; a failed one fails the job and
+# undoes its write
+# job PATH BODY - queue a job and wait until it ends; sets $body to its status document
+job() {
+	local url st
+	req "$1" "$2"
+	[ "$code" = 200 ] || [ "$code" = 202 ] || fail "queueing $1: $code $body"
+	url=$(field job_url)
+	[[ $url == http* ]] || url="$URL$url"
+	for _ in $(seq 200); do
+		body=$(curl -s "$url")
+		st=$(field status)
+		case $st in queued|running|pending) sleep 0.1 ;; *) return 0 ;; esac
+	done
+	fail "job $url did not end: $body"
+}
+job /api/xs/bg '{"name": "epsilon", "n": 5}'
+same "$(field status)" done "the exporting job"
+same "$(tq "SELECT n FROM items WHERE name = 'epsilon'")" 5 "the row a job exported"
+job /api/xs/bg_missing '{"name": "zeta"}'
+[ "$(field status)" != done ] || fail "a job whose export failed is done: $body"
+has "exporting the row of 'xs/items' to \\\"nope\\\" (export_sql) failed, so the job's write was undone"
+same "$(nrows zeta)" 0 "the write of a job whose export failed"
+
 # the target's error is logged, the secret of db_connect never
 logs=$(find "$PIXELTABLE_HOME" -name '*.log' -type f)
 [ -n "$logs" ] || fail "no logs under $PIXELTABLE_HOME"

@@ -199,12 +199,14 @@ pxt_export_new(pxt_pool *pool, const struct pxt_table_route *tr,
 		return pxt_seterr(PXT_EINVAL, "export_sql: needs 'db_connect' and 'table'");
 	if ((ex = pxt_pcalloc(pool, sizeof(*ex))) == NULL)
 		return PXT_ENOMEM;
-	if ((rc = pxt_export_scheme(spec->db_connect, &ex->sqlite, &rest)) != PXT_OK)
-		return rc;
+	/* the scheme as the worker will see it: db_connect = "${DATABASE_URL}" works */
 	if ((url = pxt_export_expand(spec->db_connect, missing, sizeof(missing))) == NULL)
 		return missing[0] ? pxt_seterr(PXT_EINVAL, "export_sql: db_connect uses "
 		    "${%s}, which is not set in the environment", missing) : PXT_ENOMEM;
+	rc = pxt_export_scheme(url, &ex->sqlite, &rest);
 	pxt_export_wipe(url);
+	if (rc != PXT_OK)
+		return rc;
 	if (spec->method != NULL && strcmp(spec->method, "insert") != 0 &&
 	    strcmp(spec->method, "update") != 0)
 		return pxt_seterr(PXT_EINVAL, "export_sql: method must be \"insert\" or "
@@ -278,8 +280,11 @@ pxt_xconn_open(const struct pxt_export *ex, struct pxt_xconn *c, char *why, size
 		    missing);
 		return PXT_EUNAVAIL;
 	}
-	pxt_export_scheme(url, &sqlite, &rest);
-	if ((c->key = strdup(ex->db_connect)) == NULL) {
+	if (pxt_export_scheme(url, &sqlite, &rest) != PXT_OK || sqlite != ex->sqlite) {
+		snprintf(why, cap, "db_connect (its ${VAR}) names another kind of "
+		    "database than at start-up");
+		rc = PXT_EUNAVAIL;
+	} else if ((c->key = strdup(ex->db_connect)) == NULL) {
 		rc = PXT_ENOMEM;
 	} else if (sqlite) {
 		if ((rc = pxt_sqlite_get(&lite)) != PXT_OK)
