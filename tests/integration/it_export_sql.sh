@@ -213,7 +213,7 @@ EOF
 bad "bad.toml:7:14: router 'x', route /a: export_sql: method must be \"insert\" or \"update\", not \"merge\" (merge is not supported, as in Pixeltable)" <<EOF
 $route
 type = "insert"
-export_sql = {db_connect = "sqlite:////tmp/x.db", table = "t", method = "merge"}
+export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t", method = "merge"}
 EOF
 bad "bad.toml:7:14: router 'x', route /a: export_sql: db_connect uses \${XS_UNSET_VAR}, which is not set in the environment" <<EOF
 $route
@@ -224,17 +224,17 @@ bad "bad.toml:8:14: router 'x', route /a: export_sql: method \"update\" finds th
 $route
 type = "update"
 outputs = ["name"]
-export_sql = {db_connect = "sqlite:////tmp/x.db", table = "t", method = "update"}
+export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t", method = "update"}
 EOF
 bad "bad.toml:7:14: export_sql belongs to insert and update routes (a delete route writes no row to export)" <<EOF
 $route
 type = "delete"
-export_sql = {db_connect = "sqlite:////tmp/x.db", table = "t"}
+export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t"}
 EOF
-bad "bad.toml:7:73: unknown key 'schema' in export_sql" <<EOF
+bad "bad.toml:7:76: unknown key 'schema' in export_sql" <<EOF
 $route
 type = "insert"
-export_sql = {db_connect = "sqlite:////tmp/x.db", table = "t", schema = "s"}
+export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t", schema = "s"}
 EOF
 bad "bad.toml:7:14: export_sql needs 'db_connect' and 'table'" <<EOF
 $route
@@ -245,6 +245,6 @@ bad "export_sql: a route answering with a file (return_fileresponse) has no row 
 $route
 type = "insert"
 return_fileresponse = true
-export_sql = {db_connect = "sqlite:////tmp/x.db", table = "t"}
+export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t"}
 EOF
 echo "ok: export_sql"
