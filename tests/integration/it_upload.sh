@@ -172,3 +172,16 @@ up /api/up/file_by_note -H 'Content-Type: application/json' -d '{"note": "md"}'
 	grep -q "found 2 rows" <<<"$body" || fail "several rows: $code $body"
 up "/api/qfiles/by_note?note=md&x=1"
 [ "$code" = 422 ] || fail "unknown parameter: $code $body"
+# OpenAPI: the file routes declare the file for 200, and 404/409
+curl -s "$URL/api/openapi.json" >"$IT_WORK/openapi.json"
+python3 - "$IT_WORK/openapi.json" <<'PY' || fail "OpenAPI of the file routes"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for path, method, media in (("/api/qfiles/by_note", "get", "application/octet-stream"),
+                            ("/api/up/file_by_note", "post", "application/octet-stream"),
+                            ("/api/up/thumbnails", "post", "image/*")):
+    r = doc["paths"][path][method]["responses"]
+    assert list(r["200"]["content"]) == [media], (path, r["200"])
+    assert r["200"]["content"][media]["schema"]["format"] == "binary", path
+    assert path == "/api/up/thumbnails" or ("404" in r and "409" in r), (path, list(r))
+PY

@@ -49,11 +49,11 @@ pxt_err pxt_q_write_row(pxt_req *req, pxt_jw *w, const struct pxt_query_route *q
 
 /*
  * return_fileresponse on a query route (query_out.c): pxt_q_file_output names the
- * output answered with, the last media one (a column or an expression output), or
- * NULL when q has none; pxt_q_file_answer answers req with that output's file in row
+ * output answered with, the last media one (a column or an expression output; *type
+ * its type), or NULL when q has none; pxt_q_file_answer answers req with that output's file in row
  * `row` of res (pxt_file_send: a null cell is a 404).
  */
-const char *pxt_q_file_output(const pxt_query *q);
+const char *pxt_q_file_output(const pxt_query *q, pxt_type *type);
 pxt_err pxt_q_file_answer(pxt_req *req, pxt_query *q, const PGresult *res, int row);
 
 struct pxt_route {

@@ -153,6 +153,9 @@ pxt_oa_description(const struct pxt_route *rt)
 	case PXT_ROUTE_DELETE:
 		return "Deletes the rows the key columns select.";
 	case PXT_ROUTE_QUERY:
+		if (qr != NULL && qr->fileresponse)
+			return "Answers the media file of the one row the query finds: 404 "
+			    "for none or a null file, 409 for several.";
 		return qr != NULL && qr->one_row ? "Answers the one row the query finds: 404 "
 		    "for none, 409 for several." : "Answers the rows the query finds.";
 	default:
@@ -281,6 +284,38 @@ pxt_oa_answer(pxt_jw *w, const struct pxt_route *rt)
 	}
 }
 
+/*
+ * The media type of the file a return_fileresponse route answers with (by its media
+ * column's type), or NULL for a route answering JSON.
+ */
+static const char *
+pxt_oa_file_type(const struct pxt_route *rt)
+{
+	const struct pxt_table_route *tr = rt->desc;
+	const struct pxt_query_route *qr = rt->desc;
+	pxt_type type = PXT_TYPE_NONE;
+
+	if (rt->desc == NULL || rt->background)
+		return NULL;
+	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE) &&
+	    tr->fileresponse && pxt_file_column(tr) >= 0)
+		type = tr->t->cols[pxt_file_column(tr)].type;
+	else if (rt->kind == PXT_ROUTE_QUERY && qr->fileresponse)
+		(void)pxt_q_file_output(qr->q, &type);
+	switch (type) {
+	case PXT_IMAGE:
+		return "image/*";
+	case PXT_VIDEO:
+		return "video/*";
+	case PXT_AUDIO:
+		return "audio/*";
+	case PXT_DOCUMENT:
+		return "application/octet-stream";
+	default:
+		return NULL;
+	}
+}
+
 /* The error statuses route rt answers for method (beside 405, which is per path). */
 static int
 pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
@@ -295,10 +330,10 @@ pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
 	if (pxt_oa_protected(o, rt))
 		st[n++] = 401;
 	if (rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_CUSTOM ||
-	    (qr != NULL && (qr->one_row || qr->q->parent != NULL)))
+	    (qr != NULL && (qr->one_row || qr->fileresponse || qr->q->parent != NULL)))
 		st[n++] = 404;
 	if (rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
-	    (qr != NULL && qr->one_row))
+	    (qr != NULL && (qr->one_row || qr->fileresponse)))
 		st[n++] = 409;
 	if (body) {
 		st[n++] = 413;
@@ -342,11 +377,17 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 			    "computed columns computed again\",\"schema\":{\"type\":\"string\"}}}");
 		pxt_jw_key(w, "content");
 		pxt_jw_obj_begin(w);
-		pxt_jw_key(w, "application/json");
-		pxt_jw_obj_begin(w);
-		pxt_jw_key(w, "schema");
-		pxt_oa_answer(w, rt);
-		pxt_jw_obj_end(w);
+		if (pxt_oa_file_type(rt) != NULL) {
+			pxt_jw_key(w, pxt_oa_file_type(rt));
+			pxt_oa_raw(w, "{\"schema\":{\"type\":\"string\",\"format\":"
+			    "\"binary\"}}");
+		} else {
+			pxt_jw_key(w, "application/json");
+			pxt_jw_obj_begin(w);
+			pxt_jw_key(w, "schema");
+			pxt_oa_answer(w, rt);
+			pxt_jw_obj_end(w);
+		}
 		pxt_jw_obj_end(w);
 		pxt_jw_obj_end(w);
 	}

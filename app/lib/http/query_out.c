@@ -142,36 +142,39 @@ pxt_q_write_row(pxt_req *req, pxt_jw *w, const struct pxt_query_route *qr,
  * Returns its name, or NULL when q has no media output.
  */
 static const char *
-pxt_q_file_find(const pxt_query *q, int *k, int *ci)
+pxt_q_file_find(const pxt_query *q, int *k, int *ci, pxt_type *type)
 {
 	*k = *ci = -1;
 	for (int i = q->nouts - 1; i >= 0; i--)
 		if (pxt_type_is_media(q->outs[i].type)) {
 			*k = i;
+			*type = q->outs[i].type;
 			return q->outs[i].name;
 		}
 	for (int i = q->t->ncols - 1; i >= 0; i--)
 		if (pxt_type_is_media(q->t->cols[i].type) && pxt_q_selected(q,
 		    &q->t->cols[i])) {
 			*ci = i;
+			*type = q->t->cols[i].type;
 			return q->t->cols[i].name;
 		}
 	return NULL;
 }
 
 const char *
-pxt_q_file_output(const pxt_query *q)
+pxt_q_file_output(const pxt_query *q, pxt_type *type)
 {
 	int k, ci;
 
-	return pxt_q_file_find(q, &k, &ci);
+	return pxt_q_file_find(q, &k, &ci, type);
 }
 
 pxt_err
 pxt_q_file_answer(pxt_req *req, pxt_query *q, const PGresult *res, int row)
 {
 	int k, ci, col = 0;
-	const char *name = pxt_q_file_find(q, &k, &ci);
+	pxt_type type;
+	const char *name = pxt_q_file_find(q, &k, &ci, &type);
 	pxt_value v;
 	pxt_err rc;
 

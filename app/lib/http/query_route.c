@@ -422,6 +422,7 @@ pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
 {
 	struct pxt_query_route *qr;
 	pxt_route_opts o;
+	pxt_type ft;
 	pxt_err rc;
 
 	memset(&o, 0, sizeof(o));
@@ -447,7 +448,7 @@ pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
 	if (o.return_fileresponse && o.return_scalar)
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "
 		    "answers a file, return_scalar a value: give one", r->name, path);
-	if (o.return_fileresponse && pxt_q_file_output(q) == NULL)
+	if (o.return_fileresponse && pxt_q_file_output(q, &ft) == NULL)
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "
 		    "needs a media output; query '%s' has none", r->name, path, q->name);
 	if (o.return_scalar && (!o.one_row || pxt_q_nout(q) != 1))
