@@ -1,11 +1,13 @@
 /*
  * http_file.c - return_fileresponse: answering with a media file itself rather than
- * JSON, shared by the table routes and the query routes. nginx sends the file
- * (X-Accel-Redirect to an internal location); the worker only names it.
+ * JSON, shared by the table routes and the query routes, and the media type their
+ * OpenAPI declares. nginx sends the file (X-Accel-Redirect to an internal location);
+ * the worker only names it.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog/catalog_int.h"
 #include "http/http_int.h"
 #include "media/media_out_int.h"
 #include "media/media_store_int.h"
@@ -61,4 +63,32 @@ pxt_file_send(pxt_req *req, const char *name, const char *value)
 	pxt_res_status(req, 200, pxt_media_type(path));
 	pxt_res_header(req, "X-Accel-Redirect", loc);
 	return PXT_OK;
+}
+
+const char *
+pxt_file_route_type(const struct pxt_route *rt)
+{
+	const struct pxt_table_route *tr = rt->desc;
+	const struct pxt_query_route *qr = rt->desc;
+	pxt_type type = PXT_TYPE_NONE;
+
+	if (rt->desc == NULL || rt->background)
+		return NULL;
+	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE) &&
+	    tr->fileresponse && pxt_file_column(tr) >= 0)
+		type = tr->t->cols[pxt_file_column(tr)].type;
+	else if (rt->kind == PXT_ROUTE_QUERY && qr->fileresponse)
+		(void)pxt_q_file_output(qr->q, &type);
+	switch (type) {
+	case PXT_IMAGE:
+		return "image/*";
+	case PXT_VIDEO:
+		return "video/*";
+	case PXT_AUDIO:
+		return "audio/*";
+	case PXT_DOCUMENT:
+		return "application/octet-stream";
+	default:
+		return NULL;
+	}
 }

@@ -133,6 +133,14 @@ int pxt_file_column(const struct pxt_table_route *tr);
 pxt_err pxt_file_send(pxt_req *req, const char *name, const char *value);
 
 /*
+ * pxt_file_route_type returns the media type a return_fileresponse route answers
+ * with, for its OpenAPI 200 (by its media output's type: image, video or audio with
+ * any subtype, else application/octet-stream; static), or NULL for a route
+ * answering JSON.
+ */
+const char *pxt_file_route_type(const struct pxt_route *rt);
+
+/*
  * Idempotency-Key (idem.c): claim key for req's route in the open transaction
  * (*replayed: an earlier answer was copied into req), then store req's answer under
  * it and commit.

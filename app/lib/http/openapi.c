@@ -284,38 +284,6 @@ pxt_oa_answer(pxt_jw *w, const struct pxt_route *rt)
 	}
 }
 
-/*
- * The media type of the file a return_fileresponse route answers with (by its media
- * column's type), or NULL for a route answering JSON.
- */
-static const char *
-pxt_oa_file_type(const struct pxt_route *rt)
-{
-	const struct pxt_table_route *tr = rt->desc;
-	const struct pxt_query_route *qr = rt->desc;
-	pxt_type type = PXT_TYPE_NONE;
-
-	if (rt->desc == NULL || rt->background)
-		return NULL;
-	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE) &&
-	    tr->fileresponse && pxt_file_column(tr) >= 0)
-		type = tr->t->cols[pxt_file_column(tr)].type;
-	else if (rt->kind == PXT_ROUTE_QUERY && qr->fileresponse)
-		(void)pxt_q_file_output(qr->q, &type);
-	switch (type) {
-	case PXT_IMAGE:
-		return "image/*";
-	case PXT_VIDEO:
-		return "video/*";
-	case PXT_AUDIO:
-		return "audio/*";
-	case PXT_DOCUMENT:
-		return "application/octet-stream";
-	default:
-		return NULL;
-	}
-}
-
 /* The error statuses route rt answers for method (beside 405, which is per path). */
 static int
 pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
@@ -377,8 +345,8 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 			    "computed columns computed again\",\"schema\":{\"type\":\"string\"}}}");
 		pxt_jw_key(w, "content");
 		pxt_jw_obj_begin(w);
-		if (pxt_oa_file_type(rt) != NULL) {
-			pxt_jw_key(w, pxt_oa_file_type(rt));
+		if (pxt_file_route_type(rt) != NULL) {
+			pxt_jw_key(w, pxt_file_route_type(rt));
 			pxt_oa_raw(w, "{\"schema\":{\"type\":\"string\",\"format\":"
 			    "\"binary\"}}");
 		} else {
