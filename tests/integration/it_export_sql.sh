@@ -226,7 +226,7 @@ type = "update"
 outputs = ["name"]
 export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t", method = "update"}
 EOF
-bad "bad.toml:7:14: export_sql belongs to insert and update routes (a delete route writes no row to export)" <<EOF
+bad "bad.toml:7:14: a delete route takes no 'export_sql'" <<EOF
 $route
 type = "delete"
 export_sql = {db_connect = "sqlite:////srv/xs/x.db", table = "t"}

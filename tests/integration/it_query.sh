@@ -6,7 +6,8 @@
 # return_scalar; aliases, a function call evaluated in C, base-table columns read
 # through the view, >=, <=, !=, IN, LIKE and length, parameter defaults (OpenAPI shows
 # them), the 422s of a missing parameter and of a parameter that is not an input, and
-# the service file's mistakes stopping start-up with file and line.
+# the service file's mistakes stopping start-up with file and line (a key the route's
+# type does not take, return_fileresponse on a query without a media output).
 source "$(dirname "$0")/lib.sh"
 : "${PXT_BUILD_DIR:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_QUERY:?}"
 : "${PXTC_WORKER:?}"
@@ -85,7 +86,7 @@ name = "x"
 type = "query"
 return_scalr = true
 TOML
-bad "'query', 'one_row', 'return_scalar' and 'method' belong to query routes" <<'TOML'
+bad "bad.toml:7:17: an insert route takes no 'return_scalar' (its keys: type, path, public, background, table, inputs, uploadfile_inputs, outputs, return_fileresponse, now_columns)" <<'TOML'
 [[service]]
 name = "x"
 [[service.routes]]
@@ -93,6 +94,44 @@ type = "insert"
 path = "/q"
 table = "qx/docs"
 return_scalar = true
+TOML
+bad "bad.toml:6:21: a query route takes no 'uploadfile_inputs'" <<'TOML'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "query"
+path = "/q"
+uploadfile_inputs = ["key"]
+query = "qx_two"
+TOML
+bad "bad.toml:6:11: a query route takes no 'outputs'" <<'TOML'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "query"
+path = "/q"
+outputs = ["key"]
+query = "qx_two"
+TOML
+bad "bad.toml:3:1: router 'x', route /q: return_fileresponse needs a media output; query 'qx_two' has none" <<'TOML'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "query"
+path = "/q"
+query = "qx_two"
+return_fileresponse = true
+TOML
+bad "bad.toml:3:1: router 'x', route /q: return_fileresponse answers a file, return_scalar a value: give one" <<'TOML'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "query"
+path = "/q"
+query = "qx_words"
+one_row = true
+return_scalar = true
+return_fileresponse = true
 TOML
 
 # ---- through the stack

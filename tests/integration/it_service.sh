@@ -101,7 +101,7 @@ name = "x"
 type = "upsert"
 path = "/q"
 EOF
-bad "bad.toml:7:23: a delete route has no file to answer with" <<'EOF'
+bad "bad.toml:7:23: a delete route takes no 'return_fileresponse' (its keys: type, path, public, background, table, match_columns)" <<'EOF'
 [[service]]
 name = "x"
 [[service.routes]]
@@ -109,6 +109,33 @@ type = "delete"
 path = "/d"
 table = "app/documents"
 return_fileresponse = true
+EOF
+bad "bad.toml:7:17: an insert route takes no 'match_columns'" <<'EOF'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "insert"
+path = "/d"
+table = "app/documents"
+match_columns = ["uuid"]
+EOF
+bad "bad.toml:6:11: a delete route takes no 'outputs'" <<'EOF'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "delete"
+path = "/d"
+outputs = ["uuid"]
+table = "app/documents"
+EOF
+bad "bad.toml:7:15: an update route takes no 'now_columns'" <<'EOF'
+[[service]]
+name = "x"
+[[service.routes]]
+type = "update"
+path = "/d"
+table = "app/documents"
+now_columns = ["timestamp"]
 EOF
 bad "uploadfile_inputs: column 'metadata' is Json, not a media column" <<'EOF'
 [[service]]

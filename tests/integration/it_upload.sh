@@ -4,14 +4,18 @@
 # the row refers to it; a 64 MiB upload streams to disk (the workers' peak memory
 # stays far below it); a row that fails (a computed column refusing the file), a
 # malformed body, a file for a column that takes none and an upload over the limit
-# leave no row and no file behind.
+# leave no row and no file behind. A query route with return_fileresponse (from C and
+# from the service file) answers the one row's file itself: 404 for no row or a null
+# file, 409 (not retryable) for several rows.
 source "$(dirname "$0")/lib.sh"
 : "${PXT_BUILD_DIR:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_UDFS:?}" "${PXT_TEST_COMPUTE:?}"
+: "${PXT_TEST_ROUTERS:?}"
 
 STACK="$PXT_SOURCE_DIR/deploy/local/pxtc-stack"
 prefix="$IT_WORK/prefix"
 cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
 cp "$PXT_TEST_UDFS/testfns.so" "$prefix/lib/pxtc/udfs/"
+cp "$PXT_TEST_ROUTERS/qfiles.so" "$prefix/lib/pxtc/routers/"
 cp "$prefix/lib/pxtc/service.toml" "$IT_WORK/service.toml"
 cat >>"$IT_WORK/service.toml" <<'TOML'
 
@@ -40,6 +44,12 @@ path = "/thumbnails"
 table = "${APP_NAMESPACE}/images"
 uploadfile_inputs = ["image"]
 outputs = ["uuid", "preview"]
+return_fileresponse = true
+
+[[service.routes]]
+type = "query"
+path = "/file_by_note"
+query = "files_by_note"
 return_fileresponse = true
 TOML
 chmod -R a+rX "$IT_WORK"
@@ -134,3 +144,44 @@ up /api/up/files -F "doc=@$IT_WORK/huge.bin"
 [ "$code" = 413 ] || fail "over the limit: $code"
 [ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a refused upload left a file"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/files\"")" = 2 ] || fail "rows from failed uploads"
+
+# ---- return_fileresponse on a query route: the one row's file, from C (GET) and from
+# the service file (POST)
+up /api/up/files -F "doc=@$IT_WORK/notes.md" -F 'note=md'
+[ "$code" = 200 ] || fail "upload md: $code $body"
+# fileget PATH CURL-ARGS... - the answer must be notes.md itself, as text/markdown
+fileget() {
+	local path=$1
+	shift
+	code=$(curl -s -D "$IT_WORK/head" -o "$IT_WORK/got.md" -w '%{http_code}' "$@" "$URL$path")
+	[ "$code" = 200 ] || fail "query file $path: $code $(cat "$IT_WORK/got.md")"
+	cmp -s "$IT_WORK/got.md" "$IT_WORK/notes.md" || fail "query file $path: other bytes"
+	grep -qi '^Content-Type: text/markdown' "$IT_WORK/head" || fail "query file type: $(cat "$IT_WORK/head")"
+	! grep -qi '^X-Accel-Redirect' "$IT_WORK/head" || fail "X-Accel-Redirect leaked to the client"
+}
+fileget "/api/qfiles/by_note?note=md"
+fileget /api/up/file_by_note -H 'Content-Type: application/json' -d '{"note": "md"}'
+# no row, a null file: 404; several rows: 409 that a retry cannot mend
+up "/api/qfiles/by_note?note=absent"
+[ "$code" = 404 ] && grep -q "found no row" <<<"$body" || fail "no row: $code $body"
+up "/api/qfiles/by_note?note=nothing"
+[ "$code" = 404 ] && grep -q "'doc' is null" <<<"$body" || fail "null file: $code $body"
+up /api/up/files -F "doc=@$IT_WORK/notes.md" -F 'note=md'
+up /api/up/file_by_note -H 'Content-Type: application/json' -d '{"note": "md"}'
+[ "$code" = 409 ] && [ "$(field "$body" detail.retryable)" = False ] &&
+	grep -q "found 2 rows" <<<"$body" || fail "several rows: $code $body"
+up "/api/qfiles/by_note?note=md&x=1"
+[ "$code" = 422 ] || fail "unknown parameter: $code $body"
+# OpenAPI: the file routes declare the file for 200, and 404/409
+curl -s "$URL/api/openapi.json" >"$IT_WORK/openapi.json"
+python3 - "$IT_WORK/openapi.json" <<'PY' || fail "OpenAPI of the file routes"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for path, method, media in (("/api/qfiles/by_note", "get", "application/octet-stream"),
+                            ("/api/up/file_by_note", "post", "application/octet-stream"),
+                            ("/api/up/thumbnails", "post", "image/*")):
+    r = doc["paths"][path][method]["responses"]
+    assert list(r["200"]["content"]) == [media], (path, r["200"])
+    assert r["200"]["content"][media]["schema"]["format"] == "binary", path
+    assert path == "/api/up/thumbnails" or ("404" in r and "409" in r), (path, list(r))
+PY

@@ -108,6 +108,11 @@ setup_routes(pxt_env *env)
 	PXT_CHECK_INT(pxt_add_query_route(r, "/docs/one", one, PXT_GET | PXT_POST, true),
 	    PXT_OK);
 	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs", t, &opts), PXT_OK);
+	/* an option the route's kind does not take is refused, never ignored */
+	PXT_CHECK_INT(pxt_add_delete_route(r, "/docs/bad", t, &opts), PXT_EINVAL);
+	PXT_CHECK(strstr(pxt_errmsg(), "a delete route takes only match_columns") != NULL);
+	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/bad", t, &(pxt_route_opts){
+	    PXT_ROUTE_OPTS_INIT, .one_row = true}), PXT_EINVAL);
 	PXT_CHECK_INT(pxt_add_update_route(r, "/docs/update", t, NULL), PXT_OK);
 	PXT_CHECK_INT(pxt_add_delete_route(r, "/docs/delete", t, NULL), PXT_OK);
 	PXT_CHECK_INT(pxt_add_route(r, PXT_GET, "/echo/{name}", echo_handler, NULL),

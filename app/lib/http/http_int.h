@@ -35,6 +35,7 @@ struct pxt_query_route {
 	pxt_query *q;
 	bool one_row;
 	bool return_scalar;	/* answer the one output's value alone */
+	bool fileresponse;	/* return_fileresponse: the one row's media file */
 	unsigned char *input;	/* per parameter: taken from the request (NULL: all) */
 };
 
@@ -46,6 +47,15 @@ struct pxt_query_route {
  */
 pxt_err pxt_q_write_row(pxt_req *req, pxt_jw *w, const struct pxt_query_route *qr,
     const PGresult *res, int row);
+
+/*
+ * return_fileresponse on a query route (query_out.c): pxt_q_file_output names the
+ * output answered with, the last media one (a column or an expression output; *type
+ * its type), or NULL when q has none; pxt_q_file_answer answers req with that output's file in row
+ * `row` of res (pxt_file_send: a null cell is a 404).
+ */
+const char *pxt_q_file_output(const pxt_query *q, pxt_type *type);
+pxt_err pxt_q_file_answer(pxt_req *req, pxt_query *q, const PGresult *res, int row);
 
 struct pxt_route {
 	unsigned methods;
@@ -113,6 +123,23 @@ pxt_err pxt_table_handler(pxt_req *req, void *ud);
  * answers with (the last media output), or -1 when there is none.
  */
 int pxt_file_column(const struct pxt_table_route *tr);
+
+/*
+ * pxt_file_send answers req with the media file of value (a media value as stored:
+ * a local media store path or a URL, fetched into the file cache) for
+ * return_fileresponse (http_file.c): 200, the file's Content-Type and the
+ * X-Accel-Redirect nginx sends it from. value NULL (a null cell) is a 404 naming
+ * output name; a file outside the store and the cache fails the request.
+ */
+pxt_err pxt_file_send(pxt_req *req, const char *name, const char *value);
+
+/*
+ * pxt_file_route_type returns the media type a return_fileresponse route answers
+ * with, for its OpenAPI 200 (by its media output's type: image, video or audio with
+ * any subtype, else application/octet-stream; static), or NULL for a route
+ * answering JSON.
+ */
+const char *pxt_file_route_type(const struct pxt_route *rt);
 
 /*
  * Idempotency-Key (idem.c): claim key for req's route in the open transaction
@@ -189,6 +216,7 @@ struct pxt_req {
 	pxt_jw jw;
 	const char *cause;
 	bool committed;
+	bool final;		/* a retry cannot help: the error says retryable false */
 	pxt_err failed;
 	bool in_job;		/* run by the jobs runner: no key, no own transaction */
 	bool fail_public;	/* a 500 whose message may be answered (export_sql) */

@@ -332,7 +332,7 @@ pxt_http_error(pxt_req *req, pxt_err code, const char *message)
 	pxt_jw_cstr(w, status == 500 && !req->fail_public ? "internal error: see the "
 	    "server log" : message);
 	pxt_jw_key(w, "retryable");
-	pxt_jw_bool(w, transient && !req->committed);
+	pxt_jw_bool(w, transient && !req->committed && !req->final);
 	pxt_jw_key(w, "cause");
 	pxt_jw_cstr(w, req->cause);
 	pxt_jw_key(w, "retry_after");

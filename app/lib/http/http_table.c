@@ -11,7 +11,6 @@
 #include "engine/value_int.h"
 #include "http/export_sql_int.h"
 #include "http/http_int.h"
-#include "media/media_out_int.h"
 #include "media/media_store_int.h"
 #include "engine/write_int.h"
 
@@ -120,44 +119,6 @@ pxt_file_column(const struct pxt_table_route *tr)
 }
 
 /*
- * The X-Accel-Redirect location (*loc) of media value v: a file of the local media
- * store under /_pxtc_media/, a URL (http(s) or an object store) through the file
- * cache (fetched now if need be) under /_pxtc_cache/; *path gets the local file.
- * Fails the request when v is neither or cannot be fetched.
- */
-static pxt_err
-pxt_file_location(pxt_req *req, const pxt_column *c, const char *v, const char **loc,
-    const char **path)
-{
-	const char *dir = pxt_media_store_dir(), *local;
-	char cache[4096];
-	size_t n = dir ? strlen(dir) : 0;
-	pxt_err rc;
-
-	*path = v;
-	if (n > 0 && strncmp(v, dir, n) == 0 && v[n] == '/' && strstr(v, "/../") == NULL)
-		*loc = pxt_psprintf(req->pool, "/_pxtc_media/%s", v + n + 1);
-	else if (strstr(v, "://") == NULL)
-		return pxt_req_fail(req, PXT_EUNSUPPORTED, c->name, "the file of column "
-		    "'%s' is not in the local media store", c->name);
-	else if ((rc = pxt_media_local(req->pool, v, &local)) != PXT_OK)
-		return pxt_req_fail(req, rc, c->name, "column '%s': %s", c->name,
-		    pxt_errmsg());
-	else {
-		/* leased until the request's pool goes, after nginx took the answer */
-		snprintf(cache, sizeof(cache), "%s/file_cache/",
-		    pxt_config_home(pxt_env_config(req->app->env)));
-		n = strlen(cache);
-		if (strncmp(local, cache, n) != 0)
-			return pxt_req_fail(req, PXT_EINTERNAL, c->name, "column '%s': %s "
-			    "is not in the file cache", c->name, local);
-		*path = local;
-		*loc = pxt_psprintf(req->pool, "/_pxtc_cache/%s", local + n);
-	}
-	return *loc != NULL ? PXT_OK : PXT_ENOMEM;
-}
-
-/*
  * return_fileresponse: the row's media file itself, sent by nginx (X-Accel-Redirect to
  * an internal location): a file of the local media store, or URL media (an object
  * store's included) from the file cache.
@@ -167,20 +128,14 @@ pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
     int first)
 {
 	int col = first, want = pxt_file_column(tr);
-	const char *loc = NULL, *path;
-	pxt_err rc;
 
 	for (int i = 0; i < want; i++)
 		col += pxt_is_output(tr, &tr->t->cols[i]);
-	if (want < 0 || PQgetisnull(res, 0, col))
+	if (want < 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "the row has no file to "
 		    "answer with");
-	if ((rc = pxt_file_location(req, &tr->t->cols[want], PQgetvalue(res, 0, col),
-	    &loc, &path)) != PXT_OK)
-		return rc;
-	pxt_res_status(req, 200, pxt_media_type(path));
-	pxt_res_header(req, "X-Accel-Redirect", loc);
-	return PXT_OK;
+	return pxt_file_send(req, tr->t->cols[want].name, PQgetisnull(res, 0, col) ?
+	    NULL : PQgetvalue(res, 0, col));
 }
 
 /* Answer with the returned row (404 when none) or, for a delete, num_rows. */

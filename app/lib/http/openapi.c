@@ -153,6 +153,9 @@ pxt_oa_description(const struct pxt_route *rt)
 	case PXT_ROUTE_DELETE:
 		return "Deletes the rows the key columns select.";
 	case PXT_ROUTE_QUERY:
+		if (qr != NULL && qr->fileresponse)
+			return "Answers the media file of the one row the query finds: 404 "
+			    "for none or a null file, 409 for several.";
 		return qr != NULL && qr->one_row ? "Answers the one row the query finds: 404 "
 		    "for none, 409 for several." : "Answers the rows the query finds.";
 	default:
@@ -295,10 +298,10 @@ pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
 	if (pxt_oa_protected(o, rt))
 		st[n++] = 401;
 	if (rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_CUSTOM ||
-	    (qr != NULL && (qr->one_row || qr->q->parent != NULL)))
+	    (qr != NULL && (qr->one_row || qr->fileresponse || qr->q->parent != NULL)))
 		st[n++] = 404;
 	if (rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
-	    (qr != NULL && qr->one_row))
+	    (qr != NULL && (qr->one_row || qr->fileresponse)))
 		st[n++] = 409;
 	if (body) {
 		st[n++] = 413;
@@ -342,11 +345,17 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 			    "computed columns computed again\",\"schema\":{\"type\":\"string\"}}}");
 		pxt_jw_key(w, "content");
 		pxt_jw_obj_begin(w);
-		pxt_jw_key(w, "application/json");
-		pxt_jw_obj_begin(w);
-		pxt_jw_key(w, "schema");
-		pxt_oa_answer(w, rt);
-		pxt_jw_obj_end(w);
+		if (pxt_file_route_type(rt) != NULL) {
+			pxt_jw_key(w, pxt_file_route_type(rt));
+			pxt_oa_raw(w, "{\"schema\":{\"type\":\"string\",\"format\":"
+			    "\"binary\"}}");
+		} else {
+			pxt_jw_key(w, "application/json");
+			pxt_jw_obj_begin(w);
+			pxt_jw_key(w, "schema");
+			pxt_oa_answer(w, rt);
+			pxt_jw_obj_end(w);
+		}
 		pxt_jw_obj_end(w);
 		pxt_jw_obj_end(w);
 	}

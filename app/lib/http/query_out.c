@@ -135,3 +135,68 @@ pxt_q_write_row(pxt_req *req, pxt_jw *w, const struct pxt_query_route *qr,
 	pxt_jw_obj_end(w);
 	return PXT_OK;
 }
+
+/*
+ * The last media output of q (the answer's order: columns, then expression outputs):
+ * *k its index in q->outs, or -1 for a column, whose index in q->t goes to *ci.
+ * Returns its name, or NULL when q has no media output.
+ */
+static const char *
+pxt_q_file_find(const pxt_query *q, int *k, int *ci, pxt_type *type)
+{
+	*k = *ci = -1;
+	for (int i = q->nouts - 1; i >= 0; i--)
+		if (pxt_type_is_media(q->outs[i].type)) {
+			*k = i;
+			*type = q->outs[i].type;
+			return q->outs[i].name;
+		}
+	for (int i = q->t->ncols - 1; i >= 0; i--)
+		if (pxt_type_is_media(q->t->cols[i].type) && pxt_q_selected(q,
+		    &q->t->cols[i])) {
+			*ci = i;
+			*type = q->t->cols[i].type;
+			return q->t->cols[i].name;
+		}
+	return NULL;
+}
+
+const char *
+pxt_q_file_output(const pxt_query *q, pxt_type *type)
+{
+	int k, ci;
+
+	return pxt_q_file_find(q, &k, &ci, type);
+}
+
+pxt_err
+pxt_q_file_answer(pxt_req *req, pxt_query *q, const PGresult *res, int row)
+{
+	int k, ci, col = 0;
+	pxt_type type;
+	const char *name = pxt_q_file_find(q, &k, &ci, &type);
+	pxt_value v;
+	pxt_err rc;
+
+	if (name == NULL)	/* the table lost the column since the route was added */
+		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "query '%s' has no media "
+		    "output to answer with", q->name);
+	if (k < 0) {
+		for (int i = 0; i < ci; i++)
+			col += pxt_q_selected(q, &q->t->cols[i]);
+	} else if (q->outs[k].in_c) {
+		if ((rc = pxt_q_eval_out(q, k, res, row, pxt_req_pool(req), &v)) != PXT_OK)
+			return pxt_req_fail(req, rc, name, "query '%s', output '%s': %s",
+			    q->name, name, pxt_errmsg());
+		return pxt_file_send(req, name, v.null ? NULL : pxt_pstrndup(
+		    pxt_req_pool(req), v.u.str.s, v.u.str.len));
+	} else {
+		for (int i = 0; i < q->t->ncols; i++)
+			col += pxt_q_selected(q, &q->t->cols[i]);
+		col += q->nerrsel + q->nxsel;
+		for (int i = 0; i < k; i++)
+			col += !q->outs[i].in_c;
+	}
+	return pxt_file_send(req, name, PQgetisnull(res, row, col) ? NULL :
+	    PQgetvalue(res, row, col));
+}

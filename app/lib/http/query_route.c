@@ -1,7 +1,8 @@
 /*
  * query_route.c - the query route: binding a named query's parameters from the query
  * string, a JSON body or the route's path (embedding the text of a similarity), running
- * it and answering {"rows": [...]} or one row (see pxt_add_query_route in pxt/query.h).
+ * it and answering {"rows": [...]}, one row, or with return_fileresponse the one row's
+ * media file (see pxt_add_query_route in pxt/query.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -330,13 +331,22 @@ pxt_query_handler(pxt_req *req, void *ud)
 	rc = pxt_db_exec(pxt_env_db(pxt_req_env(req)), q->sql, q->nparams, values, &res);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "query '%s': %s", q->name, pxt_errmsg());
-	if (qr->one_row && PQntuples(res) != 1) {
+	if ((qr->one_row || qr->fileresponse) && PQntuples(res) != 1) {
 		int n = PQntuples(res);
 
 		PQclear(res);
-		return n == 0 ? pxt_req_fail(req, PXT_ENOTFOUND, NULL, "query '%s' found "
-		    "no row", q->name) : pxt_req_fail(req, PXT_ECONFLICT, NULL, "query '%s' "
-		    "found %d rows where one was expected", q->name, n);
+		if (n == 0)
+			return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "query '%s' found no "
+			    "row", q->name);
+		req->final = true;	/* the same request finds the same rows */
+		return pxt_req_fail(req, PXT_ECONFLICT, NULL, "query '%s' found %d rows "
+		    "where one was expected: change the query to find exactly one",
+		    q->name, n);
+	}
+	if (qr->fileresponse) {
+		rc = pxt_q_file_answer(req, q, res, 0);
+		PQclear(res);
+		return rc;
 	}
 	if (PQntuples(res) == 0 && q->parent != NULL &&
 	    (rc = pxt_q_parent_exists(req, q, values[q->parent_param])) != PXT_OK) {
@@ -412,6 +422,7 @@ pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
 {
 	struct pxt_query_route *qr;
 	pxt_route_opts o;
+	pxt_type ft;
 	pxt_err rc;
 
 	memset(&o, 0, sizeof(o));
@@ -430,10 +441,16 @@ pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
 	if (methods & ~(PXT_GET | PXT_POST))
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a query route takes "
 		    "GET and/or POST", r->name, path);
-	if (o.outputs || o.match_columns || o.now_columns || o.uploadfile_inputs ||
-	    o.return_fileresponse)
+	if (o.outputs || o.match_columns || o.now_columns || o.uploadfile_inputs)
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a query route takes "
-		    "only inputs, one_row and return_scalar", r->name, path);
+		    "only inputs, one_row, return_scalar and return_fileresponse", r->name,
+		    path);
+	if (o.return_fileresponse && o.return_scalar)
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "
+		    "answers a file, return_scalar a value: give one", r->name, path);
+	if (o.return_fileresponse && pxt_q_file_output(q, &ft) == NULL)
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_fileresponse "
+		    "needs a media output; query '%s' has none", r->name, path, q->name);
 	if (o.return_scalar && (!o.one_row || pxt_q_nout(q) != 1))
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: return_scalar needs "
 		    "one_row and a query with one output; query '%s' has %d", r->name, path,
@@ -443,6 +460,7 @@ pxt_add_query_route_opts(pxt_router *r, const char *path, pxt_query *q,
 	qr->q = q;
 	qr->one_row = o.one_row;
 	qr->return_scalar = o.return_scalar;
+	qr->fileresponse = o.return_fileresponse;
 	if ((rc = pxt_q_inputs(r, path, qr, o.inputs)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_add_route(r, methods, path, pxt_query_handler, qr)) != PXT_OK)

@@ -2,9 +2,9 @@
  * service.c - the TOML service file: routes declared without C, with Pixeltable's keys
  * ([[service]] name, prefix; [[service.routes]] type, path, table, inputs, outputs,
  * match_columns, query, one_row, return_scalar, method, export_sql, ...). Declared
- * routes go into
- * the same route table as the C routers' and behave the same. Every mistake stops
- * start-up with the file, line and column (see pxt/app.h).
+ * routes go into the same route table as the C routers' and behave the same. Every mistake stops
+ * start-up with the file, line and column (see pxt/app.h), a key the route's type does
+ * not take included (pxt_svc_route_keys: which type takes which key).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,11 +214,6 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	if (t->is_view)
 		return pxt_svc_fail(s, tv, "'%s' is a view: it is written through its base "
 		    "'%s'", table, t->base_path);
-	if (pxt_toml_get(route, "query") != NULL || pxt_toml_get(route, "one_row") != NULL ||
-	    pxt_toml_get(route, "method") != NULL || pxt_toml_get(route,
-	    "return_scalar") != NULL)
-		return pxt_svc_fail(s, route, "'query', 'one_row', 'return_scalar' and "
-		    "'method' belong to query routes");
 	if ((rc = pxt_svc_cols(s, route, "inputs", t, true, &opts.inputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "outputs", t, false, &opts.outputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "match_columns", t, false,
@@ -231,9 +226,6 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	    &opts.return_fileresponse)) != PXT_OK || (rc = pxt_svc_export(s, route,
 	    (pxt_export_sql **)&opts.export_sql)) != PXT_OK)
 		return rc;
-	if (opts.return_fileresponse && strcmp(type, "delete") == 0)
-		return pxt_svc_fail(s, pxt_toml_get(route, "return_fileresponse"),
-		    "a delete route has no file to answer with");
 	if (strcmp(type, "insert") == 0)
 		rc = pxt_add_insert_route(r, path, t, &opts);
 	else if (strcmp(type, "update") == 0)
@@ -298,7 +290,9 @@ pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	    (rc = pxt_svc_str(s, route, "method", &method)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "table", &table)) != PXT_OK ||
 	    (rc = pxt_svc_bool(s, route, "one_row", &opts.one_row)) != PXT_OK ||
-	    (rc = pxt_svc_bool(s, route, "return_scalar", &opts.return_scalar)) != PXT_OK)
+	    (rc = pxt_svc_bool(s, route, "return_scalar", &opts.return_scalar)) != PXT_OK ||
+	    (rc = pxt_svc_bool(s, route, "return_fileresponse",
+	    &opts.return_fileresponse)) != PXT_OK)
 		return rc;
 	if (table != NULL && (table = pxt_svc_expand(s, table)) == NULL)
 		return PXT_ENOMEM;
@@ -316,10 +310,6 @@ pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	if (table != NULL && strcmp(table, pxt_query_table_path(q)) != 0)
 		return pxt_svc_fail(s, pxt_toml_get(route, "table"), "query '%s' reads "
 		    "'%s', not '%s'", name, pxt_query_table_path(q), table);
-	if (pxt_toml_get(route, "outputs") != NULL || pxt_toml_get(route,
-	    "match_columns") != NULL)
-		return pxt_svc_fail(s, route, "a query route takes its outputs from its "
-		    "query: no outputs or match_columns");
 	if (opts.return_scalar && !opts.one_row)
 		return pxt_svc_fail(s, pxt_toml_get(route, "return_scalar"), "return_scalar "
 		    "needs one_row = true");
@@ -330,20 +320,99 @@ pxt_svc_query_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	return PXT_OK;
 }
 
+/* The route types, as bits of pxt_svc_route_keys[].types. */
+enum {
+	PXT_SVC_INSERT = 1 << 0,
+	PXT_SVC_UPDATE = 1 << 1,
+	PXT_SVC_DELETE = 1 << 2,
+	PXT_SVC_QUERY = 1 << 3,
+	PXT_SVC_ANY = (1 << 4) - 1
+};
+
+/*
+ * Which keys each route type takes: Pixeltable's, plus pxtc's own (public,
+ * now_columns, match_columns and uploadfile_inputs on update). A key another type
+ * takes is a start-up error, never ignored.
+ */
+static const struct {
+	const char *key;
+	unsigned types;
+} pxt_svc_route_keys[] = {
+	{"type", PXT_SVC_ANY},
+	{"path", PXT_SVC_ANY},
+	{"public", PXT_SVC_ANY},
+	{"background", PXT_SVC_ANY},
+	{"table", PXT_SVC_ANY},
+	{"inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY},
+	{"uploadfile_inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE},
+	{"outputs", PXT_SVC_INSERT | PXT_SVC_UPDATE},
+	{"return_fileresponse", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY},
+	{"now_columns", PXT_SVC_INSERT},
+	{"match_columns", PXT_SVC_UPDATE | PXT_SVC_DELETE},
+	{"query", PXT_SVC_QUERY},
+	{"method", PXT_SVC_QUERY},
+	{"one_row", PXT_SVC_QUERY},
+	{"return_scalar", PXT_SVC_QUERY},
+	{"export_sql", PXT_SVC_INSERT | PXT_SVC_UPDATE},
+};
+
+#define PXT_SVC_NKEYS (sizeof(pxt_svc_route_keys) / sizeof(*pxt_svc_route_keys))
+
+/* The bit of route type name, or 0 for an unknown type. */
+static unsigned
+pxt_svc_type_bit(const char *type)
+{
+	static const char *const names[] = {"insert", "update", "delete", "query"};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(type, names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/*
+ * Refuse a key no route takes (any type) or, with type_bit set, a key a route of that
+ * type does not take, naming the keys it does take.
+ */
+static pxt_err
+pxt_svc_route_check(const struct pxt_svc *s, const pxt_toml_value *route,
+    const char *type, unsigned type_bit)
+{
+	for (size_t i = 0; i < pxt_toml_len(route); i++) {
+		const char *key;
+		const pxt_toml_value *v = pxt_toml_at(route, i, &key);
+		unsigned types = 0;
+		char taken[512];
+		size_t n = 0;
+
+		for (size_t k = 0; k < PXT_SVC_NKEYS; k++)
+			if (strcmp(pxt_svc_route_keys[k].key, key) == 0)
+				types = pxt_svc_route_keys[k].types;
+		if (types == 0)
+			return pxt_svc_fail(s, v, "unknown key '%s' in a route", key);
+		if (type_bit == 0 || (types & type_bit) != 0)
+			continue;
+		taken[0] = '\0';
+		for (size_t k = 0; k < PXT_SVC_NKEYS && n < sizeof(taken); k++)
+			if (pxt_svc_route_keys[k].types & type_bit)
+				n += (size_t)snprintf(taken + n, sizeof(taken) - n, "%s%s",
+				    n ? ", " : "", pxt_svc_route_keys[k].key);
+		return pxt_svc_fail(s, v, "a%s %s route takes no '%s' (its keys: %s)",
+		    type[0] == 'i' || type[0] == 'u' ? "n" : "", type, key, taken);
+	}
+	return PXT_OK;
+}
+
 static pxt_err
 pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route)
 {
-	static const char *const keys[] = {"type", "path", "table", "inputs",
-	    "uploadfile_inputs", "outputs", "match_columns", "query", "one_row", "method",
-	    "background", "return_fileresponse", "public", "now_columns", "return_scalar",
-	    "export_sql", NULL};
 	const char *type, *path;
 	bool public_route, background;
 	pxt_err rc;
 
 	if (pxt_toml_kind_of(route) != PXT_TOML_TABLE)
 		return pxt_svc_fail(s, route, "a route must be a table ([[service.routes]])");
-	if ((rc = pxt_svc_keys(s, route, "a route", keys)) != PXT_OK ||
+	if ((rc = pxt_svc_route_check(s, route, NULL, 0)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "type", &type)) != PXT_OK ||
 	    (rc = pxt_svc_str(s, route, "path", &path)) != PXT_OK ||
 	    (rc = pxt_svc_bool(s, route, "public", &public_route)) != PXT_OK ||
@@ -355,19 +424,15 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	if (path == NULL || path[0] != '/')
 		return pxt_svc_fail(s, path ? pxt_toml_get(route, "path") : route,
 		    "a route needs a 'path' starting with '/'");
-	if (pxt_toml_get(route, "export_sql") != NULL && strcmp(type, "insert") != 0 &&
-	    strcmp(type, "update") != 0)
-		return pxt_svc_fail(s, pxt_toml_get(route, "export_sql"), "export_sql "
-		    "belongs to insert and update routes (a %s route writes no row to "
-		    "export)", type);
-	if (strcmp(type, "query") == 0)
-		rc = pxt_svc_query_route(s, r, route, path);
-	else if (strcmp(type, "insert") == 0 || strcmp(type, "update") == 0 ||
-	    strcmp(type, "delete") == 0)
-		rc = pxt_svc_table_route(s, r, route, type, path);
-	else
+	if (pxt_svc_type_bit(type) == 0)
 		return pxt_svc_fail(s, pxt_toml_get(route, "type"), "unknown route type "
 		    "'%s' (insert, update, delete or query)", type);
+	if ((rc = pxt_svc_route_check(s, route, type, pxt_svc_type_bit(type))) != PXT_OK)
+		return rc;
+	if (strcmp(type, "query") == 0)
+		rc = pxt_svc_query_route(s, r, route, path);
+	else
+		rc = pxt_svc_table_route(s, r, route, type, path);
 	if (rc == PXT_OK && background && (pxt_toml_get(route, "uploadfile_inputs") ||
 	    (pxt_toml_get(route, "return_fileresponse") && pxt_toml_bool(
 	    pxt_toml_get(route, "return_fileresponse")))))

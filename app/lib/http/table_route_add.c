@@ -69,6 +69,16 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 		memcpy(&o, opts, opts->size);
 		opts = &o;
 	}
+	if (opts != NULL && (opts->one_row || opts->return_scalar || (kind ==
+	    PXT_ROUTE_INSERT && opts->match_columns) || (kind != PXT_ROUTE_INSERT &&
+	    opts->now_columns) || (kind == PXT_ROUTE_DELETE && (opts->inputs ||
+	    opts->outputs || opts->uploadfile_inputs || opts->return_fileresponse))))
+		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: %s", r->name, path,
+		    kind == PXT_ROUTE_INSERT ? "an insert route takes inputs, outputs, "
+		    "uploadfile_inputs, now_columns and return_fileresponse" : kind ==
+		    PXT_ROUTE_UPDATE ? "an update route takes inputs, outputs, "
+		    "uploadfile_inputs, match_columns and return_fileresponse" :
+		    "a delete route takes only match_columns");
 	if (t == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "router '%s': route %s has no table (did "
 		    "the setup program run?)", r->name, path);
