@@ -86,7 +86,7 @@ name = "x"
 type = "query"
 return_scalr = true
 TOML
-bad "bad.toml:7:17: an insert route takes no 'return_scalar' (its keys: type, path, public, background, table, inputs, uploadfile_inputs, outputs, return_fileresponse, now_columns)" <<'TOML'
+bad "bad.toml:7:17: an insert route takes no 'return_scalar' (its keys: type, path, public, background, table, inputs, uploadfile_inputs, outputs, return_fileresponse, now_columns, export_sql)" <<'TOML'
 [[service]]
 name = "x"
 [[service.routes]]
