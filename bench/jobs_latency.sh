@@ -12,9 +12,9 @@
 #   2. starts the real stack (deploy/local/pxtc-stack: WORKERS workers, the jobs runner)
 #      on a free 127.0.0.1 port with the reference app's service.toml plus
 #      bench/routers/bench.toml, which declares POST /api/bench/bg/rows (type = "insert",
-#      table bench/rows, background = true: 202 {"id", "job_url"}, run by the runner);
+#      table bench/rows, background = true: 200 {"id", "job_url"}, run by the runner);
 #   3. posts WARMUP jobs (not counted), then JOBS jobs one at a time, PAUSE_MS apart, so
-#      each one finds the runner idle; every answer must be 202 with an id;
+#      each one finds the runner idle; every answer must be 200 with an id;
 #   4. waits until every job is done (status done, http_status 200, one attempt each),
 #      checks that bench/rows got a row per job, and reads from pxt_catalog (psql):
 #        pickup        = the first attempt's `at` (job_attempts) - the job's created_at
@@ -22,8 +22,8 @@
 #                        job's transaction, i.e. the time that transaction BEGAN
 #        done (commit) = the commit time of the job's transaction
 #                        (pg_xact_commit_timestamp(xmin) of its jobs row) - created_at
-#      and prints min, p50, p90, p99, max and mean of each in ms, the 202 answer's time
-#      (curl time_total), each job at or over TARGET_MS with its 202 time, the WAL
+#      and prints min, p50, p90, p99, max and mean of each in ms, the POST answer's time
+#      (curl time_total), each job at or over TARGET_MS with its answer time, the WAL
 #      flushes (count, time) and what PostgreSQL logged during the timed jobs, and the
 #      verdict on the pickup (p50, p99 and max under TARGET_MS), as Markdown (stdout,
 #      and -o FILE).
@@ -139,8 +139,8 @@ run_jobs() {
 		fi
 		line=$(post "$i") || die "curl failed on job $i"
 		read -r code secs <<<"$line"
-		[ "$code" = 202 ] || { cat "$WORK/answer-$i.json" >&2; echo >&2; die "job $i answered $code, not 202"; }
-		grep -q '"job_url": *"/jobs/' "$WORK/answer-$i.json" || die "job $i: no job_url in $(cat "$WORK/answer-$i.json")"
+		[ "$code" = 200 ] || { cat "$WORK/answer-$i.json" >&2; echo >&2; die "job $i answered $code, not 200"; }
+		grep -q '"job_url": *"http://[^"]*/_pxt/jobs/' "$WORK/answer-$i.json" || die "job $i: no job_url in $(cat "$WORK/answer-$i.json")"
 		if [ "$i" -gt "$WARMUP" ]; then
 			grep -o '"id": *"[0-9a-f-]*"' "$WORK/answer-$i.json" | sed 's/.*"\([0-9a-f-]*\)"$/\1/' >> "$WORK/ids.txt"
 			awk -v s="$secs" 'BEGIN { printf "%.3f\n", s * 1000 }' >> "$WORK/post_ms.txt"
@@ -158,7 +158,7 @@ run_jobs() {
 # measure: one line per measured job, in enqueue order, into $WORK/jobs.txt:
 # pickup_ms finished_ms commit_ms run_ms status http_status attempts result_ok idle
 # created_at post_ms (result_ok: its result is its row; idle: the job before it had
-# committed before this one was created; created_at in UTC; post_ms: the 202 answer's
+# committed before this one was created; created_at in UTC; post_ms: the POST answer's
 # curl time_total).
 measure() {
 	local ids bad
@@ -182,7 +182,7 @@ measure() {
 	[ "$bad" = 0 ] || { awk '$5 != "done" || $6 != 200 || $7 != 1 || $8 != "t"' "$WORK/jobs.txt" | head >&2
 		die "$bad jobs are not done with 200 after one attempt"; }
 	awk '$3 == "" { exit 1 }' "$WORK/jobs.txt" || die "a job has no commit timestamp"
-	# the 202 answer's time as column 11 (both files are in enqueue order)
+	# the POST answer's time as column 11 (both files are in enqueue order)
 	paste -d' ' "$WORK/jobs.txt" "$WORK/post_ms.txt" > "$WORK/jobs11.txt"
 	mv "$WORK/jobs11.txt" "$WORK/jobs.txt"
 	pg_events
@@ -242,10 +242,10 @@ report() {
 			echo "| $label | $a | $b | $c | $d | $e | $f |"
 		done
 		read -r a b c d e f <<<"$(col_stats 1 "$WORK/post_ms.txt")"
-		echo "| the 202 answer (curl time_total) | $a | $b | $c | $d | $e | $f |"
+		echo "| the POST answer (curl time_total) | $a | $b | $c | $d | $e | $f |"
 		echo
 		echo "- pickup of every job in order (ms): $(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 }' "$WORK/jobs.txt")"
-		[ "$over" = 0 ] || echo "- jobs at or over $TARGET_MS ms (job: pickup / the job's 202 answer / its run, ms): $(awk -v t="$TARGET_MS" '$1 >= t { printf "%s#%d at %s: %.1f / %.1f / %.1f", (n++ ? ", " : ""), NR, substr($10, 12), $1, $11, $4 }' "$WORK/jobs.txt")"
+		[ "$over" = 0 ] || echo "- jobs at or over $TARGET_MS ms (job: pickup / the job's POST answer / its run, ms): $(awk -v t="$TARGET_MS" '$1 >= t { printf "%s#%d at %s: %.1f / %.1f / %.1f", (n++ ? ", " : ""), NR, substr($10, 12), $1, $11, $4 }' "$WORK/jobs.txt")"
 		echo "- WAL flushes (fdatasync, pg_stat_wal) from the first timed job to the last one's end: $(awk -v a="$WAL0" -v b="$WAL1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; t = y[2] - x[2]; printf "%d, %.1f ms in all, %.2f ms each on average", n, t, n ? t / n : 0 }')"
 		echo "- PostgreSQL's log during the timed jobs (autovacuum, checkpoints, statements over 20 ms; UTC): ${PG_EVENTS:-nothing}"
 		echo

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Background jobs through the real stack: a route declared with background = true
-# answers 202 {"id", "job_url"} at once and the jobs runner (pxtc-worker --jobs, under
-# its own multiwatch) does the work; GET /jobs/{id} follows it to "done" with the
-# route's answer, or "failed" with its error. kill -9 of every worker and of the runner
+# answers 200 {"id", "job_url"} at once (job_url absolute, {prefix}/_pxt/jobs/{id},
+# scheme and host from X-Forwarded-Proto / X-Forwarded-Host / Host, a bad host value
+# skipped) and the jobs runner (pxtc-worker --jobs, under its own multiwatch) does the
+# work; GET job_url follows it from "pending" to "done" with the route's answer, or
+# "error" with its message and error_detail, as Pixeltable's serving does. kill -9 of every worker and of the runner
 # while jobs are pending: after the respawn every job finishes exactly once. Jobs queued
 # while the whole stack is down run after the next start.
 source "$(dirname "$0")/lib.sh"
@@ -47,32 +49,52 @@ stack_start
 
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2].split(".")]; print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"; }
 post() { curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$URL$1"; }
+JOBS="$URL/api/later/_pxt/jobs"
 # wait_job ID - until the job is done or failed (20 s); prints its status document
 wait_job() {
 	local out
 	for _ in $(seq 200); do
-		out=$(curl -s "$URL/jobs/$1")
-		case $(field "$out" status) in done|failed) echo "$out"; return 0 ;; esac
+		out=$(curl -s "$JOBS/$1")
+		case $(field "$out" status) in done|error) echo "$out"; return 0 ;; esac
 		sleep 0.1
 	done
 	fail "job $1 did not finish: $out"
 }
 
-# ---- one job: 202 at once, then done with the route's answer
-out=$(post /api/later/boom '{"s": "quiet"}')
-[ "$(tail -n1 <<<"$out")" = 202 ] || fail "background answer: $out"
+# ---- one job: 200 {id, job_url} at once, pending, then done with the route's answer
+# (boom() takes 1 s for "slow...": the job is followed at once, still pending)
+out=$(post /api/later/boom '{"s": "slow quiet"}')
 body=$(head -n1 <<<"$out")
-id=$(field "$body" id)
-[ "$(field "$body" job_url)" = "/jobs/$id" ] || fail "job_url: $body"
+id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$body")
+doc=$(curl -s "$JOBS/$id")
+[ "$(tail -n1 <<<"$out")" = 200 ] || fail "background answer: $out"
+[ "$(field "$body" job_url)" = "$JOBS/$id" ] || fail "job_url: $body"
+[ "$(python3 -c 'import json,sys; print(sorted(json.loads(sys.argv[1])))' "$body")" = "['id', 'job_url']" ] ||
+	fail "background answer fields: $body"
+[ "$(field "$doc" status)" = pending ] && [ "$(field "$doc" result)" = None ] &&
+	[ "$(field "$doc" error)" = None ] || fail "pending job: $doc"
 doc=$(wait_job "$id")
-[ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = QUIET ] || fail "job result: $doc"
-[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'quiet'")" = 1 ] || fail "job row"
+[ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = "SLOW QUIET" ] &&
+	[ "$(field "$doc" error)" = None ] || fail "job result: $doc"
+# the older path answers the same document
+[ "$(curl -s "$URL/jobs/$id")" = "$doc" ] || fail "GET /jobs/{id}: $(curl -s "$URL/jobs/$id")"
+# job_url as nginx forwards the request: X-Forwarded-Proto / X-Forwarded-Host (the
+# first of a list), else Host; a value a host cannot hold is skipped
+hdr() { curl -s -H 'Content-Type: application/json' "$@" --data-binary '{"s": "hdr"}' "$URL/api/later/boom"; }
+u=$(field "$(hdr -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: api.example.com, proxy.local')" job_url)
+[[ $u == https://api.example.com/api/later/_pxt/jobs/* ]] || fail "forwarded job_url: $u"
+u=$(field "$(hdr -H 'X-Forwarded-Host: evil.com/x' -H 'Host: pxtc.test:8443')" job_url)
+[[ $u == http://pxtc.test:8443/api/later/_pxt/jobs/* ]] || fail "job_url with a bad forwarded host: $u"
+# (HTTP/1.0 without Host: the address and port nginx listens on)
+u=$(field "$(hdr -0 -H 'Host:' -H 'X-Forwarded-Proto: gopher' -H 'X-Forwarded-Host: a b')" job_url)
+[[ $u == http://127.0.0.1:$SERVER_PORT/api/later/_pxt/jobs/* ]] || fail "job_url without a host: $u"
+[ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'slow quiet'")" = 1 ] || fail "job row"
 
 # ---- the same Idempotency-Key twice: one job, the first 202 answered again
 k="job-$(date +%s%N)"
 a=$(curl -s -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"s": "once"}' "$URL/api/later/boom")
 b=$(curl -s -D "$IT_WORK/head" -H 'Content-Type: application/json' -H "Idempotency-Key: $k" --data '{"s": "once"}' "$URL/api/later/boom")
-[ "$a" = "$b" ] || fail "replayed 202 differs: $a / $b"
+[ "$a" = "$b" ] || fail "replayed answer differs: $a / $b"
 grep -qi '^Idempotent-Replayed: true' "$IT_WORK/head" || fail "no Idempotent-Replayed"
 wait_job "$(field "$a" id)" >/dev/null
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'once'")" = 1 ] || fail "two jobs for one key"
@@ -86,17 +108,22 @@ doc=$(wait_job "$(field "$(head -n1 <<<"$out")" id)")
 [ "$(field "$doc" status)" = done ] && [ "$(field "$doc" result.b)" = "AFTER CHANGE" ] || fail "job after a catalog change: $doc"
 grep -q "catalog changed" "$PIXELTABLE_HOME/logs/jobs.log" || fail "the runner did not reload"
 
-# ---- a job whose route fails: failed, with the error body, and nothing written
+# ---- a job whose route fails: error, with the message and the error's detail, and
+# nothing written
 out=$(post /api/later/boom '{"s": "fail"}')
 doc=$(wait_job "$(field "$(head -n1 <<<"$out")" id)")
-[ "$(field "$doc" status)" = failed ] && [ "$(field "$doc" http_status)" = 422 ] || fail "failed job: $doc"
-grep -q "boom refuses" <<<"$doc" || fail "job error: $doc"
+[ "$(field "$doc" status)" = error ] && [ "$(field "$doc" http_status)" = 422 ] &&
+	[ "$(field "$doc" result)" = None ] || fail "failed job: $doc"
+grep -q "boom refuses" <<<"$(field "$doc" error)" || fail "job error: $doc"
+[ "$(field "$doc" error_detail.error_code)" = validation_error ] &&
+	[ "$(field "$doc" error_detail.retryable)" = False ] || fail "job error_detail: $doc"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_abort\" WHERE s = 'fail'")" = 0 ] || fail "failed job wrote"
 # a malformed body is refused at once, an unknown job is 404
 out=$(post /api/later/boom '{"s": ')
 [ "$(tail -n1 <<<"$out")" = 400 ] || fail "malformed background body: $out"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/jobs/01a20a89-0000-7000-8000-000000000000")" = 404 ] || fail "unknown job"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/jobs/nope")" = 404 ] || fail "malformed job id"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$JOBS/01a20a89-0000-7000-8000-000000000000")" = 404 ] || fail "unknown job"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$JOBS/nope")" = 404 ] || fail "malformed job id"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/jobs/nope")" = 404 ] || fail "malformed job id (older path)"
 
 # ---- kill -9 of every worker and the runner with jobs pending (boom() takes 1 s for
 # "slow...", so one job is in flight and the others wait when the kill comes)
@@ -145,8 +172,8 @@ for _ in $(seq 50); do
 done
 kill -9 $(pgrep -P "$jw") 2>/dev/null || true
 # "hang" never finishes: each attempt ends with the alarm, then the job gives up
-doc=$(for _ in $(seq 120); do d=$(curl -s "$URL/jobs/$hid"); [ "$(field "$d" status)" = failed ] && { echo "$d"; break; }; sleep 0.5; done)
-[ -n "$doc" ] || fail "the hanging job never gave up: $(curl -s "$URL/jobs/$hid")"
+doc=$(for _ in $(seq 120); do d=$(curl -s "$JOBS/$hid"); [ "$(field "$d" status)" = error ] && { echo "$d"; break; }; sleep 0.5; done)
+[ -n "$doc" ] || fail "the hanging job never gave up: $(curl -s "$JOBS/$hid")"
 grep -q "started 3 times" <<<"$doc" || fail "attempts: $doc"
 
 # ---- jobs queued while the runner is down survive a restart of the whole stack

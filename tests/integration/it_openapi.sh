@@ -28,8 +28,8 @@ cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
 [ -r "$prefix/share/pxtc/docs/swagger-ui-bundle.js" ] ||
     fail "the install has no docs page: run deploy/install-deps.sh (npm ci in deploy/docs)"
 cp "$PXT_TEST_ROUTERS/probe.so" "$prefix/lib/pxtc/routers/"
-# beside the reference app's routes: a public POST query and an insert with narrowed
-# inputs and outputs
+# beside the reference app's routes: a public POST query, an insert with narrowed
+# inputs and outputs, and a background insert
 cp "$prefix/lib/pxtc/service.toml" "$IT_WORK/service.toml"
 cat >>"$IT_WORK/service.toml" <<'EOF'
 
@@ -50,6 +50,13 @@ path = "/notes"
 table = "${APP_NAMESPACE}/documents"
 inputs = ["document", "metadata"]
 outputs = ["uuid", "metadata"]
+
+[[service.routes]]
+type = "insert"
+path = "/later"
+table = "${APP_NAMESPACE}/documents"
+inputs = ["document", "metadata"]
+background = true
 EOF
 chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"

@@ -37,13 +37,14 @@ req() {
 	body=$(cat "$IT_WORK/body")
 }
 # expect CODE ERROR_CODE - the status and, for errors, the JSON body's error_code and
-# retryable: true only for a transient failure (409, 429, 502, 503, 504) where nothing
-# was committed, which every error of this script is
+# retryable: true only for a transient failure (429, 502, 503, 504; a 409 only for a
+# serialization failure or deadlock) where nothing was committed, which every error of
+# this script is
 expect() {
 	[ "$code" = "$1" ] || fail "got $code, expected $1: $body"
 	if [ -n "${2:-}" ]; then
 		local want=false
-		case $1 in 409 | 429 | 502 | 503 | 504) want=true ;; esac
+		case $1 in 429 | 502 | 503 | 504) want=true ;; esac
 		grep -Eq "\"error_code\": ?\"$2\"" <<<"$body" || fail "error_code $2 missing: $body"
 		grep -Eq "\"retryable\": ?$want[,}]" <<<"$body" || fail "retryable is not $want: $body"
 	fi

@@ -85,7 +85,9 @@ static void
 setup_routes(pxt_env *env)
 {
 	static const char *const now[] = {"timestamp", NULL};
+	static const char *const uploads[] = {"document", NULL};
 	pxt_route_opts opts = {PXT_ROUTE_OPTS_INIT, .now_columns = now};
+	pxt_route_opts bg = {PXT_ROUTE_OPTS_INIT, .now_columns = now, .background = true};
 	pxt_router *r = pxt_app_router(app, "test", NULL);
 	pxt_table *t;
 	pxt_query *q, *one;
@@ -117,6 +119,11 @@ setup_routes(pxt_env *env)
 	PXT_CHECK_INT(pxt_add_delete_route(r, "/docs/delete", t, NULL), PXT_OK);
 	PXT_CHECK_INT(pxt_add_route(r, PXT_GET, "/echo/{name}", echo_handler, NULL),
 	    PXT_OK);
+	/* a background route from C, with its job status route under the prefix */
+	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later", t, &bg), PXT_OK);
+	bg.uploadfile_inputs = uploads;
+	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later2", t, &bg), PXT_EINVAL);
+	PXT_CHECK(strstr(pxt_errmsg(), "a background route answers with a job") != NULL);
 	/* a second registration of a taken route is refused */
 	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs", t, NULL), PXT_EEXISTS);
 	PXT_CHECK(strstr(pxt_errmsg(), "duplicate route /api/t/docs") != NULL);
@@ -127,6 +134,34 @@ setup_routes(pxt_env *env)
 	pxt_query_order_by(q, "nope", false);
 	PXT_CHECK_INT(pxt_add_query_route(r, "/broken", q, PXT_GET, false), PXT_ENOTFOUND);
 	PXT_CHECK(strstr(pxt_errmsg(), "query 'broken' orders by unknown column 'nope'"));
+}
+
+/*
+ * A background route answers 200 {"id", "job_url"}: job_url absolute under the
+ * prefix (no Host here: the server's name), and GET on it answers the job pending
+ * (no runner in this process); a malformed or unknown id is a 404.
+ */
+static void
+test_background(void)
+{
+	char url[160], path[160];
+	const char *p;
+
+	call("POST", "/api/t/docs/later", NULL, "{\"title\": \"later\"}", NULL, NULL);
+	EXPECT(200, "\"job_url\":\"http://localhost/api/t/_pxt/jobs/");
+	p = strstr(body, "\"job_url\":\"");
+	PXT_CHECK(p != NULL && strncmp(body, "{\"id\":\"", 7) == 0);
+	if (p == NULL)
+		return;
+	snprintf(url, sizeof(url), "%.*s", (int)strcspn(p + 11, "\""), p + 11);
+	snprintf(path, sizeof(path), "%s", url + strlen("http://localhost"));
+	call("GET", path, NULL, NULL, NULL, NULL);
+	EXPECT(200, "\"status\":\"pending\",\"result\":null,\"error\":null");
+	call("GET", "/api/t/_pxt/jobs/nope", NULL, NULL, NULL, NULL);
+	EXPECT(404, "\"error_code\":\"not_found\"");
+	call("GET", "/api/t/_pxt/jobs/01a20a89-0000-7000-8000-000000000000", NULL, NULL,
+	    NULL, NULL);
+	EXPECT(404, "no job");
 }
 
 static void
@@ -370,6 +405,7 @@ main(void)
 	PXT_CHECK(app != NULL);
 	setup_routes(env);
 	test_routing();
+	test_background();
 	test_insert(file);
 	test_too_large();
 	test_query_update_delete();

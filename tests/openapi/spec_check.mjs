@@ -116,7 +116,8 @@ check(chunks.responses["404"], "chunks 404 for an unknown document");
 check(same(Object.keys(json(chunks.responses["200"]).properties.rows.items.properties),
   ["uuid", "pos", "text", "heading", "page"]), "chunk columns");
 
-// 4. the test's extra routes: a C one_row query, a POST query, a narrowed insert
+// 4. the test's extra routes: a C one_row query, a POST query, a narrowed insert, a
+// background insert
 const probe = op("/api/probe/by_document", "get");
 const docParam = probe.parameters.find((p) => p.name === "document");
 check(docParam && docParam.in === "query" && docParam.required, "probe ?document");
@@ -132,6 +133,22 @@ check(same(Object.keys(json(notes.requestBody).properties), ["document", "metada
   "notes inputs");
 check(same(Object.keys(json(notes.responses["200"]).properties), ["uuid", "metadata"]),
   "notes outputs");
+// a background route: 200 {id, job_url} (as Pixeltable's BackgroundJobResponse), and
+// its job status route under the service prefix
+const later = op("/api/extra/later", "post");
+const jobRef = json(later.responses["200"]);
+check(jobRef && jobRef.$ref === "#/components/schemas/Job" && !later.responses["202"],
+  `background route: 200 Job: ${JSON.stringify(later.responses)}`);
+const job = doc.components.schemas.Job;
+check(same(sorted(job.required), ["id", "job_url"]) && job.properties.job_url.format === "uri",
+  `Job schema: ${JSON.stringify(job)}`);
+const jobGet = op("/api/extra/_pxt/jobs/{id}", "get");
+const status = doc.components.schemas.JobStatus;
+check(jobGet && json(jobGet.responses["200"]).$ref === "#/components/schemas/JobStatus" &&
+  jobGet.responses["404"], "the job status route: 200 JobStatus, 404");
+check(same(status.properties.status.enum, ["pending", "done", "error"]) &&
+  ["result", "error", "error_detail"].every((k) => k in status.properties),
+  `JobStatus schema: ${JSON.stringify(status)}`);
 
 // 5. the error body and the security scheme
 const err = doc.components.schemas.Error;

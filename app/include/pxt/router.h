@@ -120,6 +120,9 @@ PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  * may give (default: all); the others take their defaults, and a request giving one
  * is a 422. one_row answers the single row; return_scalar (with one_row, for a query
  * with one output) answers that output's value alone.
+ *   background:    (table routes) queue the request as a background job and answer
+ *                  200 {"id", "job_url"} at once; GET job_url ({prefix}/_pxt/jobs/{id})
+ *                  follows it. Not with uploadfile_inputs or return_fileresponse.
  */
 /*
  * The target of export_sql, as Pixeltable's SqlExport takes it. Strings are copied when
@@ -152,6 +155,7 @@ typedef struct pxt_route_opts {
 	bool one_row;		/* query routes: the single row, 404 / 409 otherwise */
 	bool return_scalar;	/* query routes: the one output's value alone */
 	const pxt_export_sql *export_sql;	/* NULL: no export */
+	bool background;	/* table routes: answer 200 {"id", "job_url"} at once */
 } pxt_route_opts;
 
 #define PXT_ROUTE_OPTS_INIT .size = sizeof(pxt_route_opts)

@@ -211,6 +211,7 @@ pxt_add_route(pxt_router *r, unsigned methods, const char *path, pxt_handler_fn 
 	rt->kind = PXT_ROUTE_CUSTOM;
 	rt->desc = NULL;
 	rt->public_route = rt->background = false;
+	rt->prefix = r->prefix;
 	rt->source = NULL;
 	rt->doc_summary = rt->doc_request = rt->doc_response = NULL;
 	return PXT_OK;
@@ -395,7 +396,7 @@ pxt_app_route(pxt_app *app, pxt_req *req)
 			return rt->fn(req, rt->ud);
 		if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
 			return rc;
-		return rt->background ? pxt_job_enqueue(req) : rt->fn(req, rt->ud);
+		return rt->background ? pxt_job_enqueue(req, rt) : rt->fn(req, rt->ud);
 	}
 	if (allowed == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "no route for %s %s",

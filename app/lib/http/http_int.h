@@ -68,7 +68,8 @@ struct pxt_route {
 	enum pxt_route_kind kind;
 	const void *desc;	/* struct pxt_table_route / pxt_query_route, or NULL */
 	bool public_route;	/* reachable without the API key */
-	bool background;	/* runs as a background job (202) */
+	bool background;	/* runs as a background job (200 {"id", "job_url"}) */
+	const char *prefix;	/* its router's prefix when added (jobs live under it) */
 	const char *source;	/* "service.toml:12" for a declared route, else NULL */
 	/* pxt_route_doc: OpenAPI of a hand-written route (JSON Schema texts), or NULL */
 	const char *doc_summary, *doc_request, *doc_response;
@@ -87,10 +88,31 @@ void pxt_guard_cors_headers(pxt_req *req);
  */
 pxt_err pxt_guard_preflight(pxt_req *req, const char *allow, bool *handled);
 
-/* Background jobs (jobs.c). Queue req's route for the runner: 202 {"id", "job_url"}. */
-pxt_err pxt_job_enqueue(pxt_req *req);
-/* GET /jobs/{id}: {"id", "status", "http_status", "result", "error"}. */
+/*
+ * Background jobs (jobs.c). pxt_job_enqueue queues req's route (rt) for the runner and
+ * answers 200 {"id", "job_url"}, job_url absolute under the route's prefix.
+ */
+pxt_err pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt);
+/*
+ * GET {prefix}/_pxt/jobs/{id}: {"id", "status": "pending" | "done" | "error",
+ * "result", "error", "error_detail", "http_status"}; 404 for an unknown id.
+ */
 pxt_err pxt_job_status(pxt_req *req, void *ud);
+/*
+ * pxt_job_route_add makes the route just added by r a background route and registers
+ * GET {prefix}/_pxt/jobs/{id} under r's prefix unless it is there already (public when
+ * public_route). PXT_OK, or PXT_ENOMEM / the error of pxt_add_route (message set).
+ */
+pxt_err pxt_job_route_add(pxt_router *r, bool public_route);
+
+/*
+ * pxt_req_base_url (req_url.c) returns the absolute URL a client reached req at,
+ * without a path ("https://example.com:8443"), in req's pool: the scheme from
+ * X-Forwarded-Proto, else the HTTPS / REQUEST_SCHEME params, else http; the host from
+ * X-Forwarded-Host, else Host, else SERVER_NAME:SERVER_PORT, a value with characters
+ * a host cannot hold skipped. NULL only when out of memory.
+ */
+const char *pxt_req_base_url(pxt_req *req);
 
 /*
  * The multipart form of req as the JSON object a table route reads (http_form.c):

@@ -308,13 +308,31 @@ pxt_http_status(pxt_err code, const char **error_code)
 	return 500;
 }
 
+/*
+ * Whether a conflict is one a retry can get past: PostgreSQL's serialization failure,
+ * deadlock or lock not available (the database layer's message names the SQLSTATE).
+ * A duplicate key, several rows where one was expected or a catalog conflict stay
+ * what they are on a retry.
+ */
+static bool
+pxt_conflict_transient(const char *message)
+{
+	static const char *const states[] = {"(SQLSTATE 40001)", "(SQLSTATE 40P01)",
+	    "(SQLSTATE 55P03)"};
+
+	for (size_t i = 0; message != NULL && i < sizeof(states) / sizeof(*states); i++)
+		if (strstr(message, states[i]) != NULL)
+			return true;
+	return false;
+}
+
 void
 pxt_http_error(pxt_req *req, pxt_err code, const char *message)
 {
 	const char *error_code;
 	int status = pxt_http_status(code, &error_code);
 	bool transient = status == 429 || status == 502 || status == 503 ||
-	    status == 504 || (code == PXT_ECONFLICT && !req->committed);
+	    status == 504 || (code == PXT_ECONFLICT && pxt_conflict_transient(message));
 	int retry_after = status == 503 ? 1 : status == 429 ? 5 : 0;
 	pxt_jw *w;
 

@@ -1,13 +1,15 @@
 /*
- * jobs.c - background jobs. A route declared with background = true answers 202
- * {"id", "job_url"} at once and leaves its request in pxt_catalog.jobs; a jobs runner
+ * jobs.c - background jobs. A route declared with background = true answers 200
+ * {"id", "job_url"} at once (job_url absolute: {prefix}/_pxt/jobs/{id}) and leaves
+ * its request in pxt_catalog.jobs; a jobs runner
  * (pxtc-worker --jobs, beside the workers) waits on LISTEN pxt_jobs, claims a job with
  * a session advisory lock (so a dead runner's job is free again the moment its
  * connection closes), records the attempt, and runs the route's handler inside one
  * transaction with the job's result: the job's writes and its "done" commit together,
  * so a job whose runner dies is retried (up to [jobs] max_attempts) and finishes
- * exactly once. GET /jobs/{id} answers {"id", "status", "result", "error"}; finished
- * jobs are removed after [jobs] ttl_s.
+ * exactly once. GET on the job_url answers {"status": "pending" | "done" | "error",
+ * "result", "error", "error_detail"} as Pixeltable's serving does (and the older
+ * GET /jobs/{id} the same); finished jobs are removed after [jobs] ttl_s.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,15 +27,17 @@
 #define PXT_JOB_LOCK_CLASS "1886942308"	/* advisory lock class of jobs */
 #define PXT_JOB_IDLE_MS 2000		/* wake up to retry abandoned jobs */
 #define PXT_JOB_CANDIDATES 16
+#define PXT_JOBS_PATH "/_pxt/jobs"	/* under the service prefix */
 #define PXT_XSTR(x) #x
 #define PXT_STR(x) PXT_XSTR(x)
 
 pxt_err
-pxt_job_enqueue(pxt_req *req)
+pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 {
 	const char *params[4] = {req->method_name, req->path, req->query, NULL};
 	pxt_db *db = pxt_env_db(req->app->env);
 	const char *key = pxt_req_header(req, "Idempotency-Key");
+	const char *base = pxt_req_base_url(req);
 	const pxt_json *body;
 	bool replayed = false;
 	char *url;
@@ -48,7 +52,9 @@ pxt_job_enqueue(pxt_req *req)
 		if ((params[3] = pxt_pstrndup(req->pool, req->body, req->body_len)) == NULL)
 			return PXT_ENOMEM;
 	}
-	/* the same Idempotency-Key again answers the first 202: one job, not two */
+	if (base == NULL)
+		return PXT_ENOMEM;
+	/* the same Idempotency-Key again answers the first answer: one job, not two */
 	if (key != NULL) {
 		if ((rc = pxt_db_begin(db)) != PXT_OK ||
 		    (rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
@@ -63,8 +69,9 @@ pxt_job_enqueue(pxt_req *req)
 	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 4, params, &res);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "cannot queue the job: %s", pxt_errmsg());
-	url = pxt_psprintf(req->pool, "/jobs/%s", PQgetvalue(res, 0, 0));
-	w = pxt_res_json(req, 202);
+	url = pxt_psprintf(req->pool, "%s%s" PXT_JOBS_PATH "/%s", base,
+	    rt->prefix ? rt->prefix : "", PQgetvalue(res, 0, 0));
+	w = pxt_res_json(req, 200);
 	pxt_jw_obj_begin(w);
 	pxt_jw_key(w, "id");
 	pxt_jw_cstr(w, PQgetvalue(res, 0, 0));
@@ -80,11 +87,26 @@ pxt_job_enqueue(pxt_req *req)
 	return PXT_OK;
 }
 
+/* The "detail" object of a stored error body, or NULL when it has none. */
+static const pxt_json *
+pxt_job_detail(pxt_pool *pool, const char *text, size_t len)
+{
+	pxt_json *root;
+	const pxt_json *d;
+
+	if (pxt_json_parse(pool, text, len, PXT_JSON_MAX_DEPTH, &root) != PXT_OK ||
+	    root->type != PXT_JSON_OBJECT)
+		return NULL;
+	d = pxt_json_get(root, "detail");
+	return d != NULL && d->type == PXT_JSON_OBJECT ? d : NULL;
+}
+
 pxt_err
 pxt_job_status(pxt_req *req, void *ud)
 {
 	const char *id = pxt_req_param(req, "id");
 	const char *params[1] = {id};
+	const pxt_json *detail = NULL, *msg = NULL;
 	PGresult *res;
 	pxt_jw *w;
 	pxt_err rc;
@@ -94,9 +116,7 @@ pxt_job_status(pxt_req *req, void *ud)
 	if (id == NULL || strlen(id) != 36 || strspn(id, "0123456789abcdefABCDEF-") != 36)
 		return pxt_req_fail(req, PXT_ENOTFOUND, "id", "no job '%.64s'", id ? id : "");
 	rc = pxt_db_exec(pxt_env_db(req->app->env), "SELECT status, http_status, result,"
-	    " (error::jsonb)->'detail', EXISTS (SELECT 1 FROM pxt_catalog.job_attempts a"
-	    " WHERE a.job_id = j.id) FROM pxt_catalog.jobs j WHERE id = $1::uuid", 1,
-	    params, &res);
+	    " error FROM pxt_catalog.jobs WHERE id = $1::uuid", 1, params, &res);
 	if (rc != PXT_OK)
 		return pxt_req_fail(req, rc, NULL, "%s", pxt_errmsg());
 	if (PQntuples(res) == 0) {
@@ -105,31 +125,67 @@ pxt_job_status(pxt_req *req, void *ud)
 		    "are kept [jobs] ttl_s seconds)", id);
 	}
 	status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "queued") == 0 && PQgetvalue(res, 0, 4)[0] == 't')
-		status = "running";
+	status = strcmp(status, "done") == 0 ? "done" : strcmp(status, "failed") == 0 ?
+	    "error" : "pending";
+	if (!PQgetisnull(res, 0, 3)) {
+		detail = pxt_job_detail(req->pool, PQgetvalue(res, 0, 3),
+		    (size_t)PQgetlength(res, 0, 3));
+		msg = detail ? pxt_json_get(detail, "message") : NULL;
+	}
 	w = pxt_res_json(req, 200);
 	pxt_jw_obj_begin(w);
 	pxt_jw_key(w, "id");
 	pxt_jw_cstr(w, id);
 	pxt_jw_key(w, "status");
 	pxt_jw_cstr(w, status);
-	pxt_jw_key(w, "http_status");
-	if (PQgetisnull(res, 0, 1))
-		pxt_jw_null(w);
-	else
-		pxt_jw_int(w, atoi(PQgetvalue(res, 0, 1)));
 	pxt_jw_key(w, "result");
 	if (PQgetisnull(res, 0, 2))
 		pxt_jw_null(w);
 	else
 		pxt_jw_raw(w, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
 	pxt_jw_key(w, "error");
-	if (PQgetisnull(res, 0, 3))
+	if (msg != NULL && msg->type == PXT_JSON_STRING)
+		pxt_jw_str(w, msg->u.str.s, msg->u.str.len);
+	else if (strcmp(status, "error") == 0)
+		pxt_jw_cstr(w, "the job failed");
+	else
+		pxt_jw_null(w);
+	pxt_jw_key(w, "error_detail");
+	if (detail != NULL)
+		pxt_jw_value(w, detail);
+	else
+		pxt_jw_null(w);
+	pxt_jw_key(w, "http_status");
+	if (PQgetisnull(res, 0, 1))
 		pxt_jw_null(w);
 	else
-		pxt_jw_raw(w, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3));
+		pxt_jw_int(w, atoi(PQgetvalue(res, 0, 1)));
 	pxt_jw_obj_end(w);
 	PQclear(res);
+	return PXT_OK;
+}
+
+pxt_err
+pxt_job_route_add(pxt_router *r, bool public_route)
+{
+	pxt_app *app = r->app;
+	char *pattern = pxt_psprintf(app->pool, "%s" PXT_JOBS_PATH "/{id}", r->prefix);
+	pxt_err rc;
+
+	if (pattern == NULL || app->nroutes == 0)
+		return pxt_seterr(PXT_ENOMEM, "out of memory adding a background route");
+	app->routes[app->nroutes - 1].background = true;
+	for (int i = 0; i < app->nroutes; i++) {
+		if (app->routes[i].fn == pxt_job_status &&
+		    strcmp(app->routes[i].pattern, pattern) == 0) {
+			app->routes[i].public_route |= public_route;
+			return PXT_OK;
+		}
+	}
+	if ((rc = pxt_add_route(r, PXT_GET, PXT_JOBS_PATH "/{id}", pxt_job_status,
+	    NULL)) != PXT_OK)
+		return rc;
+	app->routes[app->nroutes - 1].public_route = public_route;
 	return PXT_OK;
 }
 

@@ -140,8 +140,8 @@ pxt_oa_description(const struct pxt_route *rt)
 	const struct pxt_query_route *qr = rt->desc;
 
 	if (rt->background)
-		return "Runs as a background job: answers 202 at once; GET the job_url to "
-		    "follow it.";
+		return "Runs as a background job: answers 200 {id, job_url} at once; GET "
+		    "the job_url to follow it.";
 	switch (rt->kind) {
 	case PXT_ROUTE_INSERT:
 		return "Inserts one row and answers it as stored, computed columns included. "
@@ -327,7 +327,7 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 	pxt_jw_key(w, "responses");
 	pxt_jw_obj_begin(w);
 	if (rt->background) {
-		pxt_oa_kraw(w, "202", "{\"description\":\"queued: GET job_url to follow the "
+		pxt_oa_kraw(w, "200", "{\"description\":\"queued: GET job_url to follow the "
 		    "job\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":"
 		    "\"#/components/schemas/Job\"}}}}");
 	} else {

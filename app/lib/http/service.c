@@ -437,15 +437,18 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	    (pxt_toml_get(route, "return_fileresponse") && pxt_toml_bool(
 	    pxt_toml_get(route, "return_fileresponse")))))
 		return pxt_svc_fail(s, pxt_toml_get(route, "background"), "a background "
-		    "route answers 202 with a job: it takes no uploadfile_inputs and no "
+		    "route answers with a job: it takes no uploadfile_inputs and no "
 		    "return_fileresponse");
 	if (rc == PXT_OK) {
 		struct pxt_route *rt = &s->app->routes[s->app->nroutes - 1];
 
 		rt->public_route = public_route;
-		rt->background = background;
 		rt->source = pxt_psprintf(s->app->pool, "%s:%d", s->file,
 		    pxt_toml_line(route));
+		/* (adds the job status route: rt moves) */
+		if (background && (rc = pxt_job_route_add(r, public_route)) != PXT_OK)
+			return pxt_svc_fail(s, pxt_toml_get(route, "background"), "%s",
+			    pxt_errmsg());
 	}
 	return rc;
 }
