@@ -77,6 +77,9 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"server", "service_file", S, false, 0, 0, NULL,
 	    "TOML service file of declared routes; empty: none (default: the "
 	    "reference app's `service.toml`)"},
+	{"server", "static_dir", S, false, 0, 0, NULL,
+	    "folder of a built single-page app (with `index.html`) nginx serves at `/`, "
+	    "relative to the working directory (default: unset: `/` goes to the workers)"},
 	{"server", "max_json_body_mb", F, false, 0, 0, "8", "JSON body limit (MB)"},
 	{"server", "max_upload_mb", F, false, 0, 0, "512", "upload limit (MB)"},
 	{"server", "request_timeout_s", I, false, 1, 86400, "60", "request time limit"},

@@ -36,7 +36,7 @@ struct pxt_cfgkey {
 };
 
 extern const struct pxt_cfgkey pxt_cfg_keys[];
-#define PXT_CFG_NKEYS 47
+#define PXT_CFG_NKEYS 48
 
 /* Sections whose keys pxtc knows (others, and [app], take any key). */
 bool pxt_cfg_known_section(const char *section);
