@@ -128,10 +128,10 @@ up /api/up/files -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-bin
 [ "$code" = 400 ] || fail "truncated multipart: $code $body"
 up /api/up/files -H 'Content-Type: multipart/form-data' --data-binary 'x'
 [ "$code" = 400 ] || fail "no boundary: $code $body"
-# a file for a route without uploadfile_inputs, a form on a query route, and a form
-# too large for [server] max_upload_mb (nginx)
-up /api/data/documents -F "document=@$IT_WORK/notes.md"
-[ "$code" = 422 ] || fail "file on a JSON route: $code $body"
+# a file for a column that is not among the route's uploadfile_inputs, a form on a
+# query route, and a form too large for [server] max_upload_mb (nginx)
+up /api/data/documents -F "metadata=@$IT_WORK/notes.md"
+[ "$code" = 422 ] && grep -q "uploadfile_inputs" <<<"$body" || fail "file for a column without uploads: $code $body"
 up /api/data/documents/delete -F "uuid=01a20a89-0000-7000-8000-000000000000"
 [ "$code" = 200 ] && [ "$body" = '{"num_rows":0}' ] || fail "form on a delete route: $code $body"
 up /api/data/documents -X GET -F "limit=1"
