@@ -249,10 +249,12 @@ cc_bench() {
 	    -Wmissing-prototypes "$@"
 }
 
-# free_port: a loopback port nothing answers on, and not handed out before.
+# free_port: a loopback port nothing answers on, and not handed out before, below the
+# kernel's ephemeral range (a port there may be the local end of a client's connection).
 free_port() {
-	local port
-	for port in $(shuf -i 20000-40000 -n 50); do
+	local port eph=32768
+	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	for port in $(shuf -i "20000-$((eph > 20100 ? eph - 1 : 32000))" -n 50); do
 		[[ " $USED_PORTS " == *" $port "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			USED_PORTS="$USED_PORTS $port"

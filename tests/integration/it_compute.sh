@@ -92,7 +92,7 @@ req GET "/api/data/documents/$id/chunks"; expect 200
 # ---- a document given by URL: fetched into the file cache, then the same pipeline
 mkdir -p "$IT_WORK/web"
 printf '# Fetched Notes\n\nDelta mud and reeds.\n' >"$IT_WORK/web/remote.md"
-wport=$(free_port 40001 50000) || fail "no free port"
+wport=$(free_port 10000 19999) || fail "no free port"
 python3 -m http.server "$wport" --bind 127.0.0.1 --directory "$IT_WORK/web" >/dev/null 2>&1 &
 web=$!
 it_track "$web"

@@ -89,10 +89,15 @@ expect_exit() {
 	fi
 }
 
-# free_port [LOW HIGH] - a loopback port in the range that nothing answers on
+# free_port [LOW HIGH] - a loopback port in the range that nothing answers on, below
+# the kernel's ephemeral range: a port there may be the local end of some client's
+# connection, which answers nothing yet makes a later bind() fail
 free_port() {
-	local p
-	for p in $(shuf -i "${1:-20000}-${2:-40000}" -n 50); do
+	local p lo=${1:-20000} hi=${2:-32000} eph=32768
+	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$hi" -lt "$eph" ] || hi=$((eph - 1))
+	[ "$lo" -lt "$hi" ] || return 1
+	for p in $(shuf -i "$lo-$hi" -n 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	return 1
