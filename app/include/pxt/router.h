@@ -174,6 +174,27 @@ PXT_API pxt_err pxt_add_delete_route(pxt_router *r, const char *path, pxt_table 
     const pxt_route_opts *opts);
 
 /*
+ * pxt_add_compute_route serves, at path (POST), what an insert route on t would answer
+ * without storing anything: the request's row (JSON, or multipart with
+ * uploadfile_inputs) is validated and inserted with its computed columns in a
+ * transaction, the output rows are read and the transaction is rolled back. The
+ * answer is a JSON array of rows. t may be a view: the request then carries a row of
+ * the view's base table (inputs, uploadfile_inputs and now_columns name base
+ * columns) and the answer is the view's rows for it (its iterator may give several,
+ * or none); outputs name the view's columns (default: all). Options as for
+ * pxt_add_insert_route (not match_columns); return_fileresponse answers the media
+ * file of the one row (404 when there is none, 409 when there are several);
+ * export_sql exports each row answered; background runs it as a job. Media the
+ * computed columns generate are kept under $PIXELTABLE_HOME/media/compute for
+ * [server] media_url_ttl_s, long enough to fetch the URLs of the answer; uploaded
+ * files are removed after the answer unless an output names them. Start-up errors
+ * as for pxt_add_insert_route, plus PXT_EINVAL for a view over a view. Returns
+ * PXT_OK, or the error with a message naming the route.
+ */
+PXT_API pxt_err pxt_add_compute_route(pxt_router *r, const char *path, pxt_table *t,
+    const pxt_route_opts *opts);
+
+/*
  * pxt_add_query_route serves a named query at path for methods (GET reads parameters
  * from the query string, POST from a JSON body) and answers {"rows": [...]}; with
  * one_row, the single row itself, 404 for none and 409 for several.

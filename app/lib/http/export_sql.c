@@ -35,6 +35,7 @@ struct pxt_export {
 	char *source;		/* the route's table path, for messages */
 	char *sql;		/* $n (PostgreSQL) or ?n (SQLite) parameters */
 	bool update;
+	bool compute;		/* a compute route's: nothing of the source is stored */
 	int n;
 	char **cols;		/* parameter i+1 is output column cols[i] */
 };
@@ -180,7 +181,7 @@ pxt_err
 pxt_export_new(pxt_pool *pool, const struct pxt_table_route *tr,
     const pxt_export_sql *spec, struct pxt_export **out)
 {
-	const pxt_table *t = tr->t;
+	const pxt_table *t = tr->out;
 	const struct pxt_sqlite *lite;
 	struct pxt_export *ex;
 	const char *rest;
@@ -213,6 +214,7 @@ pxt_export_new(pxt_pool *pool, const struct pxt_table_route *tr,
 		    "\"update\", not \"%s\"%s", spec->method, strcmp(spec->method,
 		    "merge") == 0 ? " (merge is not supported, as in Pixeltable)" : "");
 	ex->update = spec->method != NULL && strcmp(spec->method, "update") == 0;
+	ex->compute = tr->kind == PXT_ROUTE_COMPUTE;
 	if (ex->sqlite && (rc = pxt_sqlite_get(&lite)) != PXT_OK)
 		return pxt_seterr(rc, "export_sql: %s", pxt_errmsg());
 	for (int i = 0; i < t->ncols; i++) {
@@ -433,47 +435,67 @@ pxt_export_lite(pxt_pool *pool, struct pxt_xconn *c, const struct pxt_export *ex
 	return src == SQLITE_OK ? PXT_OK : PXT_EDB;
 }
 
+/* Export one answered row (a JSON object); why gets the target's error. */
+static pxt_err
+pxt_export_one(pxt_req *req, const struct pxt_export *ex, const pxt_json *row,
+    char *why, size_t cap)
+{
+	const char **vals = NULL;
+	struct pxt_xconn *c;
+	long nrows = -1;
+	pxt_err rc = PXT_OK;
+
+	if (row->type != PXT_JSON_OBJECT) {
+		snprintf(why, cap, "the answer is not a row");
+		return PXT_EINTERNAL;
+	}
+	if (!ex->sqlite && (vals = pxt_pcalloc(req->pool, sizeof(char *) *
+	    (size_t)(ex->n + 1))) == NULL)
+		return PXT_ENOMEM;
+	for (int i = 0; vals != NULL && i < ex->n; i++)
+		vals[i] = pxt_export_text(req->pool, pxt_json_get(row, ex->cols[i]));
+	pthread_mutex_lock(&pxt_xconn_lock);
+	if ((c = pxt_xconn_get(ex, why, cap)) == NULL)
+		rc = PXT_EUNAVAIL;
+	else if (ex->sqlite)
+		rc = pxt_export_lite(req->pool, c, ex, row, &nrows, why, cap);
+	else
+		rc = pxt_export_pg(c, ex, vals, &nrows, why, cap);
+	pthread_mutex_unlock(&pxt_xconn_lock);
+	/* a strict update, as Pixeltable's: exactly one target row */
+	if (rc == PXT_OK && ex->update && nrows != 1) {
+		snprintf(why, cap, "the update matched %ld rows, not 1", nrows);
+		rc = PXT_EDB;
+	}
+	return rc;
+}
+
 pxt_err
 pxt_export_row(pxt_req *req, const struct pxt_export *ex)
 {
 	pxt_buf *body = pxt_res_body(req);
 	pxt_json *row = NULL;
-	const char **vals = NULL;
-	struct pxt_xconn *c;
 	char why[512] = "";
-	long nrows = -1;
 	pxt_err rc;
 
 	rc = pxt_json_parse(req->pool, pxt_buf_str(body), body->len, PXT_JSON_MAX_DEPTH,
 	    &row);
-	if (rc == PXT_OK && row->type != PXT_JSON_OBJECT)
-		rc = PXT_EINTERNAL;
 	if (rc != PXT_OK)
 		snprintf(why, sizeof(why), "the answer is not a row");
-	if (rc == PXT_OK && !ex->sqlite && (vals = pxt_pcalloc(req->pool,
-	    sizeof(char *) * (size_t)(ex->n + 1))) == NULL)
-		rc = PXT_ENOMEM;
-	for (int i = 0; rc == PXT_OK && vals != NULL && i < ex->n; i++)
-		vals[i] = pxt_export_text(req->pool, pxt_json_get(row, ex->cols[i]));
-	if (rc == PXT_OK) {
-		pthread_mutex_lock(&pxt_xconn_lock);
-		if ((c = pxt_xconn_get(ex, why, sizeof(why))) == NULL)
-			rc = PXT_EUNAVAIL;
-		else if (ex->sqlite)
-			rc = pxt_export_lite(req->pool, c, ex, row, &nrows, why, sizeof(why));
-		else
-			rc = pxt_export_pg(c, ex, vals, &nrows, why, sizeof(why));
-		pthread_mutex_unlock(&pxt_xconn_lock);
-	}
-	/* a strict update, as Pixeltable's: exactly one target row */
-	if (rc == PXT_OK && ex->update && nrows != 1) {
-		snprintf(why, sizeof(why), "the update matched %ld rows, not 1", nrows);
-		rc = PXT_EDB;
-	}
+	else if (row->type != PXT_JSON_ARRAY)
+		rc = pxt_export_one(req, ex, row, why, sizeof(why));
+	/* a compute route's answer: each of its rows */
+	for (size_t i = 0; rc == PXT_OK && row->type == PXT_JSON_ARRAY &&
+	    i < row->u.arr.n; i++)
+		rc = pxt_export_one(req, ex, row->u.arr.items[i], why, sizeof(why));
 	if (rc == PXT_OK)
 		return PXT_OK;
 	pxt_log(PXT_LOG_ERROR, "export_sql to %s failed: %s", ex->target, why);
 	req->fail_public = true;
+	if (ex->compute)
+		return pxt_req_fail(req, PXT_EDB, NULL, "the rows of '%s' were computed "
+		    "(nothing is stored), but exporting them to %s (export_sql) failed: "
+		    "see the server log", ex->source, ex->target);
 	if (req->in_job)
 		return pxt_req_fail(req, PXT_EDB, NULL, "exporting the row of '%s' to %s "
 		    "(export_sql) failed, so the job's write was undone: see the server log",

@@ -440,7 +440,8 @@ pxt_app_admit_upload(pxt_app *app, pxt_req *req)
 	if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
 		return rc;
 	if ((rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
-	    rt->kind != PXT_ROUTE_DELETE) || rt->background)
+	    rt->kind != PXT_ROUTE_DELETE && rt->kind != PXT_ROUTE_COMPUTE) ||
+	    rt->background)
 		return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes no "
 		    "multipart/form-data", req->method_name, rt->pattern);
 	return PXT_OK;
@@ -500,7 +501,7 @@ void
 pxt_app_write_routes(const pxt_app *app, FILE *out)
 {
 	static const char *const kinds[] = {"handler", "insert", "update", "delete",
-	    "query", "system"};
+	    "query", "system", "compute"};
 
 	for (int i = 0; i < app->nroutes; i++) {
 		const struct pxt_route *rt = &app->routes[i];
@@ -513,7 +514,7 @@ pxt_app_write_routes(const pxt_app *app, FILE *out)
 		if (rt->desc != NULL && rt->kind == PXT_ROUTE_QUERY)
 			what = pxt_query_name(qr->q);
 		else if (rt->desc != NULL && rt->kind != PXT_ROUTE_SYSTEM)
-			what = pxt_table_path(tr->t);
+			what = pxt_table_path(tr->out);
 		fprintf(out, "%-9s %-40s %-7s %-28s %s%s\n", methods, rt->pattern,
 		    kinds[rt->kind], what, rt->source ? rt->source : rt->router,
 		    rt->public_route ? " (public)" : "");

@@ -74,9 +74,10 @@ pxt_file_route_type(const struct pxt_route *rt)
 
 	if (rt->desc == NULL || rt->background)
 		return NULL;
-	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE) &&
+	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
+	    rt->kind == PXT_ROUTE_COMPUTE) &&
 	    tr->fileresponse && pxt_file_column(tr) >= 0)
-		type = tr->t->cols[pxt_file_column(tr)].type;
+		type = tr->out->cols[pxt_file_column(tr)].type;
 	else if (rt->kind == PXT_ROUTE_QUERY && qr->fileresponse)
 		(void)pxt_q_file_output(qr->q, &type);
 	switch (type) {

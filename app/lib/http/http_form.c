@@ -4,7 +4,8 @@
  * for strings, timestamps and media references; the raw bytes for Binary) and files
  * of the route's uploadfile_inputs moved into the media store
  * ($PIXELTABLE_HOME/media/uploads), where they stay only when the route's transaction
- * commits. A file given for a Binary column is read as that column's bytes.
+ * commits (a compute route's go to media/compute, see compute_route.c). A file given
+ * for a Binary column is read as that column's bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -112,8 +113,13 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	    f->field))
 		return pxt_req_fail(req, PXT_EINVAL, f->field, "field '%s' is a file, but "
 		    "this route takes no upload for it (uploadfile_inputs)", f->field);
-	dir = pxt_psprintf(req->pool, "%s/media/uploads",
-	    pxt_config_home(pxt_env_config(req->app->env)));
+	/* a compute route's uploads stay only as long as its answer needs them */
+	if (tr->kind == PXT_ROUTE_COMPUTE)
+		dir = pxt_media_store_dir() != NULL ? pxt_psprintf(req->pool,
+		    "%s/compute", pxt_media_store_dir()) : NULL;
+	else
+		dir = pxt_psprintf(req->pool, "%s/media/uploads",
+		    pxt_config_home(pxt_env_config(req->app->env)));
 	dest = dir ? pxt_psprintf(req->pool, "%s/%s", dir, base ? base + 1 : f->path) :
 	    NULL;
 	if (dest == NULL)

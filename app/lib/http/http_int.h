@@ -10,6 +10,8 @@
 #include "pxt/buf.h"
 #include "pxt/json.h"
 
+struct pxt_wrow;	/* engine/write_int.h */
+
 /* What a route does, for the OpenAPI document and the service file's checks. */
 enum pxt_route_kind {
 	PXT_ROUTE_CUSTOM = 0,	/* a hand-written handler */
@@ -17,13 +19,15 @@ enum pxt_route_kind {
 	PXT_ROUTE_UPDATE,
 	PXT_ROUTE_DELETE,
 	PXT_ROUTE_QUERY,
-	PXT_ROUTE_SYSTEM	/* health, OpenAPI: never behind the API key */
+	PXT_ROUTE_SYSTEM,	/* health, OpenAPI: never behind the API key */
+	PXT_ROUTE_COMPUTE	/* the insert's pipeline, answered and undone */
 };
 
-/* The description of a table route (insert, update, delete). */
+/* The description of a table route (insert, update, delete, compute). */
 struct pxt_table_route {
 	enum pxt_route_kind kind;
-	pxt_table *t;
+	pxt_table *t;		/* the table written (a compute route's view: its base) */
+	pxt_table *out;		/* the table answered: t, or a compute route's view */
 	char **inputs, **outputs, **match, **now;	/* NULL-terminated; NULL: default */
 	char **uploads;		/* uploadfile_inputs */
 	bool fileresponse;	/* return_fileresponse */
@@ -141,10 +145,36 @@ bool pxt_is_output(const void *ud, const pxt_column *c);
 pxt_err pxt_table_handler(pxt_req *req, void *ud);
 
 /*
- * pxt_file_column returns the index in tr's table of the column return_fileresponse
+ * pxt_compute_run (compute_route.c) serves a compute route with the request's row r
+ * of tr->t (validated, not yet defaulted nor computed): the insert run in a
+ * transaction (a savepoint inside a job's), the output rows read back (a view's
+ * for a compute route on a view), the transaction rolled back, then the rows
+ * answered as a JSON array (or return_fileresponse's one file). Generated media
+ * stay in the media store's compute/ folder until pxt_compute_sweep removes them.
+ * PXT_OK once answered, else the error the request failed with (nothing kept).
+ */
+pxt_err pxt_compute_run(pxt_req *req, const struct pxt_table_route *tr,
+    struct pxt_wrow *r);
+
+/*
+ * pxt_compute_sweep removes the files of the media store's compute/ folder older
+ * than ttl_s seconds; it walks the folder at most once per ttl_s / 4 per process.
+ * Never fails (a file it cannot remove is logged).
+ */
+void pxt_compute_sweep(long ttl_s);
+
+/*
+ * pxt_file_column returns the index in tr->out of the column return_fileresponse
  * answers with (the last media output), or -1 when there is none.
  */
 int pxt_file_column(const struct pxt_table_route *tr);
+
+/*
+ * pxt_file_answer answers req with the file of return_fileresponse's column in row 0
+ * of res, whose outputs (tr's) begin at result column first (http_table.c).
+ */
+pxt_err pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
+    int first);
 
 /*
  * pxt_file_send answers req with the media file of value (a media value as stored:

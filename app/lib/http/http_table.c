@@ -111,9 +111,9 @@ pxt_file_column(const struct pxt_table_route *tr)
 {
 	int found = -1;
 
-	for (int i = 0; i < tr->t->ncols; i++)
-		if (pxt_type_is_media(tr->t->cols[i].type) && pxt_is_output(tr,
-		    &tr->t->cols[i]))
+	for (int i = 0; i < tr->out->ncols; i++)
+		if (pxt_type_is_media(tr->out->cols[i].type) && pxt_is_output(tr,
+		    &tr->out->cols[i]))
 			found = i;
 	return found;
 }
@@ -123,18 +123,18 @@ pxt_file_column(const struct pxt_table_route *tr)
  * an internal location): a file of the local media store, or URL media (an object
  * store's included) from the file cache.
  */
-static pxt_err
+pxt_err
 pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult *res,
     int first)
 {
 	int col = first, want = pxt_file_column(tr);
 
 	for (int i = 0; i < want; i++)
-		col += pxt_is_output(tr, &tr->t->cols[i]);
+		col += pxt_is_output(tr, &tr->out->cols[i]);
 	if (want < 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "the row has no file to "
 		    "answer with");
-	return pxt_file_send(req, tr->t->cols[want].name, PQgetisnull(res, 0, col) ?
+	return pxt_file_send(req, tr->out->cols[want].name, PQgetisnull(res, 0, col) ?
 	    NULL : PQgetvalue(res, 0, col));
 }
 
@@ -305,6 +305,8 @@ pxt_handle_insert(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 
 	if ((rc = pxt_body_row(req, tr, obj, true, &r)) != PXT_OK)
 		return rc;
+	if (tr->kind == PXT_ROUTE_COMPUTE)
+		return pxt_compute_run(req, tr, &r);
 	return pxt_table_run(req, tr, tr->t->nviews > 0, pxt_step_insert, &r);
 }
 
@@ -549,6 +551,7 @@ pxt_table_handler(pxt_req *req, void *ud)
 		return rc;
 	switch (tr->kind) {
 	case PXT_ROUTE_INSERT:
+	case PXT_ROUTE_COMPUTE:
 		return pxt_handle_insert(req, tr, obj);
 	case PXT_ROUTE_UPDATE:
 		return pxt_handle_update(req, tr, obj);

@@ -129,6 +129,8 @@ pxt_oa_summary(struct pxt_oa *o, const struct pxt_route *rt)
 		s = pxt_psprintf(o->pool, "update %s", tr->t->path);
 	else if (tr != NULL && rt->kind == PXT_ROUTE_DELETE)
 		s = pxt_psprintf(o->pool, "delete from %s", tr->t->path);
+	else if (tr != NULL && rt->kind == PXT_ROUTE_COMPUTE)
+		s = pxt_psprintf(o->pool, "compute %s", tr->out->path);
 	else
 		s = pxt_psprintf(o->pool, "a handler of router %s", rt->router);
 	return s != NULL ? s : "";
@@ -152,6 +154,8 @@ pxt_oa_description(const struct pxt_route *rt)
 		    "Pxt-Recomputed). 404 when no row matches.";
 	case PXT_ROUTE_DELETE:
 		return "Deletes the rows the key columns select.";
+	case PXT_ROUTE_COMPUTE:
+		return pxt_oa_compute_description(rt->desc);
 	case PXT_ROUTE_QUERY:
 		if (qr != NULL && qr->fileresponse)
 			return "Answers the media file of the one row the query finds: 404 "
@@ -216,7 +220,8 @@ pxt_oa_request_body(struct pxt_oa *o, const struct pxt_route *rt, unsigned metho
 {
 	pxt_jw *w = o->w;
 	bool table = rt->desc != NULL && (rt->kind == PXT_ROUTE_INSERT ||
-	    rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_DELETE);
+	    rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_DELETE ||
+	    rt->kind == PXT_ROUTE_COMPUTE);
 
 	if (!(method & PXT_OA_BODY) || rt->kind == PXT_ROUTE_SYSTEM)
 		return;
@@ -238,6 +243,8 @@ pxt_oa_request_body(struct pxt_oa *o, const struct pxt_route *rt, unsigned metho
 	else
 		pxt_oa_raw(w, "{}");
 	pxt_jw_obj_end(w);
+	if (table && rt->kind == PXT_ROUTE_COMPUTE)
+		pxt_oa_compute_form(w, rt->desc);
 	pxt_jw_obj_end(w);
 	pxt_jw_obj_end(w);
 }
@@ -261,6 +268,8 @@ pxt_oa_answer(pxt_jw *w, const struct pxt_route *rt)
 		pxt_oa_raw(w, "{\"description\":\"the handler's answer\"}");
 	else if (rt->kind == PXT_ROUTE_DELETE)
 		pxt_oa_raw(w, "{\"$ref\":\"#/components/schemas/NumRows\"}");
+	else if (rt->kind == PXT_ROUTE_COMPUTE)
+		pxt_oa_compute_rows(w, rt->desc);
 	else if (rt->kind != PXT_ROUTE_QUERY)
 		pxt_oa_table_row(w, rt->desc);
 	else if (qr->return_scalar)
@@ -298,10 +307,12 @@ pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
 	if (pxt_oa_protected(o, rt))
 		st[n++] = 401;
 	if (rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_CUSTOM ||
+	    (rt->kind == PXT_ROUTE_COMPUTE && pxt_file_route_type(rt) != NULL) ||
 	    (qr != NULL && (qr->one_row || qr->fileresponse || qr->q->parent != NULL)))
 		st[n++] = 404;
 	if (rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
-	    (qr != NULL && (qr->one_row || qr->fileresponse)))
+	    rt->kind == PXT_ROUTE_COMPUTE || (qr != NULL && (qr->one_row ||
+	    qr->fileresponse)))
 		st[n++] = 409;
 	if (body) {
 		st[n++] = 413;
@@ -335,7 +346,8 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 		pxt_jw_obj_begin(w);
 		pxt_oa_kstr(w, "description", rt->kind == PXT_ROUTE_INSERT ||
 		    rt->kind == PXT_ROUTE_UPDATE ? "the row as stored, computed columns "
-		    "included" : "success");
+		    "included" : rt->kind == PXT_ROUTE_COMPUTE ? "the rows computed "
+		    "(nothing is stored)" : "success");
 		if (rt->kind == PXT_ROUTE_INSERT)
 			pxt_oa_kraw(w, "headers", "{\"Idempotent-Replayed\":{\"description\":"
 			    "\"true when this answers an earlier request with the same "

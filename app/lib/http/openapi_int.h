@@ -59,6 +59,19 @@ void pxt_oa_table_row(pxt_jw *w, const struct pxt_table_route *tr);
 /* The row a query answers: its selected columns and error cells. */
 void pxt_oa_query_row(pxt_jw *w, const pxt_query *q);
 
+/* --- openapi_compute.c ----------------------------------------------------------- */
+
+/* The description of compute route tr's operation (static). */
+const char *pxt_oa_compute_description(const struct pxt_table_route *tr);
+/*
+ * The multipart/form-data request of compute route tr, as a key and its media type
+ * object inside an open "content" object: the JSON body's fields, the
+ * uploadfile_inputs as files. Nothing when the route takes no upload.
+ */
+void pxt_oa_compute_form(pxt_jw *w, const struct pxt_table_route *tr);
+/* The answer of compute route tr: an array of its output rows. */
+void pxt_oa_compute_rows(pxt_jw *w, const struct pxt_table_route *tr);
+
 /* The components.responses name of an error status ("NotFound"), NULL if none. */
 const char *pxt_oa_error_name(int status);
 /* Write "components": schemas, responses and (with API keys) the security scheme. */

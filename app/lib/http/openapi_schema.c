@@ -112,11 +112,12 @@ pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
 static bool
 pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *required)
 {
-	bool key = tr->kind != PXT_ROUTE_INSERT && pxt_oa_is_key(tr, c);
+	bool ins = tr->kind == PXT_ROUTE_INSERT || tr->kind == PXT_ROUTE_COMPUTE;
+	bool key = !ins && pxt_oa_is_key(tr, c);
 	bool in = tr->kind != PXT_ROUTE_DELETE && pxt_is_input(tr, c) &&
 	    !(tr->kind == PXT_ROUTE_UPDATE && c->primary_key);
 
-	if (tr->kind == PXT_ROUTE_INSERT)
+	if (ins)
 		*required = in && !c->nullable && !pxt_col_has_default(c, tr->now);
 	else
 		*required = key;
@@ -344,7 +345,7 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 void
 pxt_oa_table_row(pxt_jw *w, const struct pxt_table_route *tr)
 {
-	pxt_oa_row(w, tr->t, pxt_oa_keep_output, tr, NULL);
+	pxt_oa_row(w, tr->out, pxt_oa_keep_output, tr, NULL);
 }
 
 void

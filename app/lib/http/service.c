@@ -190,7 +190,7 @@ pxt_svc_export(const struct pxt_svc *s, const pxt_toml_value *route,
 	return PXT_OK;
 }
 
-/* A table route (insert, update, delete). */
+/* A table route (insert, update, delete, compute). */
 static pxt_err
 pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *route,
     const char *type, const char *path)
@@ -198,7 +198,7 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 	const char *table;
 	pxt_route_opts opts;
 	const pxt_toml_value *tv = pxt_toml_get(route, "table");
-	pxt_table *t;
+	pxt_table *t, *base;
 	pxt_err rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -211,15 +211,19 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 		return PXT_ENOMEM;
 	if ((t = pxt_get_table(s->app->env, table)) == NULL)
 		return pxt_svc_fail(s, tv, "%s (did the setup program run?)", pxt_errmsg());
-	if (t->is_view)
+	if (t->is_view && strcmp(type, "compute") != 0)
 		return pxt_svc_fail(s, tv, "'%s' is a view: it is written through its base "
-		    "'%s'", table, t->base_path);
-	if ((rc = pxt_svc_cols(s, route, "inputs", t, true, &opts.inputs)) != PXT_OK ||
+		    "'%s' (a compute route takes a view)", table, t->base_path);
+	/* a compute route on a view takes a row of the view's base */
+	base = t;
+	if (t->is_view && (base = pxt_get_table(s->app->env, t->base_path)) == NULL)
+		return pxt_svc_fail(s, tv, "%s", pxt_errmsg());
+	if ((rc = pxt_svc_cols(s, route, "inputs", base, true, &opts.inputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "outputs", t, false, &opts.outputs)) != PXT_OK ||
 	    (rc = pxt_svc_cols(s, route, "match_columns", t, false,
 	    &opts.match_columns)) != PXT_OK ||
-	    (rc = pxt_svc_cols(s, route, "now_columns", t, true, &opts.now_columns)) !=
-	    PXT_OK || (rc = pxt_svc_cols(s, route, "uploadfile_inputs", t, true,
+	    (rc = pxt_svc_cols(s, route, "now_columns", base, true, &opts.now_columns)) !=
+	    PXT_OK || (rc = pxt_svc_cols(s, route, "uploadfile_inputs", base, true,
 	    &opts.uploadfile_inputs)) != PXT_OK)
 		return rc;
 	if ((rc = pxt_svc_bool(s, route, "return_fileresponse",
@@ -230,6 +234,8 @@ pxt_svc_table_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value
 		rc = pxt_add_insert_route(r, path, t, &opts);
 	else if (strcmp(type, "update") == 0)
 		rc = pxt_add_update_route(r, path, t, &opts);
+	else if (strcmp(type, "compute") == 0)
+		rc = pxt_add_compute_route(r, path, t, &opts);
 	else
 		rc = pxt_add_delete_route(r, path, t, &opts);
 	if (rc != PXT_OK && opts.export_sql != NULL && strstr(pxt_errmsg(),
@@ -326,7 +332,8 @@ enum {
 	PXT_SVC_UPDATE = 1 << 1,
 	PXT_SVC_DELETE = 1 << 2,
 	PXT_SVC_QUERY = 1 << 3,
-	PXT_SVC_ANY = (1 << 4) - 1
+	PXT_SVC_COMPUTE = 1 << 4,
+	PXT_SVC_ANY = (1 << 5) - 1
 };
 
 /*
@@ -343,17 +350,18 @@ static const struct {
 	{"public", PXT_SVC_ANY},
 	{"background", PXT_SVC_ANY},
 	{"table", PXT_SVC_ANY},
-	{"inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY},
-	{"uploadfile_inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE},
-	{"outputs", PXT_SVC_INSERT | PXT_SVC_UPDATE},
-	{"return_fileresponse", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY},
-	{"now_columns", PXT_SVC_INSERT},
+	{"inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY | PXT_SVC_COMPUTE},
+	{"uploadfile_inputs", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_COMPUTE},
+	{"outputs", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_COMPUTE},
+	{"return_fileresponse", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_QUERY |
+	    PXT_SVC_COMPUTE},
+	{"now_columns", PXT_SVC_INSERT | PXT_SVC_COMPUTE},
 	{"match_columns", PXT_SVC_UPDATE | PXT_SVC_DELETE},
 	{"query", PXT_SVC_QUERY},
 	{"method", PXT_SVC_QUERY},
 	{"one_row", PXT_SVC_QUERY},
 	{"return_scalar", PXT_SVC_QUERY},
-	{"export_sql", PXT_SVC_INSERT | PXT_SVC_UPDATE},
+	{"export_sql", PXT_SVC_INSERT | PXT_SVC_UPDATE | PXT_SVC_COMPUTE},
 };
 
 #define PXT_SVC_NKEYS (sizeof(pxt_svc_route_keys) / sizeof(*pxt_svc_route_keys))
@@ -362,7 +370,8 @@ static const struct {
 static unsigned
 pxt_svc_type_bit(const char *type)
 {
-	static const char *const names[] = {"insert", "update", "delete", "query"};
+	static const char *const names[] = {"insert", "update", "delete", "query",
+	    "compute"};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (strcmp(type, names[i]) == 0)
@@ -419,14 +428,14 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 	    (rc = pxt_svc_bool(s, route, "background", &background)) != PXT_OK)
 		return rc;
 	if (type == NULL)
-		return pxt_svc_fail(s, route, "a route needs 'type' (insert, update, delete "
-		    "or query)");
+		return pxt_svc_fail(s, route, "a route needs 'type' (insert, update, delete, "
+		    "query or compute)");
 	if (path == NULL || path[0] != '/')
 		return pxt_svc_fail(s, path ? pxt_toml_get(route, "path") : route,
 		    "a route needs a 'path' starting with '/'");
 	if (pxt_svc_type_bit(type) == 0)
 		return pxt_svc_fail(s, pxt_toml_get(route, "type"), "unknown route type "
-		    "'%s' (insert, update, delete or query)", type);
+		    "'%s' (insert, update, delete, query or compute)", type);
 	if ((rc = pxt_svc_route_check(s, route, type, pxt_svc_type_bit(type))) != PXT_OK)
 		return rc;
 	if (strcmp(type, "query") == 0)

@@ -1,6 +1,7 @@
 /*
  * table_route_add.c - adding the generic table routes (pxt_add_insert_route,
- * pxt_add_update_route, pxt_add_delete_route; see pxt/router.h): the options checked
+ * pxt_add_update_route, pxt_add_delete_route, pxt_add_compute_route; see
+ * pxt/router.h): the options checked
  * against the table once, at start-up, so that a request never meets a route that
  * cannot work (an update of a keyless table without match_columns, an insert that
  * cannot be given a required column).
@@ -54,6 +55,8 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 {
 	pxt_pool *pool = r->app->pool;
 	struct pxt_table_route *tr;
+	pxt_table *out = t;
+	bool ins = kind == PXT_ROUTE_INSERT || kind == PXT_ROUTE_COMPUTE;
 	pxt_route_opts o;
 	pxt_err rc;
 
@@ -69,12 +72,12 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 		memcpy(&o, opts, opts->size);
 		opts = &o;
 	}
-	if (opts != NULL && (opts->one_row || opts->return_scalar || (kind ==
-	    PXT_ROUTE_INSERT && opts->match_columns) || (kind != PXT_ROUTE_INSERT &&
-	    opts->now_columns) || (kind == PXT_ROUTE_DELETE && (opts->inputs ||
-	    opts->outputs || opts->uploadfile_inputs || opts->return_fileresponse))))
+	if (opts != NULL && (opts->one_row || opts->return_scalar || (ins &&
+	    opts->match_columns) || (!ins && opts->now_columns) || (kind ==
+	    PXT_ROUTE_DELETE && (opts->inputs || opts->outputs || opts->uploadfile_inputs ||
+	    opts->return_fileresponse))))
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: %s", r->name, path,
-		    kind == PXT_ROUTE_INSERT ? "an insert route takes inputs, outputs, "
+		    ins ? "an insert or compute route takes inputs, outputs, "
 		    "uploadfile_inputs, now_columns and return_fileresponse" : kind ==
 		    PXT_ROUTE_UPDATE ? "an update route takes inputs, outputs, "
 		    "uploadfile_inputs, match_columns and return_fileresponse" :
@@ -82,6 +85,16 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	if (t == NULL)
 		return pxt_seterr(PXT_ENOTFOUND, "router '%s': route %s has no table (did "
 		    "the setup program run?)", r->name, path);
+	/* a compute route on a view computes the base row, then answers its view rows */
+	if (t->is_view && kind == PXT_ROUTE_COMPUTE) {
+		if ((t = pxt_get_table(r->app->env, t->base_path)) == NULL)
+			return pxt_seterr(PXT_ENOTFOUND, "router '%s', route %s: %s", r->name,
+			    path, pxt_errmsg());
+		if (t->is_view)
+			return pxt_seterr(PXT_EINVAL, "router '%s', route %s: '%s' is a view "
+			    "over the view '%s': a compute route takes a table or a view "
+			    "over a table", r->name, path, out->path, t->path);
+	}
 	if (t->is_view)
 		return pxt_seterr(PXT_EINVAL, "router '%s': route %s writes view '%s'; a "
 		    "view is kept current from its base '%s'", r->name, path, t->path,
@@ -90,8 +103,9 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 		return PXT_ENOMEM;
 	tr->kind = kind;
 	tr->t = t;
+	tr->out = out;
 	if (opts != NULL && ((rc = pxt_copy_cols(pool, t, opts->inputs, &tr->inputs,
-	    "inputs")) != PXT_OK || (rc = pxt_copy_cols(pool, t, opts->outputs,
+	    "inputs")) != PXT_OK || (rc = pxt_copy_cols(pool, out, opts->outputs,
 	    &tr->outputs, "outputs")) != PXT_OK || (rc = pxt_copy_cols(pool, t,
 	    opts->match_columns, &tr->match, "match_columns")) != PXT_OK ||
 	    (rc = pxt_copy_cols(pool, t, opts->now_columns, &tr->now, "now_columns"))
@@ -99,13 +113,13 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    &tr->uploads, "uploadfile_inputs")) != PXT_OK))
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
-	if (kind != PXT_ROUTE_INSERT && tr->match == NULL && !pxt_has_key(t))
+	if (!ins && tr->match == NULL && !pxt_has_key(t))
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: table '%s' has no "
 		    "primary key, so a%s route needs match_columns (the columns that "
 		    "select the rows)", r->name, path, t->path, kind == PXT_ROUTE_UPDATE ?
 		    "n update" : " delete");
 	/* an insert route that cannot be given a required column could never insert */
-	for (int i = 0; kind == PXT_ROUTE_INSERT && i < t->ncols; i++) {
+	for (int i = 0; ins && i < t->ncols; i++) {
 		const pxt_column *c = &t->cols[i];
 
 		if (c->computed == NULL && !c->nullable && !pxt_is_input(tr, c) &&
@@ -163,4 +177,11 @@ pxt_add_delete_route(pxt_router *r, const char *path, pxt_table *t,
     const pxt_route_opts *opts)
 {
 	return pxt_add_table_route(r, path, t, opts, PXT_ROUTE_DELETE);
+}
+
+pxt_err
+pxt_add_compute_route(pxt_router *r, const char *path, pxt_table *t,
+    const pxt_route_opts *opts)
+{
+	return pxt_add_table_route(r, path, t, opts, PXT_ROUTE_COMPUTE);
 }

@@ -41,6 +41,7 @@ struct pxt_store_rec {
 	struct pxt_store_file *tmps;
 	struct pxt_store_file *files;
 	struct pxt_store_file *drops;	/* owned files to delete once the write commits */
+	const char *area;	/* the folder new files go to: "gen", or "compute" */
 };
 
 static pthread_mutex_t pxt_store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -170,6 +171,7 @@ pxt_media_store_create(pxt_pool *pool, const char *ext, char **final_path,
     char **tmp_path)
 {
 	const char *dir = pxt_media_store_dir();
+	struct pxt_store_rec *r;
 	unsigned char rnd[16];
 	char hex[33], *sub, *fin, *tmp;
 	pxt_err rc;
@@ -184,7 +186,8 @@ pxt_media_store_create(pxt_pool *pool, const char *ext, char **final_path,
 		return pxt_seterr(PXT_EINTERNAL, "no random bytes for a media file name");
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	sub = pxt_psprintf(pool, "%s/gen/%.2s", dir, hex);
+	r = pxt_store_rec(pool, false);
+	sub = pxt_psprintf(pool, "%s/%s/%.2s", dir, r && r->area ? r->area : "gen", hex);
 	fin = sub ? pxt_psprintf(pool, "%s/%s.%s", sub, hex, ext) : NULL;
 	tmp = fin ? pxt_psprintf(pool, "%s/.%s.tmp.%s", sub, hex, ext) : NULL;
 	if (tmp == NULL)
@@ -286,6 +289,16 @@ pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
 		*slash = '/';
 	}
 	return rc;
+}
+
+pxt_err
+pxt_media_store_area(pxt_pool *pool, const char *area)
+{
+	struct pxt_store_rec *r = pxt_store_rec(pool, true);
+
+	if (r == NULL || (r->area = pxt_pstrdup(pool, area)) == NULL)
+		return pxt_seterr(PXT_ENOMEM, "out of memory choosing a media folder");
+	return PXT_OK;
 }
 
 void

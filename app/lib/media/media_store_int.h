@@ -41,6 +41,14 @@ pxt_err pxt_media_store_create(pxt_pool *pool, const char *ext, char **final_pat
     char **tmp_path);
 
 /*
+ * pxt_media_store_area makes the files pxt_media_store_create names for pool from now
+ * on go under <dir>/<area>/ instead of <dir>/gen/ (area: a folder name, copied):
+ * a compute route's files go to "compute", which no row owns and a sweep empties
+ * (pxt_compute_sweep). PXT_ENOMEM.
+ */
+pxt_err pxt_media_store_area(pxt_pool *pool, const char *area);
+
+/*
  * pxt_media_store_commit_file flushes tmp_path to disk, renames it to final_path and
  * records final_path in pool, to be deleted when the pool is freed unless
  * pxt_media_store_keep is called first. PXT_EIO (message names the files) on failure;
