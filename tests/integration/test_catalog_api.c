@@ -42,10 +42,10 @@ test_tables(pxt_env *env)
 {
 	pxt_pool *pool = pxt_pool_new(0);
 	const pxt_coldef docs[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
-	    NULL}, {"metadata", PXT_JSON, 0, 0, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0,
-	    NULL}, {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}};
+	    NULL, NULL}, {"metadata", PXT_JSON, 0, 0, NULL, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0,
+	    NULL, NULL}, {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL, NULL}, {0}};
 	const pxt_coldef other[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
-	    NULL}, {"metadata", PXT_STRING, 0, 0, NULL}, {0}};
+	    NULL, NULL}, {"metadata", PXT_STRING, 0, 0, NULL, NULL}, {0}};
 	const pxt_column *c;
 	pxt_table *t, *t2;
 	int64_t v0, v1;
@@ -77,8 +77,8 @@ test_tables(pxt_env *env)
 	PXT_CHECK(HAS("directory 't1/nodir' does not exist"));
 	PXT_CHECK(pxt_create_table(env, "t1/sub", docs, 0) == NULL);
 	PXT_CHECK(HAS("is a directory"));
-	PXT_CHECK(pxt_create_table(env, "t1/k2", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL},
-	    {"a", PXT_INT, 0, 0, NULL}, {0}}, 0) == NULL);
+	PXT_CHECK(pxt_create_table(env, "t1/k2", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL, NULL},
+	    {"a", PXT_INT, 0, 0, NULL, NULL}, {0}}, 0) == NULL);
 	PXT_CHECK(HAS("declared twice"));
 
 	/* rows: the key's default uuid7() serves plain SQL too */
@@ -94,18 +94,18 @@ test_tables(pxt_env *env)
 	}
 
 	/* columns */
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "title") != NULL);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_EEXISTS);
 	PXT_CHECK(HAS("column 'title' is Int here, String in the catalog"));
 	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"must", PXT_INT, PXT_COL_REQUIRED,
-	    0, NULL}, 0), PXT_EINVAL);
+	    0, NULL, NULL}, 0), PXT_EINVAL);
 	PXT_CHECK(HAS("has rows"));
 	PXT_CHECK_INT(pxt_rename_column(t, "title", "heading"), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "heading") && !pxt_table_find_col(t, "title"));
@@ -158,7 +158,7 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_errcode(), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", PXT_IF_MISSING_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL, NULL}, 0),
 	    PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, true), PXT_OK);
 	PXT_CHECK(pxt_get_table(env, "t1/a_very_long_directory_name_for_testing/"
@@ -324,8 +324,8 @@ count_change(void *ud, const char *desc, bool destructive)
 static void
 test_sync_and_tx(pxt_env *env)
 {
-	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL}, {"b", PXT_STRING, 0, 0, NULL}, {0}};
-	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL}, {"c", PXT_BOOL, 0, 0, NULL}, {0}};
+	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL, NULL}, {"b", PXT_STRING, 0, 0, NULL, NULL}, {0}};
+	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL, NULL}, {"c", PXT_BOOL, 0, 0, NULL, NULL}, {0}};
 
 	PXT_CHECK_INT(pxt_create_dir(env, "s", 0), PXT_OK);
 	PXT_CHECK(pxt_create_table(env, "s/t", v1, 0) != NULL);
