@@ -1,5 +1,5 @@
 /*
- * openapi.c - GET /api/openapi.json: the OpenAPI 3.1 document of every route a worker
+ * openapi.c - GET /api/openapi.json and /openapi.json: the OpenAPI 3.1 document of every route a worker
  * serves, the C routers' and the service file's alike, derived from the route table:
  * path and query parameters from the pattern and the query's parameters, request
  * bodies from the columns a table route takes (http_table.c) or a query's parameters
@@ -232,12 +232,14 @@ pxt_oa_request_body(struct pxt_oa *o, const struct pxt_route *rt, unsigned metho
 	if (rt->doc_request != NULL)
 		pxt_oa_raw(w, rt->doc_request);
 	else if (table)
-		pxt_oa_table_request(w, rt->desc);
+		pxt_oa_table_request(w, rt->desc, false);
 	else if (pxt_oa_query(rt) != NULL)
 		pxt_oa_query_body(w, rt, pxt_oa_query(rt));
 	else
 		pxt_oa_raw(w, "{}");
 	pxt_jw_obj_end(w);
+	if (rt->doc_request == NULL && pxt_oa_takes_form(rt))
+		pxt_oa_form_content(w, rt->desc);
 	pxt_jw_obj_end(w);
 	pxt_jw_obj_end(w);
 }
@@ -345,10 +347,8 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 			    "computed columns computed again\",\"schema\":{\"type\":\"string\"}}}");
 		pxt_jw_key(w, "content");
 		pxt_jw_obj_begin(w);
-		if (pxt_file_route_type(rt) != NULL) {
-			pxt_jw_key(w, pxt_file_route_type(rt));
-			pxt_oa_raw(w, "{\"schema\":{\"type\":\"string\",\"format\":"
-			    "\"binary\"}}");
+		if (pxt_file_route_type(rt) != PXT_TYPE_NONE) {
+			pxt_oa_file_content(w, pxt_file_route_type(rt));
 		} else {
 			pxt_jw_key(w, "application/json");
 			pxt_jw_obj_begin(w);
