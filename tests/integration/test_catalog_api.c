@@ -116,6 +116,35 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_IGNORE), PXT_OK);
 	PXT_CHECK_INT(pxt_drop_column(t, "id", 0), PXT_EINVAL);
 	PXT_CHECK(HAS("primary key"));
+	/* column comments: declared, set (the same again changes nothing), cleared */
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){.name = "note", .type = PXT_STRING,
+	    .comment = "a note"}, 0), PXT_OK);
+	PXT_CHECK(strcmp(pxt_table_find_col(t, "note")->comment, "a note") == 0);
+	v0 = pxt_catalog_version(env);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "a note"), PXT_OK);
+	PXT_CHECK_INT(pxt_catalog_version(env), v0);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "the user's note"), PXT_OK);
+	PXT_CHECK(pxt_catalog_version(env) > v0);
+	PXT_CHECK(strcmp(pxt_table_find_col(t, "note")->comment, "the user's note") == 0);
+	{
+		PGresult *res = NULL;
+
+		PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "SELECT col_description("
+		    "'pxt_data.\"t1/docs\"'::regclass, attnum) FROM pg_attribute WHERE "
+		    "attrelid = 'pxt_data.\"t1/docs\"'::regclass AND attname = 'note'", 0,
+		    NULL, &res), PXT_OK);
+		PXT_CHECK_STR(PQgetvalue(res, 0, 0), "the user's note");
+		PQclear(res);
+	}
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", NULL), PXT_OK);
+	PXT_CHECK(pxt_table_find_col(t, "note")->comment == NULL);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "two\nlines"), PXT_EINVAL);
+	PXT_CHECK(HAS("control character"));
+	PXT_CHECK_INT(pxt_set_column_comment(t, "nope", "x"), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){.name = "bad", .type = PXT_STRING,
+	    .comment = "\xff"}, 0), PXT_EINVAL);
+	PXT_CHECK(HAS("not UTF-8"));
+	PXT_CHECK_INT(pxt_drop_column(t, "note", 0), PXT_OK);
 	/* B-tree indexes */
 	v0 = pxt_catalog_version(env);
 	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_ERROR), PXT_OK);
