@@ -1,6 +1,7 @@
 /*
- * openapi.c - GET /api/openapi.json and /openapi.json: the OpenAPI 3.1 document of every route a worker
- * serves, the C routers' and the service file's alike, derived from the route table:
+ * openapi.c - GET /api/openapi.json (and /openapi.json, FastAPI's path): the OpenAPI
+ * 3.1 document of every route a worker serves, the C routers' and the service file's
+ * alike, derived from the route table:
  * path and query parameters from the pattern and the query's parameters, request
  * bodies from the columns a table route takes (http_table.c) or a query's parameters
  * (query_route.c), answers from the columns it returns, the error responses that apply
