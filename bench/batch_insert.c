@@ -105,8 +105,8 @@ bi_table(pxt_env *env, const char *path, bool computed)
 	pxt_table *t;
 
 	t = pxt_create_table(env, path, (pxt_coldef[]){
-	    {"body", PXT_STRING, 0, 0, NULL},
-	    {"metadata", PXT_JSON, 0, 0, NULL},
+	    {"body", PXT_STRING, 0, 0, NULL, NULL},
+	    {"metadata", PXT_JSON, 0, 0, NULL, NULL},
 	    {0}}, PXT_IF_EXISTS_REPLACE);
 	if (t == NULL || !computed)
 		return t;

@@ -26,9 +26,9 @@ main(void)
 	if (pxt_create_dir(env, "bench", PXT_IF_EXISTS_IGNORE) != PXT_OK ||
 	    (t = pxt_create_table(env, "bench/rows", (pxt_coldef[]){
 	    PXT_UUID7_KEY("id"),
-	    {"body", PXT_STRING, 0, 0, NULL},
-	    {"metadata", PXT_JSON, 0, 0, NULL},
-	    {"n", PXT_INT, 0, 0, NULL},
+	    {"body", PXT_STRING, 0, 0, NULL, NULL},
+	    {"metadata", PXT_JSON, 0, 0, NULL, NULL},
+	    {"n", PXT_INT, 0, 0, NULL, NULL},
 	    {0}}, PXT_IF_EXISTS_IGNORE)) == NULL) {
 		fprintf(stderr, "bench_setup: %s\n", pxt_errmsg());
 		pxt_close(env);

@@ -112,12 +112,19 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 
 	pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE);
 
-	/* the starter kit's: keyed by a uuid7(), a required file and timestamp */
+	/*
+	 * the starter kit's: keyed by a uuid7(), a required file and timestamp; each
+	 * column's comment is its description in the OpenAPI document
+	 */
 	docs = pxt_create_table(env, pxt_psprintf(pool, "%s/documents", ns), (pxt_coldef[]){
-	    PXT_UUID7_KEY("uuid"),
-	    PXT_REQUIRED("document", PXT_DOCUMENT),
-	    PXT_COL("metadata", PXT_JSON),
-	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
+	    {.name = "uuid", .type = PXT_UUID, .flags = PXT_COL_PRIMARY_KEY,
+	    .dflt = "uuid7()", .comment = "the document's key, made when not given"},
+	    {.name = "document", .type = PXT_DOCUMENT, .flags = PXT_COL_REQUIRED,
+	    .comment = "the uploaded document (PDF, HTML, Markdown or text)"},
+	    {.name = "metadata", .type = PXT_JSON,
+	    .comment = "what the client says about the document (any JSON)"},
+	    {.name = "timestamp", .type = PXT_TIMESTAMP, .flags = PXT_COL_REQUIRED,
+	    .dflt = "now()", .comment = "when the document was inserted"},
 	    {0}}, PXT_IF_EXISTS_IGNORE);
 	/* the data router lists newest first: read 20 rows, not the table */
 	pxt_add_btree_index(docs, "timestamp", PXT_IF_EXISTS_IGNORE);
@@ -130,6 +137,10 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    pxt_col("text"), NULL), PXT_IF_EXISTS_IGNORE);
 	pxt_add_computed_column(docs, "summary", pxt_call("snippet",
 	    pxt_col("text"), pxt_lit_int(SETUP_SUMMARY_CHARS), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_set_column_comment(docs, "text", "the document's text, extracted");
+	pxt_set_column_comment(docs, "title",
+	    "the document's title, or null when it has none");
+	pxt_set_column_comment(docs, "summary", "the start of the text, as a snippet");
 
 	chunks = pxt_create_view(env, pxt_psprintf(pool, "%s/chunks", ns), docs,
 	    &(pxt_iter_def){.size = sizeof(pxt_iter_def), .name = "document_splitter",
@@ -143,10 +154,14 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    PXT_IF_EXISTS_IGNORE);
 
 	images = pxt_create_table(env, pxt_psprintf(pool, "%s/images", ns), (pxt_coldef[]){
-	    PXT_UUID7_KEY("uuid"),
-	    PXT_REQUIRED("image", PXT_IMAGE),
-	    PXT_COL("metadata", PXT_JSON),
-	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
+	    {.name = "uuid", .type = PXT_UUID, .flags = PXT_COL_PRIMARY_KEY,
+	    .dflt = "uuid7()", .comment = "the image's key, made when not given"},
+	    {.name = "image", .type = PXT_IMAGE, .flags = PXT_COL_REQUIRED,
+	    .comment = "the uploaded image"},
+	    {.name = "metadata", .type = PXT_JSON,
+	    .comment = "what the client says about the image (any JSON)"},
+	    {.name = "timestamp", .type = PXT_TIMESTAMP, .flags = PXT_COL_REQUIRED,
+	    .dflt = "now()", .comment = "when the image was inserted"},
 	    {0}}, PXT_IF_EXISTS_IGNORE);
 	pxt_add_btree_index(images, "timestamp", PXT_IF_EXISTS_IGNORE);
 	pxt_add_computed_column(images, "width", pxt_call("image_width",
@@ -157,6 +172,7 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    pxt_col("width"), pxt_col("height"), NULL), PXT_IF_EXISTS_IGNORE);
 	pxt_add_computed_column(images, "preview", pxt_call("thumbnail",
 	    pxt_col("image"), pxt_lit_int(SETUP_PREVIEW_PX), NULL), PXT_IF_EXISTS_IGNORE);
+	pxt_set_column_comment(images, "preview", "a smaller copy of the image, for lists");
 	/* the starter kit's: b64_encode(thumbnail(image, size=(320, 320))), no file */
 	pxt_add_computed_column(images, "thumbnail", pxt_call("b64_encode",
 	    pxt_call("thumbnail", pxt_col("image"), pxt_lit_json(SETUP_THUMBNAIL_BOX),

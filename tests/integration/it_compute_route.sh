@@ -176,7 +176,8 @@ ch = d["paths"]["/preview/chunks"]["post"]["responses"]["200"]["content"]["appli
 assert set(ch["items"]["properties"]) == {"pos", "text"}, ch
 th = d["paths"]["/preview/thumbnail"]["post"]
 assert "multipart/form-data" in th["requestBody"]["content"], th["requestBody"]
-assert "image/*" in th["responses"]["200"]["content"], th["responses"]["200"]
+assert "image/png" in th["responses"]["200"]["content"], th["responses"]["200"]
+assert "application/json" not in th["responses"]["200"]["content"], th["responses"]["200"]
 EOF
 
 # ---- pxtc routes lists the compute routes with their tables

@@ -200,6 +200,7 @@ q "ALTER TABLE pxt_data.\"app/documents\" RENAME COLUMN uuid TO id;
    UPDATE pxt_catalog.columns SET name = 'id', storage_name = 'id' WHERE name = 'uuid';
    UPDATE pxt_catalog.columns SET nullable = true WHERE name IN ('document', 'image', 'timestamp');
    ALTER TABLE pxt_catalog.columns DROP COLUMN dflt;
+   ALTER TABLE pxt_catalog.columns DROP COLUMN comment;
    UPDATE pxt_catalog.state SET format = 3"
 expect_exit 2 "$PXTC_SETUP" --dry-run
 for t in documents images; do
@@ -222,7 +223,9 @@ grep -q "in sync" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "not in sync afte
 [ "$(q 'SELECT preview FROM pxt_data."app/images"')" = "$thumb" ] || fail "the old thumbnail is not the preview"
 q 'SELECT thumbnail FROM pxt_data."app/images"' | base64 -d | head -c 4 | grep -q PNG ||
 	fail "the starter kit's thumbnail was not computed for the old rows"
-[ "$(q "SELECT format FROM pxt_catalog.state")" = 4 ] || fail "catalog format"
+[ "$(q "SELECT format FROM pxt_catalog.state")" = 5 ] || fail "catalog format"
+[ "$(q "SELECT comment FROM pxt_catalog.columns WHERE name = 'document' AND $app_cols")" = \
+    "the uploaded document (PDF, HTML, Markdown or text)" ] || fail "the migrated column's comment"
 [ "$(q "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'app/documents' AND column_name = 'document'")" = NO ] || fail "document not required"
 # the routes answer with uuid over the migrated home (the workers reloaded on NOTIFY)
 sleep 1

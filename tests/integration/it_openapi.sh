@@ -7,7 +7,11 @@
 # chromium driven by playwright-core), renders the routes with Swagger UI; its screenshot
 # is $PXT_ARTIFACTS/docs.png. With API keys: the protected operations carry the bearer
 # scheme and 401, the document and /docs answer without a key; a catalog change shows
-# in the next document. The test peers (tests/package.json) are installed by
+# in the next document. The details FastAPI's documents have: the same document at
+# /openapi.json, media properties as URIs with a contentMediaType, the
+# multipart/form-data body of a route taking uploads, the media types of a
+# return_fileresponse answer, a background route's {id, job_url} and the job status
+# object, a column's comment as its description. The test peers (tests/package.json) are installed by
 # deploy/install-deps.sh, or here when tests/node_modules is missing or stale.
 source "$(dirname "$0")/lib.sh"
 : "${PXT_BUILD_DIR:?}" "${PXT_SOURCE_DIR:?}" "${PXT_TEST_ROUTERS:?}" "${PXT_ARTIFACTS:?}"
@@ -29,7 +33,7 @@ cmake --install "$PXT_BUILD_DIR" --prefix "$prefix" >/dev/null
     fail "the install has no docs page: run deploy/install-deps.sh (npm ci in deploy/docs)"
 cp "$PXT_TEST_ROUTERS/probe.so" "$prefix/lib/pxtc/routers/"
 # beside the reference app's routes: a public POST query, an insert with narrowed
-# inputs and outputs, and a background insert
+# inputs and outputs, a background insert and an insert answering with a file
 cp "$prefix/lib/pxtc/service.toml" "$IT_WORK/service.toml"
 cat >>"$IT_WORK/service.toml" <<'EOF'
 
@@ -57,6 +61,15 @@ path = "/later"
 table = "${APP_NAMESPACE}/documents"
 inputs = ["document", "metadata"]
 background = true
+
+[[service.routes]]
+type = "insert"
+path = "/preview"
+table = "${APP_NAMESPACE}/images"
+inputs = ["image"]
+uploadfile_inputs = ["image"]
+outputs = ["uuid", "preview"]
+return_fileresponse = true
 EOF
 chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
@@ -105,6 +118,56 @@ node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1]));
         res.properties.results.items.properties.document === undefined ||
         !/search the documents/.test(op.summary)) process.exit(1)' "$IT_WORK/openapi-open.json" ||
 	fail "the search route is not documented"
+
+# FastAPI's details, with jq on the document as fetched
+doc="$IT_WORK/openapi-open.json"
+call 200 "$URL/openapi.json"
+grep -qi '^Content-Type: application/json' "$IT_WORK/head" || fail "/openapi.json: Content-Type"
+cmp -s "$IT_WORK/body" "$doc" || fail "/openapi.json differs from /api/openapi.json"
+# jqt FILTER WHAT - the filter must answer true on the document
+jqt() {
+	[ "$(jq -c "$1" "$doc")" = true ] || fail "$2: $(jq -c "${3:-.}" "$doc" | head -c 600)"
+}
+docs='.paths["/api/data/documents"].post'
+doc_comment="the uploaded document (PDF, HTML, Markdown or text)"
+row="$docs.responses[\"200\"].content[\"application/json\"].schema"
+jqt "$row.properties.document | .format == \"uri\" and
+    .contentMediaType == \"application/octet-stream\"" "a Document is a uri" "$row"
+jqt ".paths[\"/api/data/images\"].post.requestBody.content[\"application/json\"].schema
+    .properties.image | .format == \"uri\" and .contentMediaType == \"image/*\"" \
+    "an Image input is a uri of an image" '.paths["/api/data/images"].post.requestBody'
+form="$docs.requestBody.content[\"multipart/form-data\"]"
+jqt "$form.schema | .properties.document == {type: \"string\", format: \"binary\",
+    contentMediaType: \"application/octet-stream\", description: \"$doc_comment\",
+    \"x-pxt-type\": \"Document\"} and
+    .properties.metadata != null and .required == [\"document\"]" \
+    "the documents insert takes the document as a file" "$docs.requestBody"
+jqt "$docs.requestBody.content | has(\"application/json\")" "the documents insert takes JSON too"
+jqt "$form.encoding.document.contentType | test(\"application/pdf\") and test(\"text/markdown\")" \
+    "the document's accepted media types" "$form"
+jqt '.paths["/api/extra/notes"].post.requestBody.content | keys == ["application/json"]' \
+    "a route without uploads takes JSON only"
+pv='.paths["/api/extra/preview"].post.responses["200"].content'
+jqt "$pv | has(\"image/png\") and has(\"image/jpeg\") and (has(\"application/json\") | not)
+    and .[\"image/png\"].schema.format == \"binary\"" "the file answer's media types" "$pv"
+jqt '.paths["/api/extra/later"].post.responses["200"].content["application/json"].schema
+    == {"$ref": "#/components/schemas/Job"} and
+    (.components.schemas.Job | (.required | sort) == ["id", "job_url"] and
+    .properties.job_url.format == "uri")' "a background route answers {id, job_url}" \
+    '.components.schemas.Job'
+jqt '.components.schemas.JobStatus | .properties.status.enum == ["pending", "done", "error"]
+    and ([.required[] | select(. == "status" or . == "result" or . == "error" or
+    . == "error_detail")] | length) == 4' "the job status object" '.components.schemas.JobStatus'
+title_comment="the document's title, or null when it has none"
+jqt "$row.properties.document.description == \"$doc_comment\" and
+    $row.properties.title.description == \"$title_comment\" and
+    $docs.requestBody.content[\"application/json\"].schema.properties.document.description
+    == \"$doc_comment\"" "a column's comment is its description" "$row"
+# ... and the storage column's COMMENT
+[ "$(q "SELECT col_description('pxt_data.\"app/documents\"'::regclass, attnum) FROM pg_attribute
+    WHERE attrelid = 'pxt_data.\"app/documents\"'::regclass AND attname = 'document'")" = \
+    "$doc_comment" ] || fail "COMMENT ON COLUMN of documents.document"
+
 call 301 "$URL/docs"
 grep -qi '^Location: /docs/' "$IT_WORK/head" || fail "/docs redirect: $(cat "$IT_WORK/head")"
 call 200 "$URL/docs/"

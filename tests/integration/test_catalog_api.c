@@ -42,10 +42,10 @@ test_tables(pxt_env *env)
 {
 	pxt_pool *pool = pxt_pool_new(0);
 	const pxt_coldef docs[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
-	    NULL}, {"metadata", PXT_JSON, 0, 0, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0,
-	    NULL}, {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}};
+	    NULL, NULL}, {"metadata", PXT_JSON, 0, 0, NULL, NULL}, {"timestamp", PXT_TIMESTAMP, 0, 0,
+	    NULL, NULL}, {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL, NULL}, {0}};
 	const pxt_coldef other[] = {PXT_UUID7_KEY("id"), {"document", PXT_DOCUMENT, 0, 0,
-	    NULL}, {"metadata", PXT_STRING, 0, 0, NULL}, {0}};
+	    NULL, NULL}, {"metadata", PXT_STRING, 0, 0, NULL, NULL}, {0}};
 	const pxt_column *c;
 	pxt_table *t, *t2;
 	int64_t v0, v1;
@@ -77,8 +77,8 @@ test_tables(pxt_env *env)
 	PXT_CHECK(HAS("directory 't1/nodir' does not exist"));
 	PXT_CHECK(pxt_create_table(env, "t1/sub", docs, 0) == NULL);
 	PXT_CHECK(HAS("is a directory"));
-	PXT_CHECK(pxt_create_table(env, "t1/k2", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL},
-	    {"a", PXT_INT, 0, 0, NULL}, {0}}, 0) == NULL);
+	PXT_CHECK(pxt_create_table(env, "t1/k2", (pxt_coldef[]){{"a", PXT_INT, 0, 0, NULL, NULL},
+	    {"a", PXT_INT, 0, 0, NULL, NULL}, {0}}, 0) == NULL);
 	PXT_CHECK(HAS("declared twice"));
 
 	/* rows: the key's default uuid7() serves plain SQL too */
@@ -94,18 +94,18 @@ test_tables(pxt_env *env)
 	}
 
 	/* columns */
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "title") != NULL);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_ERROR), PXT_EEXISTS);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_STRING, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL},
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"title", PXT_INT, 0, 0, NULL, NULL},
 	    PXT_IF_EXISTS_IGNORE), PXT_EEXISTS);
 	PXT_CHECK(HAS("column 'title' is Int here, String in the catalog"));
 	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"must", PXT_INT, PXT_COL_REQUIRED,
-	    0, NULL}, 0), PXT_EINVAL);
+	    0, NULL, NULL}, 0), PXT_EINVAL);
 	PXT_CHECK(HAS("has rows"));
 	PXT_CHECK_INT(pxt_rename_column(t, "title", "heading"), PXT_OK);
 	PXT_CHECK(pxt_table_find_col(t, "heading") && !pxt_table_find_col(t, "title"));
@@ -116,6 +116,35 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_drop_column(t, "heading", PXT_IF_MISSING_IGNORE), PXT_OK);
 	PXT_CHECK_INT(pxt_drop_column(t, "id", 0), PXT_EINVAL);
 	PXT_CHECK(HAS("primary key"));
+	/* column comments: declared, set (the same again changes nothing), cleared */
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){.name = "note", .type = PXT_STRING,
+	    .comment = "a note"}, 0), PXT_OK);
+	PXT_CHECK(strcmp(pxt_table_find_col(t, "note")->comment, "a note") == 0);
+	v0 = pxt_catalog_version(env);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "a note"), PXT_OK);
+	PXT_CHECK_INT(pxt_catalog_version(env), v0);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "the user's note"), PXT_OK);
+	PXT_CHECK(pxt_catalog_version(env) > v0);
+	PXT_CHECK(strcmp(pxt_table_find_col(t, "note")->comment, "the user's note") == 0);
+	{
+		PGresult *res = NULL;
+
+		PXT_CHECK_INT(pxt_db_exec(pxt_env_db(env), "SELECT col_description("
+		    "'pxt_data.\"t1/docs\"'::regclass, attnum) FROM pg_attribute WHERE "
+		    "attrelid = 'pxt_data.\"t1/docs\"'::regclass AND attname = 'note'", 0,
+		    NULL, &res), PXT_OK);
+		PXT_CHECK_STR(PQgetvalue(res, 0, 0), "the user's note");
+		PQclear(res);
+	}
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", NULL), PXT_OK);
+	PXT_CHECK(pxt_table_find_col(t, "note")->comment == NULL);
+	PXT_CHECK_INT(pxt_set_column_comment(t, "note", "two\nlines"), PXT_EINVAL);
+	PXT_CHECK(HAS("control character"));
+	PXT_CHECK_INT(pxt_set_column_comment(t, "nope", "x"), PXT_ENOTFOUND);
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){.name = "bad", .type = PXT_STRING,
+	    .comment = "\xff"}, 0), PXT_EINVAL);
+	PXT_CHECK(HAS("not UTF-8"));
+	PXT_CHECK_INT(pxt_drop_column(t, "note", 0), PXT_OK);
 	/* B-tree indexes */
 	v0 = pxt_catalog_version(env);
 	PXT_CHECK_INT(pxt_add_btree_index(t, "timestamp", PXT_IF_EXISTS_ERROR), PXT_OK);
@@ -158,7 +187,7 @@ test_tables(pxt_env *env)
 	PXT_CHECK_INT(pxt_errcode(), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", 0), PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_table(env, "t1/docs", PXT_IF_MISSING_IGNORE), PXT_OK);
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"x", PXT_INT, 0, 0, NULL, NULL}, 0),
 	    PXT_ENOTFOUND);
 	PXT_CHECK_INT(pxt_drop_dir(env, "t1", 0, true), PXT_OK);
 	PXT_CHECK(pxt_get_table(env, "t1/a_very_long_directory_name_for_testing/"
@@ -324,8 +353,8 @@ count_change(void *ud, const char *desc, bool destructive)
 static void
 test_sync_and_tx(pxt_env *env)
 {
-	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL}, {"b", PXT_STRING, 0, 0, NULL}, {0}};
-	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL}, {"c", PXT_BOOL, 0, 0, NULL}, {0}};
+	const pxt_coldef v1[] = {{"a", PXT_INT, 0, 0, NULL, NULL}, {"b", PXT_STRING, 0, 0, NULL, NULL}, {0}};
+	const pxt_coldef v2[] = {{"a", PXT_INT, 0, 0, NULL, NULL}, {"c", PXT_BOOL, 0, 0, NULL, NULL}, {0}};
 
 	PXT_CHECK_INT(pxt_create_dir(env, "s", 0), PXT_OK);
 	PXT_CHECK(pxt_create_table(env, "s/t", v1, 0) != NULL);

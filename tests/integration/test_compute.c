@@ -93,9 +93,9 @@ test_on_error(void)
 	pxt_table *a, *i;
 
 	a = pxt_create_table(env, "test/boom_abort", (pxt_coldef[]){PXT_UUID7_KEY("id"),
-	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	i = pxt_create_table(env, "test/boom_ignore", (pxt_coldef[]){
-	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(a != NULL && i != NULL);
 	if (a == NULL || i == NULL)
 		return;
@@ -204,7 +204,7 @@ test_batch(void)
 	static const char *three[] = {"a", "b", NULL}, *bad[] = {"c", "fail"};
 	pxt_computed_opts ign = {sizeof(ign), PXT_ON_ERROR_IGNORE, NULL, NULL, NULL};
 	pxt_table *b = pxt_create_table(env, "c/batch", (pxt_coldef[]){
-	    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 
 	PXT_CHECK(b != NULL);
 	if (b == NULL)
@@ -233,8 +233,8 @@ main(void)
 	pxt_drop_table(env, "c/sentences", PXT_IF_MISSING_IGNORE);
 	PXT_CHECK_INT(pxt_create_dir(env, "c", PXT_IF_EXISTS_IGNORE), PXT_OK);
 	PXT_CHECK_INT(pxt_create_dir(env, "test", PXT_IF_EXISTS_IGNORE), PXT_OK);
-	t = pxt_create_table(env, "c/docs", (pxt_coldef[]){{"s", PXT_STRING, 0, 0, NULL},
-	    {"n", PXT_INT, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	t = pxt_create_table(env, "c/docs", (pxt_coldef[]){{"s", PXT_STRING, 0, 0, NULL, NULL},
+	    {"n", PXT_INT, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t != NULL) {
 		test_checks(t);
@@ -247,14 +247,14 @@ main(void)
 	/* a function breaking its signature, served by the boom router (it_errors.sh) */
 	{
 		pxt_table *w = pxt_create_table(env, "test/wrong", (pxt_coldef[]){
-		    {"s", PXT_STRING, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+		    {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 
 		PXT_CHECK(w != NULL && pxt_add_computed_column(w, "w", pxt_call(
 		    "wrong_type", pxt_col("s"), NULL), PXT_IF_EXISTS_ERROR) == PXT_OK);
 	}
 	/* a table of plain files for the upload test (it_upload.sh) */
 	PXT_CHECK(pxt_create_table(env, "test/files", (pxt_coldef[]){
-	    {"doc", PXT_DOCUMENT, 0, 0, NULL}, {"note", PXT_STRING, 0, 0, NULL}, {0}},
+	    {"doc", PXT_DOCUMENT, 0, 0, NULL, NULL}, {"note", PXT_STRING, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE) != NULL);
 	pxt_close(env);
 	return pxt_test_done();

@@ -184,9 +184,9 @@ main(void)
 	if (env == NULL)
 		return pxt_test_done();
 	PXT_CHECK_INT(pxt_create_dir(env, "x", PXT_IF_EXISTS_IGNORE), PXT_OK);
-	t = pxt_create_table(env, "x/e", (pxt_coldef[]){{"title", PXT_STRING, 0, 0, NULL},
-	    {"n", PXT_INT, 0, 0, NULL}, {"score", PXT_FLOAT, 0, 0, NULL}, {"metadata", PXT_JSON, 0, 0, NULL},
-	    {"doc", PXT_DOCUMENT, 0, 0, NULL}, {"other", PXT_STRING, 0, 0, NULL}, {0}},
+	t = pxt_create_table(env, "x/e", (pxt_coldef[]){{"title", PXT_STRING, 0, 0, NULL, NULL},
+	    {"n", PXT_INT, 0, 0, NULL, NULL}, {"score", PXT_FLOAT, 0, 0, NULL, NULL}, {"metadata", PXT_JSON, 0, 0, NULL, NULL},
+	    {"doc", PXT_DOCUMENT, 0, 0, NULL, NULL}, {"other", PXT_STRING, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t == NULL)

@@ -94,10 +94,10 @@ setup_routes(pxt_env *env)
 
 	PXT_CHECK_INT(pxt_create_dir(env, "h", PXT_IF_EXISTS_IGNORE), PXT_OK);
 	t = pxt_create_table(env, "h/docs", (pxt_coldef[]){PXT_UUID7_KEY("id"),
-	    {"document", PXT_DOCUMENT, 0, 0, NULL}, {"metadata", PXT_JSON, 0, 0, NULL},
-	    {"timestamp", PXT_TIMESTAMP, 0, 0, NULL}, {"n", PXT_INT, 0, 0, NULL},
-	    {"score", PXT_FLOAT, 0, 0, NULL}, {"title", PXT_STRING, PXT_COL_REQUIRED, 0, NULL},
-	    {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"document", PXT_DOCUMENT, 0, 0, NULL, NULL}, {"metadata", PXT_JSON, 0, 0, NULL, NULL},
+	    {"timestamp", PXT_TIMESTAMP, 0, 0, NULL, NULL}, {"n", PXT_INT, 0, 0, NULL, NULL},
+	    {"score", PXT_FLOAT, 0, 0, NULL, NULL}, {"title", PXT_STRING, PXT_COL_REQUIRED, 0, NULL, NULL},
+	    {"vec", PXT_ARRAY, 0, PXT_FLOAT, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	pxt_router_prefix(r, "/api/t");
 	q = pxt_query_new(t, "list");
@@ -345,7 +345,7 @@ test_catalog_reload(void)
 	if (other == NULL)
 		return;
 	t = pxt_get_table(other, "h/docs");
-	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"lang", PXT_STRING, 0, 0, NULL}, 0),
+	PXT_CHECK_INT(pxt_add_column(t, &(pxt_coldef){"lang", PXT_STRING, 0, 0, NULL, NULL}, 0),
 	    PXT_OK);
 	pxt_close(other);
 	/* a request after the NOTIFY arrived sees the change, without a restart */

@@ -120,8 +120,8 @@ test_drop_computed(void)
 	struct paths before, after;
 	pxt_table *t;
 
-	t = pxt_create_table(env, "mc/pics", (pxt_coldef[]){{"img", PXT_IMAGE, 0, 0, NULL},
-	    {"n", PXT_INT, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	t = pxt_create_table(env, "mc/pics", (pxt_coldef[]){{"img", PXT_IMAGE, 0, 0, NULL, NULL},
+	    {"n", PXT_INT, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t == NULL)
 		return;
@@ -205,7 +205,7 @@ test_drop_plain(void)
 	snprintf(kept, sizeof(kept), "%s/given.txt", src);
 	vals[NUPLOADS] = kept;
 	t = pxt_create_table(env, "mc/uploads", (pxt_coldef[]){
-	    {"doc", PXT_DOCUMENT, 0, 0, NULL}, {"k", PXT_INT, 0, 0, NULL}, {0}},
+	    {"doc", PXT_DOCUMENT, 0, 0, NULL, NULL}, {"k", PXT_INT, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t == NULL)
@@ -231,7 +231,7 @@ thumbs_table(const char *path, struct paths *ps)
 	const char *rows[] = {img[0], img[2]};
 	char sql[512];
 	pxt_table *t = pxt_create_table(env, path, (pxt_coldef[]){
-	    {"img", PXT_IMAGE, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"img", PXT_IMAGE, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 
 	PXT_CHECK(t != NULL);
 	ps->n = 0;
@@ -264,7 +264,7 @@ test_drop_table(void)
 	PXT_CHECK_INT(pxt_create_dir(env, "mc/sub", PXT_IF_EXISTS_IGNORE), PXT_OK);
 	thumbs_table("mc/whole", &whole);
 	thumbs_table("mc/sub/a", &sub);
-	b = pxt_create_table(env, "mc/sub/b", (pxt_coldef[]){{"s", PXT_STRING, 0, 0, NULL},
+	b = pxt_create_table(env, "mc/sub/b", (pxt_coldef[]){{"s", PXT_STRING, 0, 0, NULL, NULL},
 	    {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(b != NULL && pxt_create_view(env, "mc/subview", b, &(pxt_iter_def){
 	    .size = sizeof(pxt_iter_def), .name = "string_splitter", .input = "s",
@@ -352,8 +352,8 @@ views_setup(pxt_table **pv)
 
 	snprintf(two, sizeof(two), "%s\n\n%s", img[0], img[1]);
 	b = pxt_create_table(env, "mc/paths", (pxt_coldef[]){PXT_UUID7_KEY("id"),
-	    {"p", PXT_STRING, 0, 0, NULL},
-	    {"n", PXT_INT, 0, 0, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+	    {"p", PXT_STRING, 0, 0, NULL, NULL},
+	    {"n", PXT_INT, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
 	v = b ? pxt_create_view(env, "mc/pv", b, &(pxt_iter_def){
 	    .size = sizeof(pxt_iter_def), .name = "string_splitter", .input = "p",
 	    .separators = "paragraph"}, PXT_IF_EXISTS_REPLACE) : NULL;

@@ -124,7 +124,7 @@ main(int argc, char **argv)
 	}
 	PXT_CHECK_INT(pxt_create_dir(env, "test", PXT_IF_EXISTS_IGNORE), PXT_OK);
 	t = pxt_create_table(env, "test/dest", (pxt_coldef[]){
-	    {"img", PXT_IMAGE, 0, 0, NULL}, {"s", PXT_STRING, 0, 0, NULL}, {0}},
+	    {"img", PXT_IMAGE, 0, 0, NULL, NULL}, {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t != NULL) {

@@ -291,8 +291,8 @@ make_passages(void)
 	pxt_table *t;
 
 	t = pxt_create_table(env, "s/passages", (pxt_coldef[]){
-	    {"id", PXT_INT, PXT_COL_PRIMARY_KEY, 0, NULL}, {"text", PXT_STRING, 0, 0, NULL},
-	    {"metadata", PXT_JSON, 0, 0, NULL}, {"group_id", PXT_INT, 0, 0, NULL}, {0}},
+	    {"id", PXT_INT, PXT_COL_PRIMARY_KEY, 0, NULL, NULL}, {"text", PXT_STRING, 0, 0, NULL, NULL},
+	    {"metadata", PXT_JSON, 0, 0, NULL, NULL}, {"group_id", PXT_INT, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(t != NULL);
 	if (t == NULL) {
@@ -635,7 +635,7 @@ test_errors(pxt_table *t)
 	    " table_name = 's/passages'"), ncols);
 
 	/* a table without indexes: every mode says what is missing */
-	plain = pxt_create_table(env, "s/plain", (pxt_coldef[]){{"text", PXT_STRING, 0, 0, NULL},
+	plain = pxt_create_table(env, "s/plain", (pxt_coldef[]){{"text", PXT_STRING, 0, 0, NULL, NULL},
 	    {0}}, PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(plain != NULL);
 	if (plain != NULL) {
@@ -955,7 +955,7 @@ test_view(void)
 	pxt_router *r;
 
 	b = pxt_create_table(env, "s/notes", (pxt_coldef[]){
-	    {"id", PXT_INT, PXT_COL_PRIMARY_KEY, 0, NULL}, {"body", PXT_STRING, 0, 0, NULL}, {0}},
+	    {"id", PXT_INT, PXT_COL_PRIMARY_KEY, 0, NULL, NULL}, {"body", PXT_STRING, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE);
 	PXT_CHECK(b != NULL);
 	if (b == NULL)

@@ -60,8 +60,13 @@ typedef enum pxt_if_missing {
  * a new UUIDv7, 48 bits of Unix milliseconds then random bits, so keys sort by
  * creation) or "now()" (a Timestamp column: the time of the write, one value for
  * every row of one insert); NULL for none. Any other text is PXT_EINVAL at
- * declaration. Fields left out of a designated initializer are zero: no flags, the
- * default element type, no default.
+ * declaration. comment says what the column holds, in a sentence or less (one line
+ * of at most 1000 bytes of UTF-8 text, no control characters, else PXT_EINVAL): the
+ * OpenAPI document gives it as the description of the column's property, and the
+ * storage as PostgreSQL's COMMENT ON COLUMN. Declared again (a setup run), a
+ * different comment replaces the catalog's; NULL leaves the catalog's as it is (see
+ * pxt_set_column_comment to remove one). Fields left out of a designated initializer
+ * are zero: no flags, the default element type, no default, no comment.
  */
 typedef struct pxt_coldef {
 	const char *name;
@@ -69,6 +74,7 @@ typedef struct pxt_coldef {
 	unsigned flags;
 	pxt_type elem;
 	const char *dflt;	/* appended: "uuid7()", "now()" or NULL */
+	const char *comment;	/* appended: what the column holds, or NULL */
 } pxt_coldef;
 
 /*
@@ -116,6 +122,7 @@ typedef struct pxt_column {
 	 */
 	bool hidden;
 	const char *dflt;	/* appended: the declared default ("now()"), or NULL */
+	const char *comment;	/* appended: the column's comment, or NULL */
 } pxt_column;
 
 /* Options of pxt_open; pass NULL for the defaults. Fields are only ever appended. */
@@ -243,6 +250,18 @@ PXT_API pxt_err pxt_drop_column(pxt_table *t, const char *name,
     pxt_if_missing if_missing);
 PXT_API pxt_err pxt_rename_column(pxt_table *t, const char *old_name,
     const char *new_name);
+
+/*
+ * pxt_set_column_comment gives column col of t (a table or a view, a computed column
+ * too) the comment comment, or removes its comment when comment is NULL or "". The
+ * comment is checked as pxt_coldef's (one line, at most 1000 bytes, UTF-8 text) and
+ * stored in the catalog and as the storage column's COMMENT ON COLUMN; workers see it
+ * (in their OpenAPI document) after their next catalog reload. Returns PXT_OK (also
+ * when the comment is already that), PXT_ENOTFOUND for an unknown column, PXT_EINVAL
+ * for a comment it refuses, or a database error; the message says which.
+ */
+PXT_API pxt_err pxt_set_column_comment(pxt_table *t, const char *col,
+    const char *comment);
 
 /*
  * pxt_add_btree_index indexes column col of t (with the row order as a tie-breaker), so

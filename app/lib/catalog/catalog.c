@@ -125,9 +125,11 @@ static const char pxt_catalog_ddl[] =
     "ALTER TABLE pxt_catalog.columns ADD COLUMN IF NOT EXISTS dflt text;"
     "UPDATE pxt_catalog.columns SET dflt = 'uuid7()'"
     "  WHERE is_pk AND type = 'UUID' AND dflt IS NULL;"
-    "INSERT INTO pxt_catalog.state (format, version) VALUES (4, 0)"
+    /* format 5: column comments (columns.comment); older columns have none */
+    "ALTER TABLE pxt_catalog.columns ADD COLUMN IF NOT EXISTS comment text;"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (5, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
-    "UPDATE pxt_catalog.state SET format = 4 WHERE format < 4;";
+    "UPDATE pxt_catalog.state SET format = 5 WHERE format < 5;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)

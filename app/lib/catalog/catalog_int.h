@@ -12,7 +12,7 @@
 
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
-#define PXT_CATALOG_FORMAT 4
+#define PXT_CATALOG_FORMAT 5
 
 struct pxt_declared {
 	struct pxt_declared *next;
@@ -169,8 +169,19 @@ pxt_err pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *
 /* Insert the catalog row of a new table; *id and *storage get its id and PG name. */
 pxt_err pxt_cat_insert_table(pxt_env *env, const char *path, pxt_pool *pool,
     int64_t *id, char **storage);
-/* Validate one column definition (name, type, flags, default). */
+/* Validate one column definition (name, type, flags, default, comment). */
 pxt_err pxt_cat_coldef_check(const pxt_coldef *def);
+/*
+ * Column comments (column_comment.c). pxt_cat_comment_check: PXT_OK for NULL or one
+ * line of UTF-8 text of at most 1000 bytes, else PXT_EINVAL naming column col.
+ * pxt_cat_comment_storage sets COMMENT ON COLUMN of column col_storage of storage_sql
+ * (NULL or "": none). pxt_cat_comment_store sets column idx of t's comment in the
+ * storage and the catalog (no bump, no reload). PXT_OK or the database's error.
+ */
+pxt_err pxt_cat_comment_check(const char *col, const char *comment);
+pxt_err pxt_cat_comment_storage(pxt_env *env, const char *storage_sql,
+    const char *col_storage, const char *comment);
+pxt_err pxt_cat_comment_store(pxt_env *env, pxt_table *t, int idx, const char *comment);
 /*
  * Reload every table handle from the catalog (after a schema change elsewhere) and
  * bump env->generation so compiled statements are rebuilt.

@@ -89,6 +89,8 @@ pxt_cat_coldef_check(const pxt_coldef *def)
 	    def->type == PXT_JSON || def->type == PXT_ARRAY))
 		return pxt_seterr(PXT_EINVAL, "column '%s': a %s column cannot be part of "
 		    "the primary key", def->name, pxt_type_name(def->type));
+	if ((rc = pxt_cat_comment_check(def->name, def->comment)) != PXT_OK)
+		return rc;
 	return pxt_cat_default_check(def);
 }
 
@@ -97,7 +99,7 @@ pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
     int position)
 {
 	char tid[32], pos[16], params_json[64];
-	const char *params[9];
+	const char *params[10];
 	bool pk = (def->flags & PXT_COL_PRIMARY_KEY) != 0;
 
 	snprintf(tid, sizeof(tid), "%lld", (long long)table_id);
@@ -113,11 +115,12 @@ pxt_cat_insert_column(pxt_env *env, int64_t table_id, const pxt_coldef *def,
 	params[6] = pk ? "t" : "f";
 	params[7] = def->name;
 	params[8] = def->dflt;
+	params[9] = def->comment != NULL && *def->comment != '\0' ? def->comment : NULL;
 	return pxt_db_exec(env->db, "INSERT INTO pxt_catalog.columns (table_id, name,"
-	    " position, type, type_params, nullable, is_pk, storage_name, dflt)"
+	    " position, type, type_params, nullable, is_pk, storage_name, dflt, comment)"
 	    " VALUES ($1, $2, coalesce($3::integer, (SELECT coalesce(max(position) + 1,"
 	    " 0) FROM pxt_catalog.columns WHERE table_id = $1::bigint)), $4,"
-	    " $5::jsonb, $6, $7, $8, $9)", 9, params, NULL);
+	    " $5::jsonb, $6, $7, $8, $9, $10)", 10, params, NULL);
 }
 
 pxt_err
@@ -145,6 +148,9 @@ pxt_cat_add_column(pxt_env *env, pxt_table *t, const pxt_coldef *def)
 	if ((rc = pxt_cat_column_sql(&b, def)) != PXT_OK)
 		goto out;
 	if ((rc = pxt_cat_ddl(env, b.data)) != PXT_OK)
+		goto out;
+	if (def->comment != NULL && (rc = pxt_cat_comment_storage(env, t->storage_sql,
+	    def->name, def->comment)) != PXT_OK)
 		goto out;
 	rc = pxt_cat_insert_column(env, t->id, def, -1);
 out:

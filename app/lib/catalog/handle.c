@@ -215,6 +215,8 @@ pxt_cat_fill_columns(pxt_table *t, PGresult *res)
 		c->hidden = strncmp(c->name, "_pxt", 4) == 0;
 		c->dflt = PQgetisnull(res, i, 10) ? NULL :
 		    pxt_pstrdup(t->pool, PQgetvalue(res, i, 10));
+		c->comment = PQgetisnull(res, i, 11) ? NULL :
+		    pxt_pstrdup(t->pool, PQgetvalue(res, i, 11));
 		t->col_storage[i] = pxt_pstrdup(t->pool, PQgetvalue(res, i, 8));
 		if (c->type == PXT_TYPE_NONE)
 			return pxt_seterr(PXT_EINTERNAL, "table '%s': column '%s' has an "
@@ -260,7 +262,7 @@ pxt_cat_load_table(pxt_env *env, const char *path)
 	params[0] = idbuf;
 	rc = pxt_db_exec(env->db, "SELECT name, type, type_params->>'elem',"
 	    " nullable, is_pk, position, computed::text, media_dest, storage_name,"
-	    " on_error, dflt FROM pxt_catalog.columns WHERE table_id = $1"
+	    " on_error, dflt, comment FROM pxt_catalog.columns WHERE table_id = $1"
 	    " ORDER BY position",
 	    1, params, &res);
 	if (rc != PXT_OK || pxt_cat_fill_columns(&fresh, res) != PXT_OK ||

@@ -132,6 +132,14 @@ pxt_col_alter(pxt_env *env, pxt_table *t, const pxt_coldef *def, const pxt_colum
 	return rc;
 }
 
+/* Whether def declares a comment other than have's ("" declares none). */
+static bool
+pxt_comment_differs(const pxt_coldef *def, const pxt_column *have)
+{
+	return def->comment != NULL && strcmp(def->comment, have->comment != NULL ?
+	    have->comment : "") != 0;
+}
+
 static pxt_err
 pxt_reconcile_one(pxt_env *env, pxt_table *t, const pxt_coldef *def, pxt_pool *pool)
 {
@@ -155,10 +163,15 @@ pxt_reconcile_one(pxt_env *env, pxt_table *t, const pxt_coldef *def, pxt_pool *p
 			return rc;
 		return pxt_cat_add_column(env, t, def);
 	}
-	if ((diff = pxt_col_diff(pool, def, have, &in_place)) == NULL)
-		return PXT_OK;
-	if (env->sync && in_place)
-		return pxt_col_alter(env, t, def, have, diff);
+	/* a comment is no schema: a new one is taken whether syncing or not */
+	diff = pxt_col_diff(pool, def, have, &in_place);
+	if (diff == NULL || (env->sync && in_place)) {
+		rc = diff == NULL ? PXT_OK : pxt_col_alter(env, t, def, have, diff);
+		if (rc == PXT_OK && pxt_comment_differs(def, have))
+			rc = pxt_cat_comment_store(env, t, (int)(have - t->cols),
+			    def->comment);
+		return rc;
+	}
 	if (!env->sync || have->primary_key || (def->flags & PXT_COL_PRIMARY_KEY))
 		return pxt_seterr(PXT_EEXISTS, "table '%s' already exists with a different "
 		    "schema: %s", t->path, diff);
@@ -199,7 +212,7 @@ pxt_cat_reconcile(pxt_env *env, pxt_table *t, const pxt_coldef *cols, int ncols,
 
 		/* t is not reloaded until the end, so have stays valid */
 		changed |= have == NULL || pxt_col_diff(pool, &cols[i], have, &in_place) !=
-		    NULL;
+		    NULL || pxt_comment_differs(&cols[i], have);
 		rc = pxt_reconcile_one(env, t, &cols[i], pool);
 	}
 	if (rc == PXT_OK && changed)

@@ -111,7 +111,16 @@ pxt_create_table_new(pxt_env *env, const char *path, const pxt_coldef *cols,
 	pxt_buf_adds(&b, npk > 0 ? "))" : ")");
 	if (b.failed)
 		rc = PXT_ENOMEM;
-	else if ((rc = pxt_cat_ddl(env, b.data)) == PXT_OK)
+	else
+		rc = pxt_cat_ddl(env, b.data);
+	pxt_buf_reset(&b);
+	if (rc == PXT_OK && pxt_quote_qualified(&b, PXT_DATA_SCHEMA, storage) != PXT_OK)
+		rc = PXT_ENOMEM;
+	for (int i = 0; rc == PXT_OK && i < ncols; i++)
+		if (cols[i].comment != NULL)
+			rc = pxt_cat_comment_storage(env, b.data, cols[i].name,
+			    cols[i].comment);
+	if (rc == PXT_OK)
 		rc = pxt_cat_bump(env, "create_table", path);
 out:
 	pxt_buf_free(&b);

@@ -15,7 +15,7 @@ static pxt_err
 pxt_computed_create(pxt_table *t, const char *name, pxt_type type, const char *json,
     const pxt_computed_opts *o)
 {
-	pxt_coldef def = {name, type, 0, 0, NULL};
+	pxt_coldef def = {name, type, 0, 0, NULL, NULL};
 	char tid[32], pos[16];
 	const char *params[5] = {tid, name, json, o->on_error == PXT_ON_ERROR_IGNORE ?
 	    "ignore" : "abort", o->destination};

@@ -60,12 +60,13 @@ pxt_view_create_new(pxt_env *env, const char *path, pxt_table *b,
 		return PXT_ENOMEM;
 	for (int i = 0; i < b->ncols && ncols < 8; i++)
 		if (b->cols[i].primary_key)
-			cols[ncols++] = (pxt_coldef){b->cols[i].name, b->cols[i].type, 0, 0, NULL};
-	cols[ncols++] = (pxt_coldef){"pos", PXT_INT, PXT_COL_REQUIRED, 0, NULL};
-	cols[ncols++] = (pxt_coldef){"text", PXT_STRING, 0, 0, NULL};
+			cols[ncols++] = (pxt_coldef){b->cols[i].name, b->cols[i].type, 0, 0, NULL,
+			    b->cols[i].comment};
+	cols[ncols++] = (pxt_coldef){"pos", PXT_INT, PXT_COL_REQUIRED, 0, NULL, NULL};
+	cols[ncols++] = (pxt_coldef){"text", PXT_STRING, 0, 0, NULL, NULL};
 	if (it->kind == PXT_ITER_DOCUMENT) {
-		cols[ncols++] = (pxt_coldef){"heading", PXT_STRING, 0, 0, NULL};
-		cols[ncols++] = (pxt_coldef){"page", PXT_INT, 0, 0, NULL};
+		cols[ncols++] = (pxt_coldef){"heading", PXT_STRING, 0, 0, NULL, NULL};
+		cols[ncols++] = (pxt_coldef){"page", PXT_INT, 0, 0, NULL, NULL};
 	}
 	if ((rc = pxt_cat_note(env, false, "create view '%s' (%s over '%s'.%s)", path,
 	    pxt_iter_name(it), b->path, it->input)) != PXT_OK ||

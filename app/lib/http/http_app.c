@@ -47,8 +47,15 @@ pxt_app_new(pxt_env *env)
 		return NULL;
 	}
 	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
-	if (pxt_add_route(core, PXT_GET, "/api/openapi.json", pxt_http_openapi,
-	    pxt_openapi_cache_new(app)) != PXT_OK) {
+	/* the document at pxtc's path and at FastAPI's, one cache for both */
+	void *oa = pxt_openapi_cache_new(app);
+	if (pxt_add_route(core, PXT_GET, "/api/openapi.json", pxt_http_openapi, oa) !=
+	    PXT_OK) {
+		pxt_app_free(app);
+		return NULL;
+	}
+	pxt_route_describe(core, PXT_ROUTE_SYSTEM, NULL);
+	if (pxt_add_route(core, PXT_GET, "/openapi.json", pxt_http_openapi, oa) != PXT_OK) {
 		pxt_app_free(app);
 		return NULL;
 	}

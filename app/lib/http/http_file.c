@@ -65,7 +65,7 @@ pxt_file_send(pxt_req *req, const char *name, const char *value)
 	return PXT_OK;
 }
 
-const char *
+pxt_type
 pxt_file_route_type(const struct pxt_route *rt)
 {
 	const struct pxt_table_route *tr = rt->desc;
@@ -73,23 +73,12 @@ pxt_file_route_type(const struct pxt_route *rt)
 	pxt_type type = PXT_TYPE_NONE;
 
 	if (rt->desc == NULL || rt->background)
-		return NULL;
+		return PXT_TYPE_NONE;
 	if ((rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
 	    rt->kind == PXT_ROUTE_COMPUTE) &&
 	    tr->fileresponse && pxt_file_column(tr) >= 0)
 		type = tr->out->cols[pxt_file_column(tr)].type;
 	else if (rt->kind == PXT_ROUTE_QUERY && qr->fileresponse)
 		(void)pxt_q_file_output(qr->q, &type);
-	switch (type) {
-	case PXT_IMAGE:
-		return "image/*";
-	case PXT_VIDEO:
-		return "video/*";
-	case PXT_AUDIO:
-		return "audio/*";
-	case PXT_DOCUMENT:
-		return "application/octet-stream";
-	default:
-		return NULL;
-	}
+	return pxt_type_is_media(type) ? type : PXT_TYPE_NONE;
 }

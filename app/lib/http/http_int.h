@@ -186,12 +186,11 @@ pxt_err pxt_file_answer(pxt_req *req, const struct pxt_table_route *tr, PGresult
 pxt_err pxt_file_send(pxt_req *req, const char *name, const char *value);
 
 /*
- * pxt_file_route_type returns the media type a return_fileresponse route answers
- * with, for its OpenAPI 200 (by its media output's type: image, video or audio with
- * any subtype, else application/octet-stream; static), or NULL for a route
- * answering JSON.
+ * pxt_file_route_type returns the type of the media column or output a
+ * return_fileresponse route answers with (PXT_IMAGE...), for its OpenAPI 200, or
+ * PXT_TYPE_NONE for a route answering JSON.
  */
-const char *pxt_file_route_type(const struct pxt_route *rt);
+pxt_type pxt_file_route_type(const struct pxt_route *rt);
 
 /*
  * Idempotency-Key (idem.c): claim key for req's route in the open transaction

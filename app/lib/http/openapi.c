@@ -1,6 +1,7 @@
 /*
- * openapi.c - GET /api/openapi.json: the OpenAPI 3.1 document of every route a worker
- * serves, the C routers' and the service file's alike, derived from the route table:
+ * openapi.c - GET /api/openapi.json (and /openapi.json, FastAPI's path): the OpenAPI
+ * 3.1 document of every route a worker serves, the C routers' and the service file's
+ * alike, derived from the route table:
  * path and query parameters from the pattern and the query's parameters, request
  * bodies from the columns a table route takes (http_table.c) or a query's parameters
  * (query_route.c), answers from the columns it returns, the error responses that apply
@@ -237,14 +238,14 @@ pxt_oa_request_body(struct pxt_oa *o, const struct pxt_route *rt, unsigned metho
 	if (rt->doc_request != NULL)
 		pxt_oa_raw(w, rt->doc_request);
 	else if (table)
-		pxt_oa_table_request(w, rt->desc);
+		pxt_oa_table_request(w, rt->desc, false);
 	else if (pxt_oa_query(rt) != NULL)
 		pxt_oa_query_body(w, rt, pxt_oa_query(rt));
 	else
 		pxt_oa_raw(w, "{}");
 	pxt_jw_obj_end(w);
-	if (table && rt->kind == PXT_ROUTE_COMPUTE)
-		pxt_oa_compute_form(w, rt->desc);
+	if (rt->doc_request == NULL && pxt_oa_takes_form(rt))
+		pxt_oa_form_content(w, rt->desc);
 	pxt_jw_obj_end(w);
 	pxt_jw_obj_end(w);
 }
@@ -307,7 +308,8 @@ pxt_oa_error_statuses(const struct pxt_oa *o, const struct pxt_route *rt,
 	if (pxt_oa_protected(o, rt))
 		st[n++] = 401;
 	if (rt->kind == PXT_ROUTE_UPDATE || rt->kind == PXT_ROUTE_CUSTOM ||
-	    (rt->kind == PXT_ROUTE_COMPUTE && pxt_file_route_type(rt) != NULL) ||
+	    (rt->kind == PXT_ROUTE_COMPUTE && pxt_file_route_type(rt) !=
+	    PXT_TYPE_NONE) ||
 	    (qr != NULL && (qr->one_row || qr->fileresponse || qr->q->parent != NULL)))
 		st[n++] = 404;
 	if (rt->kind == PXT_ROUTE_INSERT || rt->kind == PXT_ROUTE_UPDATE ||
@@ -344,7 +346,8 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 	} else {
 		pxt_jw_key(w, "200");
 		pxt_jw_obj_begin(w);
-		pxt_oa_kstr(w, "description", rt->kind == PXT_ROUTE_INSERT ||
+		pxt_oa_kstr(w, "description", pxt_file_route_type(rt) != PXT_TYPE_NONE ?
+		    "the media file itself" : rt->kind == PXT_ROUTE_INSERT ||
 		    rt->kind == PXT_ROUTE_UPDATE ? "the row as stored, computed columns "
 		    "included" : rt->kind == PXT_ROUTE_COMPUTE ? "the rows computed "
 		    "(nothing is stored)" : "success");
@@ -357,10 +360,8 @@ pxt_oa_responses(struct pxt_oa *o, const struct pxt_route *rt, unsigned method)
 			    "computed columns computed again\",\"schema\":{\"type\":\"string\"}}}");
 		pxt_jw_key(w, "content");
 		pxt_jw_obj_begin(w);
-		if (pxt_file_route_type(rt) != NULL) {
-			pxt_jw_key(w, pxt_file_route_type(rt));
-			pxt_oa_raw(w, "{\"schema\":{\"type\":\"string\",\"format\":"
-			    "\"binary\"}}");
+		if (pxt_file_route_type(rt) != PXT_TYPE_NONE) {
+			pxt_oa_file_content(w, pxt_file_route_type(rt));
 		} else {
 			pxt_jw_key(w, "application/json");
 			pxt_jw_obj_begin(w);

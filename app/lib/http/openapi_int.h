@@ -1,8 +1,10 @@
 /*
  * openapi_int.h - the OpenAPI 3.1 document of an app's routes (internal to libpxt):
  * openapi.c builds the paths and operations from the route table and answers
- * GET /api/openapi.json; openapi_schema.c turns column and parameter types into JSON
- * Schemas and writes the shared components (the error body, the security scheme).
+ * GET /api/openapi.json (and /openapi.json); openapi_schema.c writes the request and
+ * row objects and the shared components (the error body, the security scheme);
+ * openapi_media.c turns types and columns into JSON Schemas and writes the
+ * multipart/form-data bodies and the file answers.
  */
 #ifndef PXT_OPENAPI_H
 #define PXT_OPENAPI_H
@@ -22,19 +24,43 @@ struct pxt_qparam;
 void *pxt_openapi_cache_new(pxt_app *app);
 
 /*
- * GET /api/openapi.json: the document, built on the first request and again whenever
+ * GET /api/openapi.json and GET /openapi.json (FastAPI's path): the document, built on the first request and again whenever
  * the catalog (its version or the env's generation) or the route table changed.
  */
 pxt_err pxt_http_openapi(pxt_req *req, void *ud);
 
-/* --- openapi_schema.c ------------------------------------------------------------ */
+/* --- openapi_media.c ------------------------------------------------------------- */
 
 /*
  * Write the JSON Schema of a value of type t (elem: an Array's element type). nullable
  * admits null; response: the value as answered (media as given or a /media/ URL), else
- * as accepted in a request (media: a path or URL).
+ * as accepted in a request (media: a path or URL). Media are strings of format uri
+ * with the contentMediaType of their type (an image, video or audio type range; a
+ * Document application/octet-stream).
  */
 void pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response);
+/* The same for column c, its comment (if any) as the description. */
+void pxt_oa_column(pxt_jw *w, const pxt_column *c, bool nullable, bool response);
+/*
+ * The property of input column c of table route tr in its multipart/form-data body:
+ * a file of its uploadfile_inputs as a binary string, another column as in JSON.
+ */
+void pxt_oa_form_property(pxt_jw *w, const struct pxt_table_route *tr,
+    const pxt_column *c, bool nullable);
+/* Whether route rt takes a multipart/form-data body (an insert or update with uploads). */
+bool pxt_oa_takes_form(const struct pxt_route *rt);
+/*
+ * Write "multipart/form-data": the form body of table route tr (a member of a content
+ * object), with each upload's accepted media types as its encoding's contentType.
+ */
+void pxt_oa_form_content(pxt_jw *w, const struct pxt_table_route *tr);
+/*
+ * Write the members of the content object of a file answer of media type t: one per
+ * media type a file of t is sent with, each a binary string.
+ */
+void pxt_oa_file_content(pxt_jw *w, pxt_type t);
+
+/* --- openapi_schema.c ------------------------------------------------------------ */
 
 /* The input, output and key (match) columns of a table route, as http_table.c has them. */
 bool pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c);
@@ -52,8 +78,11 @@ void pxt_oa_param_schema(pxt_jw *w, const pxt_query *q, const struct pxt_qparam 
 /* The JSON body of query route rt called with POST: the parameters not in its path. */
 void pxt_oa_query_body(pxt_jw *w, const struct pxt_route *rt, const pxt_query *q);
 
-/* The request body schema of a table route (insert, update, delete). */
-void pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr);
+/*
+ * The request body schema of a table route (insert, update, delete); form: its
+ * multipart/form-data body (uploads as files), else its JSON body.
+ */
+void pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr, bool form);
 /* The row a table route answers: its output columns. */
 void pxt_oa_table_row(pxt_jw *w, const struct pxt_table_route *tr);
 /* The row a query answers: its selected columns and error cells. */
@@ -63,12 +92,6 @@ void pxt_oa_query_row(pxt_jw *w, const pxt_query *q);
 
 /* The description of compute route tr's operation (static). */
 const char *pxt_oa_compute_description(const struct pxt_table_route *tr);
-/*
- * The multipart/form-data request of compute route tr, as a key and its media type
- * object inside an open "content" object: the JSON body's fields, the
- * uploadfile_inputs as files. Nothing when the route takes no upload.
- */
-void pxt_oa_compute_form(pxt_jw *w, const struct pxt_table_route *tr);
 /* The answer of compute route tr: an array of its output rows. */
 void pxt_oa_compute_rows(pxt_jw *w, const struct pxt_table_route *tr);
 

@@ -28,80 +28,6 @@ pxt_oa_kraw(pxt_jw *w, const char *key, const char *json)
 	pxt_jw_raw(w, json, strlen(json));
 }
 
-void
-pxt_oa_type(pxt_jw *w, pxt_type t, pxt_type elem, bool nullable, bool response)
-{
-	const char *type = "string", *format = NULL, *desc = NULL;
-
-	switch (t) {
-	case PXT_INT:
-		type = "integer";
-		format = "int64";
-		break;
-	case PXT_FLOAT:
-		type = "number";
-		format = "double";
-		break;
-	case PXT_BOOL:
-		type = "boolean";
-		break;
-	case PXT_TIMESTAMP:
-		format = "date-time";
-		desc = "an RFC 3339 timestamp";
-		break;
-	case PXT_DATE:
-		format = "date";
-		break;
-	case PXT_UUID:
-		format = "uuid";
-		break;
-	case PXT_BINARY:
-		format = "byte";
-		desc = "bytes, base64 (standard alphabet, padded)";
-		break;
-	case PXT_JSON:
-		desc = "any JSON value";
-		break;
-	case PXT_ARRAY:
-		type = "array";
-		break;
-	case PXT_STRING:
-		break;
-	default:	/* media: a reference, never bytes */
-		desc = response ? "the path or URL as given, or a signed, expiring /media/ "
-		    "URL for a file of the media store" : "an absolute path inside "
-		    "[pixeltable] media_roots, or a URL (http, https, s3, gs, az)";
-		break;
-	}
-	pxt_jw_obj_begin(w);
-	if (t == PXT_JSON) {
-		if (!nullable)
-			pxt_oa_kraw(w, "type", "[\"object\",\"array\",\"string\",\"number\","
-			    "\"boolean\"]");
-	} else if (nullable) {
-		pxt_jw_key(w, "type");
-		pxt_jw_arr_begin(w);
-		pxt_jw_cstr(w, type);
-		pxt_jw_cstr(w, "null");
-		pxt_jw_arr_end(w);
-	} else {
-		pxt_oa_kstr(w, "type", type);
-	}
-	if (format != NULL)
-		pxt_oa_kstr(w, "format", format);
-	if (t == PXT_BINARY)
-		pxt_oa_kstr(w, "contentEncoding", "base64");
-	if (t == PXT_ARRAY) {
-		pxt_jw_key(w, "items");
-		pxt_oa_type(w, elem != PXT_TYPE_NONE ? elem : PXT_FLOAT, PXT_TYPE_NONE, false,
-		    response);
-	}
-	if (desc != NULL)
-		pxt_oa_kstr(w, "description", desc);
-	pxt_oa_kstr(w, "x-pxt-type", pxt_type_name(t));
-	pxt_jw_obj_end(w);
-}
-
 bool
 pxt_oa_is_key(const struct pxt_table_route *tr, const pxt_column *c)
 {
@@ -125,7 +51,7 @@ pxt_oa_request_col(const struct pxt_table_route *tr, const pxt_column *c, bool *
 }
 
 void
-pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr)
+pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr, bool form)
 {
 	const pxt_table *t = tr->t;
 	bool required;
@@ -142,7 +68,10 @@ pxt_oa_table_request(pxt_jw *w, const struct pxt_table_route *tr)
 			continue;
 		nreq += required;
 		pxt_jw_key(w, c->name);
-		pxt_oa_type(w, c->type, c->elem, c->nullable && !required, false);
+		if (form)
+			pxt_oa_form_property(w, tr, c, c->nullable && !required);
+		else
+			pxt_oa_column(w, c, c->nullable && !required, false);
 	}
 	pxt_jw_obj_end(w);
 	if (nreq > 0) {
@@ -306,7 +235,7 @@ pxt_oa_row(pxt_jw *w, const pxt_table *t, pxt_oa_keep keep, const void *ud,
 			continue;
 		pxt_jw_key(w, c->name);
 		/* a computed column whose function failed (on_error = ignore) is null */
-		pxt_oa_type(w, c->type, c->elem, c->nullable || c->computed != NULL, true);
+		pxt_oa_column(w, c, c->nullable || c->computed != NULL, true);
 	}
 	for (int i = 0; q != NULL && i < q->nerrsel; i++) {
 		snprintf(key, sizeof(key), "%s_%s", q->errsel[i].col, q->errsel[i].msg ?
@@ -361,8 +290,7 @@ pxt_oa_query_scalar(pxt_jw *w, const pxt_query *q)
 		const pxt_column *c = &q->t->cols[i];
 
 		if (pxt_q_selected(q, c)) {
-			pxt_oa_type(w, c->type, c->elem, c->nullable || c->computed != NULL,
-			    true);
+			pxt_oa_column(w, c, c->nullable || c->computed != NULL, true);
 			return;
 		}
 	}
@@ -432,10 +360,12 @@ static const char pxt_oa_schemas[] =
     "\"required\":[\"id\",\"job_url\"],\"properties\":{\"id\":{\"type\":\"string\"},"
     "\"job_url\":{\"type\":\"string\",\"format\":\"uri\",\"description\":\"GET it "
     "to follow the job\"}}},"
-    "\"JobStatus\":{\"type\":\"object\",\"required\":[\"status\"],\"properties\":"
+    "\"JobStatus\":{\"type\":\"object\",\"description\":\"a background job: pending, "
+    "then done (result) or error (error, error_detail)\",\"required\":[\"id\","
+    "\"status\",\"result\",\"error\",\"error_detail\",\"http_status\"],\"properties\":"
     "{\"id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\",\"enum\":"
     "[\"pending\",\"done\",\"error\"]},\"result\":{\"description\":\"the route's "
-    "answer, once done\"},\"error\":{\"type\":[\"string\",\"null\"],\"description\":"
+    "answer once done, else null\"},\"error\":{\"type\":[\"string\",\"null\"],\"description\":"
     "\"why the job failed\"},\"error_detail\":{\"anyOf\":[{\"$ref\":"
     "\"#/components/schemas/Error\"},{\"type\":\"null\"}]},\"http_status\":{\"type\":"
     "[\"integer\",\"null\"],\"description\":\"the status the route answered the job "
