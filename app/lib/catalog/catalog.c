@@ -127,7 +127,13 @@ static const char pxt_catalog_ddl[] =
     "  WHERE is_pk AND type = 'UUID' AND dflt IS NULL;"
     "INSERT INTO pxt_catalog.state (format, version) VALUES (4, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
-    "UPDATE pxt_catalog.state SET format = 4 WHERE format < 4;";
+    "UPDATE pxt_catalog.state SET format = 4 WHERE format < 4;"
+    /*
+     * format 5: the uploads a background job stored before it was queued (jobs.files),
+     * removed with the job unless its row took them
+     */
+    "ALTER TABLE pxt_catalog.jobs ADD COLUMN IF NOT EXISTS files text[];"
+    "UPDATE pxt_catalog.state SET format = 5 WHERE format < 5;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)
