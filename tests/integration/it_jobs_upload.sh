@@ -5,7 +5,7 @@
 # answers 200 {"id", "job_url"}; the jobs runner inserts the row with the stored
 # file, and the job's result is the route's answer. A bad form field, a file for a
 # column that takes none and an upload over the limit are refused at once and leave
-# no file; a job that fails leaves no file; the same Idempotency-Key again stores no
+# no file; a job that fails, or is given up after its attempts, leaves no file; the same Idempotency-Key again stores no
 # second file; the ttl sweep removes the files of a failed job it expires, never a
 # file a row refers to; a JSON body naming the file still works.
 source "$(dirname "$0")/lib.sh"
@@ -131,6 +131,15 @@ grep -q "boom refuses" <<<"$(field "$doc" error)" || fail "failed upload job err
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/boom_files\" WHERE s = 'fail'")" = 0 ] || fail "failed job wrote"
 [ "$(uploads)" = "$n" ] || fail "a failed job left its file: $(ls -l "$PIXELTABLE_HOME/media/uploads")"
 [ "$(q "SELECT files IS NULL FROM pxt_catalog.jobs WHERE id = '$fid'")" = t ] || fail "a failed job still owns files"
+
+# ---- a job given up after its attempts ("hang" outlives [server] udf_timeout_s, which
+# ends the runner each time): its file goes too
+up /api/bgup/boom -F "doc=@$IT_WORK/later.md" -F s=hang
+[ "$code" = 200 ] || fail "hanging upload job queued: $code $body"
+hpath=$(urlpath "$(field "$body" job_url)")
+doc=$(for _ in $(seq 120); do d=$(curl -s "$URL$hpath"); [ "$(field "$d" status)" = error ] && { echo "$d"; break; }; sleep 0.5; done)
+grep -q "started 3 times" <<<"$doc" || fail "hanging upload job: $doc $(curl -s "$URL$hpath")"
+[ "$(uploads)" = "$n" ] || fail "a job given up left its file: $(ls -l "$PIXELTABLE_HOME/media/uploads")"
 
 # ---- the route declared in C: the same, with the row's computed column in the result
 up /api/bgfiles/files -F "doc=@$IT_WORK/later.md" -F s=from-c
