@@ -223,7 +223,7 @@ grep -q "in sync" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "not in sync afte
 [ "$(q 'SELECT preview FROM pxt_data."app/images"')" = "$thumb" ] || fail "the old thumbnail is not the preview"
 q 'SELECT thumbnail FROM pxt_data."app/images"' | base64 -d | head -c 4 | grep -q PNG ||
 	fail "the starter kit's thumbnail was not computed for the old rows"
-[ "$(q "SELECT format FROM pxt_catalog.state")" = 5 ] || fail "catalog format"
+[ "$(q "SELECT format FROM pxt_catalog.state")" = 6 ] || fail "catalog format"
 [ "$(q "SELECT comment FROM pxt_catalog.columns WHERE name = 'document' AND $app_cols")" = \
     "the uploaded document (PDF, HTML, Markdown or text)" ] || fail "the migrated column's comment"
 [ "$(q "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'app/documents' AND column_name = 'document'")" = NO ] || fail "document not required"

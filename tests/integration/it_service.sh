@@ -13,7 +13,7 @@ grep -Eq '^GET +/api/data/documents/\{uuid\}/chunks +query +document_chunks +dat
 	{ cat "$IT_WORK/out"; fail "chunks route (registered by the data router)"; }
 grep -Eq '^POST +/api/data/images +insert +app/images +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
 	fail "images insert (declared in the service file)"
-grep -q "ok: 15 routes" "$IT_WORK/out" || fail "route count"
+grep -q "ok: 16 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
 expect_exit 0 "$PXTC" routes
 expect_exit 2 "$PXTC" serve
 

@@ -256,6 +256,15 @@ main(void)
 	PXT_CHECK(pxt_create_table(env, "test/files", (pxt_coldef[]){
 	    {"doc", PXT_DOCUMENT, 0, 0, NULL, NULL}, {"note", PXT_STRING, 0, 0, NULL, NULL}, {0}},
 	    PXT_IF_EXISTS_REPLACE) != NULL);
+	/* uploads whose row boom() may refuse, on a background route (it_jobs_upload.sh) */
+	{
+		pxt_table *f = pxt_create_table(env, "test/boom_files", (pxt_coldef[]){
+		    PXT_UUID7_KEY("uuid"), {"doc", PXT_DOCUMENT, 0, 0, NULL, NULL},
+		    {"s", PXT_STRING, 0, 0, NULL, NULL}, {0}}, PXT_IF_EXISTS_REPLACE);
+
+		PXT_CHECK(f != NULL && pxt_add_computed_column(f, "b", pxt_call("boom",
+		    pxt_col("s"), NULL), PXT_IF_EXISTS_ERROR) == PXT_OK);
+	}
 	pxt_close(env);
 	return pxt_test_done();
 }

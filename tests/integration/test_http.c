@@ -121,9 +121,14 @@ setup_routes(pxt_env *env)
 	    PXT_OK);
 	/* a background route from C, with its job status route under the prefix */
 	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later", t, &bg), PXT_OK);
+	/* uploads on a background route are stored before the job is queued */
 	bg.uploadfile_inputs = uploads;
-	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later2", t, &bg), PXT_EINVAL);
-	PXT_CHECK(strstr(pxt_errmsg(), "a background route answers with a job") != NULL);
+	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later2", t, &bg), PXT_OK);
+	/* a file answer cannot wait for a job */
+	bg.return_fileresponse = true;
+	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs/later3", t, &bg), PXT_EINVAL);
+	PXT_CHECK(strstr(pxt_errmsg(), "a background route answers with a job: it takes "
+	    "no return_fileresponse") != NULL);
 	/* a second registration of a taken route is refused */
 	PXT_CHECK_INT(pxt_add_insert_route(r, "/docs", t, NULL), PXT_EEXISTS);
 	PXT_CHECK(strstr(pxt_errmsg(), "duplicate route /api/t/docs") != NULL);

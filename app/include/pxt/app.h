@@ -103,8 +103,8 @@ PXT_API pxt_req *pxt_req_new(pxt_app *app, pxt_pool *pool, const char *method,
 
 /*
  * pxt_app_admit_upload decides whether req's multipart body may be read at all, before
- * a byte of it is: its route must be a table route that is not background, and the
- * API key must be right. The error (401, 415) is set on req otherwise; a path no
+ * a byte of it is: its route must be a table route (a background one included), and
+ * the API key must be right. The error (401, 415) is set on req otherwise; a path no
  * route takes passes (the dispatcher answers 404 or 405 without the body).
  */
 PXT_API pxt_err pxt_app_admit_upload(pxt_app *app, pxt_req *req);

@@ -122,7 +122,10 @@ PXT_API pxt_err pxt_route_doc(pxt_router *r, unsigned method, const char *path,
  * with one output) answers that output's value alone.
  *   background:    (table routes) queue the request as a background job and answer
  *                  200 {"id", "job_url"} at once; GET job_url ({prefix}/_pxt/jobs/{id})
- *                  follows it. Not with uploadfile_inputs or return_fileresponse.
+ *                  follows it. With uploadfile_inputs, a multipart request's files
+ *                  are stored at once (as without background) and the job owns them
+ *                  until its row does: a job that fails, or a refused request, leaves
+ *                  no file. Not with return_fileresponse.
  */
 /*
  * The target of export_sql, as Pixeltable's SqlExport takes it. Strings are copied when

@@ -127,9 +127,14 @@ static const char pxt_catalog_ddl[] =
     "  WHERE is_pk AND type = 'UUID' AND dflt IS NULL;"
     /* format 5: column comments (columns.comment); older columns have none */
     "ALTER TABLE pxt_catalog.columns ADD COLUMN IF NOT EXISTS comment text;"
-    "INSERT INTO pxt_catalog.state (format, version) VALUES (5, 0)"
+    /*
+     * format 6: the uploads a background job stored before it was queued (jobs.files),
+     * removed with the job unless its row took them
+     */
+    "ALTER TABLE pxt_catalog.jobs ADD COLUMN IF NOT EXISTS files text[];"
+    "INSERT INTO pxt_catalog.state (format, version) VALUES (6, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
-    "UPDATE pxt_catalog.state SET format = 5 WHERE format < 5;";
+    "UPDATE pxt_catalog.state SET format = 6 WHERE format < 6;";
 
 pxt_err
 pxt_cat_ddl(pxt_env *env, const char *sql)

@@ -12,7 +12,7 @@
 
 #define PXT_CATALOG_SCHEMA "pxt_catalog"
 #define PXT_DATA_SCHEMA "pxt_data"
-#define PXT_CATALOG_FORMAT 5
+#define PXT_CATALOG_FORMAT 6
 
 struct pxt_declared {
 	struct pxt_declared *next;

@@ -446,9 +446,8 @@ pxt_app_admit_upload(pxt_app *app, pxt_req *req)
 		return rc;
 	if ((rc = pxt_guard_auth(req, rt)) != PXT_OK)
 		return rc;
-	if ((rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
-	    rt->kind != PXT_ROUTE_DELETE && rt->kind != PXT_ROUTE_COMPUTE) ||
-	    rt->background)
+	if (rt->kind != PXT_ROUTE_INSERT && rt->kind != PXT_ROUTE_UPDATE &&
+	    rt->kind != PXT_ROUTE_DELETE && rt->kind != PXT_ROUTE_COMPUTE)
 		return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes no "
 		    "multipart/form-data", req->method_name, rt->pattern);
 	return PXT_OK;

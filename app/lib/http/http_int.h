@@ -164,6 +164,39 @@ pxt_err pxt_compute_run(pxt_req *req, const struct pxt_table_route *tr,
 void pxt_compute_sweep(long ttl_s);
 
 /*
+ * pxt_table_row_check reads obj as the row of tr's insert or update, as
+ * pxt_table_handler will (required columns, each value against its column's type,
+ * local media paths against [pixeltable] media_roots), without SQL: PXT_OK, or the
+ * error (a 422 naming the column) req was failed with. A delete route's object passes.
+ */
+pxt_err pxt_table_row_check(pxt_req *req, const struct pxt_table_route *tr,
+    const pxt_json *obj);
+
+/*
+ * Uploads on background routes (jobs_files.c). pxt_job_form reads req's multipart
+ * form for table route tr as the route itself would (pxt_form_object: files stored in
+ * the input media destination, recorded in req's pool) and checks it
+ * (pxt_table_row_check): *body is the job's JSON body, each file field holding its
+ * stored file's reference, and *files a JSON array of those references (NULL when
+ * none), both in req's pool.
+ * On failure req carries the error and the stored files are deleted already.
+ * pxt_job_discard deletes now the files stored for req (its job was not queued).
+ */
+pxt_err pxt_job_form(pxt_req *req, const struct pxt_table_route *tr, char **body,
+    char **files);
+void pxt_job_discard(pxt_req *req);
+
+/*
+ * pxt_job_files_drop removes the stored uploads job id still owns (pxt_catalog.jobs
+ * files; call it once the job failed for good: no row refers to them) and forgets
+ * them. PXT_OK, or the database's error (the files then stay listed for the sweep).
+ * pxt_jobs_sweep deletes the finished jobs older than ttl_s seconds (decimal text)
+ * and the uploads they still own; the database's error otherwise.
+ */
+pxt_err pxt_job_files_drop(pxt_db *db, const char *id);
+pxt_err pxt_jobs_sweep(pxt_db *db, const char *ttl_s);
+
+/*
  * pxt_file_column returns the index in tr->out of the column return_fileresponse
  * answers with (the last media output), or -1 when there is none.
  */

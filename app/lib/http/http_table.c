@@ -266,6 +266,17 @@ pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj
 	return PXT_OK;
 }
 
+pxt_err
+pxt_table_row_check(pxt_req *req, const struct pxt_table_route *tr,
+    const pxt_json *obj)
+{
+	pxt_wrow r;
+
+	if (tr->kind == PXT_ROUTE_DELETE)
+		return PXT_OK;
+	return pxt_body_row(req, tr, obj, tr->kind == PXT_ROUTE_INSERT, &r);
+}
+
 /* The RETURNING list of the route's outputs, in the request's pool. */
 static char *
 pxt_outputs_sql(pxt_req *req, const struct pxt_table_route *tr)

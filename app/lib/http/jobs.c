@@ -9,7 +9,9 @@
  * so a job whose runner dies is retried (up to [jobs] max_attempts) and finishes
  * exactly once. GET on the job_url answers {"status": "pending" | "done" | "error",
  * "result", "error", "error_detail"} as Pixeltable's serving does (and the older
- * GET /jobs/{id} the same); finished jobs are removed after [jobs] ttl_s.
+ * GET /jobs/{id} the same); finished jobs are removed after [jobs] ttl_s. A multipart
+ * request's files are stored before the job is queued (jobs_files.c): the job owns
+ * them until its row does.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,10 +33,18 @@
 #define PXT_XSTR(x) #x
 #define PXT_STR(x) PXT_XSTR(x)
 
+/* Fail req with rc after deleting the files stored for its job (never queued). */
+static pxt_err
+pxt_job_unqueued(pxt_req *req, pxt_err rc)
+{
+	pxt_job_discard(req);
+	return rc;
+}
+
 pxt_err
 pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 {
-	const char *params[4] = {req->method_name, req->path, req->query, NULL};
+	const char *params[5] = {req->method_name, req->path, req->query, NULL, NULL};
 	pxt_db *db = pxt_env_db(req->app->env);
 	const char *key = pxt_req_header(req, "Idempotency-Key");
 	const char *base = pxt_req_base_url(req);
@@ -45,30 +55,45 @@ pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 	pxt_jw *w;
 	pxt_err rc;
 
+	/* a form is read now, its files stored: the job's body names them */
+	if (req->upload != NULL) {
+		if (rt->desc == NULL || (rt->kind != PXT_ROUTE_INSERT && rt->kind !=
+		    PXT_ROUTE_UPDATE && rt->kind != PXT_ROUTE_DELETE))
+			return pxt_req_fail(req, PXT_EMEDIATYPE, "Content-Type", "%s %s takes "
+			    "no multipart/form-data", req->method_name, rt->pattern);
+		if ((rc = pxt_job_form(req, rt->desc, (char **)&params[3],
+		    (char **)&params[4])) != PXT_OK)
+			return rc;
 	/* a malformed body is refused now, not when the job runs */
-	if (req->method == PXT_POST) {
+	} else if (req->method == PXT_POST) {
 		if ((rc = pxt_req_json(req, &body)) != PXT_OK)
 			return rc;
 		if ((params[3] = pxt_pstrndup(req->pool, req->body, req->body_len)) == NULL)
 			return PXT_ENOMEM;
 	}
 	if (base == NULL)
-		return PXT_ENOMEM;
-	/* the same Idempotency-Key again answers the first answer: one job, not two */
+		return pxt_job_unqueued(req, PXT_ENOMEM);
+	/*
+	 * the same Idempotency-Key again answers the first answer: one job, not two (and
+	 * the files this request stored go)
+	 */
 	if (key != NULL) {
 		if ((rc = pxt_db_begin(db)) != PXT_OK ||
 		    (rc = pxt_idem_claim(req, db, key, &replayed)) != PXT_OK)
-			return rc;
+			return pxt_job_unqueued(req, rc);
 		if (replayed) {
 			pxt_db_rollback(db);
+			pxt_job_discard(req);
 			return PXT_OK;
 		}
 	}
 	rc = pxt_db_exec(db, "WITH j AS (INSERT INTO pxt_catalog.jobs (method, path,"
-	    " query, body) VALUES ($1, $2, $3, $4) RETURNING id)"
-	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 4, params, &res);
+	    " query, body, files) VALUES ($1, $2, $3, $4, (SELECT array_agg(f) FROM"
+	    " jsonb_array_elements_text($5::jsonb) f)) RETURNING id)"
+	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 5, params, &res);
 	if (rc != PXT_OK)
-		return pxt_req_fail(req, rc, NULL, "cannot queue the job: %s", pxt_errmsg());
+		return pxt_job_unqueued(req, pxt_req_fail(req, rc, NULL, "cannot queue the "
+		    "job: %s", pxt_errmsg()));
 	url = pxt_psprintf(req->pool, "%s%s" PXT_JOBS_PATH "/%s", base,
 	    rt->prefix ? rt->prefix : "", PQgetvalue(res, 0, 0));
 	w = pxt_res_json(req, 200);
@@ -82,7 +107,9 @@ pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 		pxt_res_header(req, "Location", url);
 	PQclear(res);
 	if (key != NULL && (rc = pxt_idem_finish(req, db, key)) != PXT_OK)
-		return rc;
+		return pxt_job_unqueued(req, rc);
+	/* queued: the job owns its files now (pxt_catalog.jobs files) */
+	pxt_media_gen_settle(req->pool, true);
 	pxt_req_committed(req);
 	return PXT_OK;
 }
@@ -285,9 +312,11 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 	params[2] = pxt_psprintf(pool, "%d", status);
 	params[3] = status < 400 ? pxt_pstrndup(pool, out, outlen) : NULL;
 	params[4] = status < 400 ? NULL : pxt_pstrndup(pool, out, outlen);
+	/* done: the uploads the job stored belong to its row from this commit on */
 	rc = pxt_db_exec(db, "UPDATE pxt_catalog.jobs SET status = $2, http_status = $3,"
-	    " result = $4, error = $5, finished_at = clock_timestamp()"
-	    " WHERE id = $1::uuid", 5, params, NULL);
+	    " result = $4, error = $5, finished_at = clock_timestamp(), files = CASE"
+	    " WHEN $2 = 'done' THEN NULL ELSE files END WHERE id = $1::uuid", 5, params,
+	    NULL);
 	if (rc == PXT_OK)
 		rc = pxt_db_commit(db);
 	else
@@ -297,6 +326,9 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 	pxt_log(rc == PXT_OK ? PXT_LOG_INFO : PXT_LOG_WARN, "job %s: %s %s -> %d%s", id,
 	    req->method_name, req->path, status, rc == PXT_OK ? "" : " (not recorded)");
 	pxt_req_free(req);
+	/* failed for good: no row refers to its uploads */
+	if (rc == PXT_OK && status >= 400)
+		rc = pxt_job_files_drop(db, id);
 	return rc;
 }
 
@@ -324,6 +356,8 @@ pxt_job_once(pxt_app *app, pxt_pool *pool, int max_attempts, bool *ran)
 		    " http_status = 500, error = $2, finished_at = now() WHERE id = $1::uuid"
 		    " AND status = 'queued'", 2, params, NULL);
 		pxt_log(PXT_LOG_WARN, "job %s: given up after %d attempts", id, attempts);
+		if (rc == PXT_OK)
+			rc = pxt_job_files_drop(db, id);
 	} else {
 		const char *params[2] = {id, pidbuf};
 
@@ -360,7 +394,6 @@ pxt_jobs_serve(pxt_app *app, volatile sig_atomic_t *stop)
 	const pxt_config *cfg = pxt_env_config(app->env);
 	int max_attempts = (int)pxt_config_int(cfg, "jobs", "max_attempts");
 	char ttl[32];
-	const char *params[1] = {ttl};
 	pxt_db *db = pxt_env_db(app->env);
 	pxt_pool *pool = pxt_pool_new(0);
 	bool ran;
@@ -385,9 +418,7 @@ pxt_jobs_serve(pxt_app *app, volatile sig_atomic_t *stop)
 		pxt_pool_reset(pool);
 		if (ran)
 			continue;
-		pxt_db_exec(db, "DELETE FROM pxt_catalog.jobs WHERE status <> 'queued' AND"
-		    " finished_at < now() - make_interval(secs => $1::double precision)", 1,
-		    params, NULL);
+		(void)pxt_jobs_sweep(db, ttl);
 		if (!*stop)
 			pxt_job_wait(app);
 	}

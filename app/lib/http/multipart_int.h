@@ -218,4 +218,10 @@ pxt_err pxt_upload_keep(pxt_upload *u, size_t i);
  */
 pxt_err pxt_upload_move(pxt_upload *u, size_t i, const char *dest);
 
+/*
+ * pxt_upload_discard deletes now every file of the sink not kept, instead of when the
+ * pool goes (a request refused before its answer is sent). Idempotent; never fails.
+ */
+void pxt_upload_discard(pxt_upload *u);
+
 #endif

@@ -442,12 +442,10 @@ pxt_svc_route(const struct pxt_svc *s, pxt_router *r, const pxt_toml_value *rout
 		rc = pxt_svc_query_route(s, r, route, path);
 	else
 		rc = pxt_svc_table_route(s, r, route, type, path);
-	if (rc == PXT_OK && background && (pxt_toml_get(route, "uploadfile_inputs") ||
-	    (pxt_toml_get(route, "return_fileresponse") && pxt_toml_bool(
-	    pxt_toml_get(route, "return_fileresponse")))))
+	if (rc == PXT_OK && background && pxt_toml_get(route, "return_fileresponse") &&
+	    pxt_toml_bool(pxt_toml_get(route, "return_fileresponse")))
 		return pxt_svc_fail(s, pxt_toml_get(route, "background"), "a background "
-		    "route answers with a job: it takes no uploadfile_inputs and no "
-		    "return_fileresponse");
+		    "route answers with a job: it takes no return_fileresponse");
 	if (rc == PXT_OK) {
 		struct pxt_route *rt = &s->app->routes[s->app->nroutes - 1];
 

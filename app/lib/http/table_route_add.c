@@ -146,10 +146,10 @@ pxt_add_table_route(pxt_router *r, const char *path, pxt_table *t,
 	    opts->export_sql, &tr->export)) != PXT_OK)
 		return pxt_seterr(rc, "router '%s', route %s: %s", r->name, path,
 		    pxt_errmsg());
-	if (opts != NULL && opts->background && (tr->uploads != NULL || tr->fileresponse))
+	/* uploads are stored before the job is queued; a file answer cannot wait */
+	if (opts != NULL && opts->background && tr->fileresponse)
 		return pxt_seterr(PXT_EINVAL, "router '%s', route %s: a background route "
-		    "answers with a job: it takes no uploadfile_inputs and no "
-		    "return_fileresponse", r->name, path);
+		    "answers with a job: it takes no return_fileresponse", r->name, path);
 	if ((rc = pxt_add_route(r, PXT_POST, path, pxt_table_handler, tr)) != PXT_OK)
 		return rc;
 	pxt_route_describe(r, kind, tr);

@@ -406,3 +406,10 @@ pxt_upload_move(pxt_upload *u, size_t i, const char *dest)
 	u->files[i].kept = true;
 	return PXT_OK;
 }
+
+void
+pxt_upload_discard(pxt_upload *u)
+{
+	if (u != NULL)
+		pxt_upload_abort(u);
+}

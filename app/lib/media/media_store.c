@@ -315,6 +315,19 @@ pxt_media_store_keep(pxt_pool *pool)
 	r->drops = NULL;
 }
 
+void
+pxt_media_store_discard(pxt_pool *pool)
+{
+	struct pxt_store_rec *r = pxt_store_rec(pool, false);
+
+	if (r == NULL)
+		return;
+	for (struct pxt_store_file *f = r->files; f != NULL; f = f->next)
+		pxt_store_delete(f);
+	r->files = NULL;
+	r->drops = NULL;
+}
+
 pxt_err
 pxt_media_store_record_remote(pxt_pool *pool, const char *url)
 {

@@ -65,6 +65,14 @@ pxt_err pxt_media_store_commit_file(pxt_pool *pool, const char *tmp_path,
 void pxt_media_store_keep(pxt_pool *pool);
 
 /*
+ * pxt_media_store_discard deletes now the files committed in pool and not kept (local
+ * files and objects alike) and forgets the releases noted in it: the write that would
+ * have referenced them failed, and the answer saying so should not race the deletion.
+ * Never fails (a remote deletion that fails is logged).
+ */
+void pxt_media_store_discard(pxt_pool *pool);
+
+/*
  * pxt_media_store_owns tells whether path is a file the store made (generated media
  * under gen/, uploads under uploads/): the row that refers to it owns it.
  * pxt_media_store_release notes such a file for deletion once the write of pool
