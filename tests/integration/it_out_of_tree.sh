@@ -19,6 +19,6 @@ cmake --build "$IT_WORK/oot" >/dev/null || fail "cmake build"
 
 expect_exit 0 "$PXTC_SETUP"
 SERVER_SERVICE_FILE= SERVER_ROUTERS="$IT_WORK/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
-grep -q "ok: 4 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "pkg-config router"; }
+grep -q "ok: 5 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "pkg-config router"; }
 SERVER_SERVICE_FILE= SERVER_ROUTERS="$IT_WORK/oot/hello.so" expect_exit 0 "$prefix/bin/pxtc-worker" --check
 grep -q "loaded router hello" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "cmake router"; }

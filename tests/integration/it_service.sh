@@ -183,7 +183,7 @@ SERVER_SERVICE_FILE="$IT_WORK/ok.toml" expect_exit 0 "$PXTC_WORKER" --routes
 grep -q "ok.toml:.*'host' is ignored: nginx owns the socket" "$IT_WORK/out" || fail "host warning"
 grep -Eq '^POST +/api/extra/recent +query +list_documents +.*ok.toml:[0-9]+ \(public\)$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "extra route"; }
-# no service file at all: only the C routes (three system routes, the data router's
+# no service file at all: only the C routes (four system routes, the data router's
 # four queries, the search router's two)
 SERVER_SERVICE_FILE= expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 9 routes" "$IT_WORK/out" || fail "no service file"
+grep -q "ok: 10 routes" "$IT_WORK/out" || fail "no service file"
