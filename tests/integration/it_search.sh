@@ -51,7 +51,7 @@ field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] if no
 # with the chunk's columns, its document, a score, and a snippet unless semantic
 check() {
 	python3 - "$body" "$@" <<-'EOF' || fail "search answer ($1 $2): ${last_query:-} -> $body"
-	import base64, json, sys
+	import base64, json, re, sys
 	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
 	title = sys.argv[4] if len(sys.argv) > 4 else None
 	if want == "-":
@@ -215,7 +215,7 @@ check_img() {
 	assert r and r[0]["uuid"] == want, "first: %s" % (r[0]["metadata"] if r else None)
 	assert {"uuid", "image", "metadata", "description", "thumbnail", "preview", "width",
 	        "height", "score"} <= set(r[0]), r[0]
-	assert r[0]["preview"].startswith("/media/gen/"), r[0]["preview"]
+	assert re.match(r"https?://[^/]+/media/[0-9]+/[A-Za-z0-9_-]{22}/gen/", r[0]["preview"]), r[0]["preview"]
 	assert base64.b64decode(r[0]["thumbnail"]).startswith(b"\x89PNG"), r[0]["thumbnail"][:40]
 	assert ("snippet" in r[0]) == (mode != "semantic")
 	EOF
