@@ -51,7 +51,7 @@ field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] if no
 # with the chunk's columns, its document, a score, and a snippet unless semantic
 check() {
 	python3 - "$body" "$@" <<-'EOF' || fail "search answer ($1 $2): ${last_query:-} -> $body"
-	import base64, json, re, sys
+	import base64, json, sys
 	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
 	title = sys.argv[4] if len(sys.argv) > 4 else None
 	if want == "-":
@@ -210,7 +210,7 @@ expect 200 "image c"; img[c]=$(field uuid)
 # first result's uuid: check_img MODE ID
 check_img() {
 	python3 - "$body" "$@" <<-'EOF' || fail "images ($1 $2): $body"
-	import base64, json, sys
+	import base64, json, re, sys
 	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
 	assert r and r[0]["uuid"] == want, "first: %s" % (r[0]["metadata"] if r else None)
 	assert {"uuid", "image", "metadata", "description", "thumbnail", "preview", "width",

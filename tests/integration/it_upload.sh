@@ -210,6 +210,9 @@ stored=$(q "SELECT doc FROM pxt_data.\"test/files\" WHERE note = 'report'")
 [ "$(basename "$stored")" = "report 1.pdf" ] || fail "stored name: $stored"
 msig=${murl#"$URL"/media/*/}; msig=${msig%%/*}
 [ ${#msig} = 22 ] || fail "signature segment: $msig in $murl"
+# nginx's access log keeps the path, not the signature (a link's bearer credential)
+grep -qF "report 1.pdf" "$PIXELTABLE_HOME/logs/nginx-access.log" &&
+	! grep -qF "$msig" "$PIXELTABLE_HOME/logs/nginx-access.log" || fail "access log and the signature"
 code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' "${murl/\/$msig\//\/AAAAAAAAAAAAAAAAAAAAAA\/}")
 [ "$code" = 403 ] && grep -q '"error_code": "forbidden"' "$IT_WORK/body" || fail "tampered signature: $code"
 mexp=${murl#"$URL"/media/}; mexp=${mexp%%/*}
