@@ -118,25 +118,27 @@ field thumbnail | base64 -d >"$IT_WORK/b64.png" || fail "thumbnail is not base64
 [ "$(vipsheader -f width "$IT_WORK/b64.png")x$(vipsheader -f height "$IT_WORK/b64.png")" = 320x240 ] ||
 	fail "b64_encode(thumbnail(image, (320, 320))) is not a 320x240 PNG"
 thumb=$(field preview)
-case $thumb in /media/gen/*.png\?exp=*) ;; *) fail "thumbnail URL: $thumb" ;; esac
-curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT_WORK/t.code"
+# absolute, the expiry and signature in the path, the generated name last
+case $thumb in "$URL"/media/[0-9]*/*/gen/*/*.png) ;; *) fail "thumbnail URL: $thumb" ;; esac
+curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$thumb" >"$IT_WORK/t.code"
 [ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "thumbnail not served: $(cat "$IT_WORK/t.code")"
 [ "$(vipsheader -f width "$IT_WORK/t.png")" = 256 ] || fail "thumbnail width"
-curl -s -o /dev/null -w '%{http_code}' "$URL${thumb%%\?*}" | grep -q 403 || fail "unsigned thumbnail served"
+curl -s -o /dev/null -w '%{http_code}' "$URL/media/gen/${thumb#*/gen/}" | grep -q 403 ||
+	fail "unsigned thumbnail served"
 # ranges (video players seek with them), answered by nginx
-code=$(curl -s -o "$IT_WORK/part" -w '%{http_code}' -r 10-109 "$URL$thumb")
+code=$(curl -s -o "$IT_WORK/part" -w '%{http_code}' -r 10-109 "$thumb")
 [ "$code" = 206 ] && [ "$(stat -c %s "$IT_WORK/part")" = 100 ] || fail "range of a media file: $code"
 cmp -s "$IT_WORK/part" <(tail -c +11 "$IT_WORK/t.png" | head -c 100) || fail "range bytes"
 # the thumbnail belongs to its row: a new image replaces it, a delete removes it
 iid=$(field uuid)
-tfile="$PIXELTABLE_HOME${thumb%%\?*}"
+tfile="$PIXELTABLE_HOME/media/gen/${thumb#*/gen/}"
 [ -f "$tfile" ] || fail "thumbnail file $tfile"
 vips black "$media/pic2.png" 300 100
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/pic2.png"
 req POST /api/data/images/update "{\"uuid\": \"$iid\", \"image\": \"$media/pic2.png\"}"; expect 200
 [ "$(field width)" = 300 ] || fail "updated image: $body"
 thumb2=$(field preview)
-tfile2="$PIXELTABLE_HOME${thumb2%%\?*}"
+tfile2="$PIXELTABLE_HOME/media/gen/${thumb2#*/gen/}"
 [ -f "$tfile2" ] && [ ! -e "$tfile" ] || fail "the old thumbnail stayed or the new one is missing"
 req POST /api/data/images/delete "{\"uuid\": \"$iid\"}"; expect 200
 [ ! -e "$tfile2" ] || fail "the deleted row's thumbnail stayed"

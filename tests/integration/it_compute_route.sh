@@ -126,12 +126,12 @@ printf '' >"$media/empty.txt"
 req POST /preview/chunks "{\"document\": \"$media/empty.txt\"}"; expect 200
 [ "$body" = "[]" ] || fail "an empty document has no chunks: $body"
 
-# ---- generated media: answered as /media/compute URLs that nginx serves
+# ---- generated media: answered as absolute signed URLs of media/compute that nginx serves
 req POST /preview/image "{\"image\": \"$media/pic.png\"}"; expect 200
 [ "$(field 0.width)" = 640 ] || fail "width: $body"
 thumb=$(field 0.preview)
-case $thumb in /media/compute/*.png\?exp=*) ;; *) fail "preview URL: $thumb" ;; esac
-curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$URL$thumb" >"$IT_WORK/t.code"
+case $thumb in "$URL"/media/[0-9]*/*/compute/*.png) ;; *) fail "preview URL: $thumb" ;; esac
+curl -s -o "$IT_WORK/t.png" -w '%{http_code} %{content_type}' "$thumb" >"$IT_WORK/t.code"
 [ "$(cat "$IT_WORK/t.code")" = "200 image/png" ] || fail "preview not served: $(cat "$IT_WORK/t.code")"
 [ "$(vipsheader -f width "$IT_WORK/t.png")" = 256 ] || fail "preview width"
 [ "$(count app/images)" = "$images0" ] || fail "an image row was stored"

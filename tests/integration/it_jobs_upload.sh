@@ -93,7 +93,7 @@ doc=$(wait_job "$(field "$body" job_url)")
 uuid=$(field "$doc" result.uuid)
 row=$(q "SELECT document, timestamp = '2026-12-07T10:00:00.123Z'::timestamptz, n_words FROM pxt_data.\"app/documents\" WHERE uuid = '$uuid'")
 stored=${row%%|*}
-case $stored in "$PIXELTABLE_HOME/media/uploads/upload-"*.md) ;; *) fail "stored path: $row" ;; esac
+case $stored in "$PIXELTABLE_HOME/media/uploads/"*/later.md) ;; *) fail "stored path: $row" ;; esac
 cmp -s "$stored" "$IT_WORK/later.md" || fail "stored file differs: $stored"
 [ "$(cut -d'|' -f2 <<<"$row")" = t ] || fail "timestamp as given: $row"
 [ "$(cut -d'|' -f3 <<<"$row")" -gt 0 ] || fail "the pipeline did not run on the file: $row"

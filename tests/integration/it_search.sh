@@ -210,12 +210,12 @@ expect 200 "image c"; img[c]=$(field uuid)
 # first result's uuid: check_img MODE ID
 check_img() {
 	python3 - "$body" "$@" <<-'EOF' || fail "images ($1 $2): $body"
-	import base64, json, sys
+	import base64, json, re, sys
 	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
 	assert r and r[0]["uuid"] == want, "first: %s" % (r[0]["metadata"] if r else None)
 	assert {"uuid", "image", "metadata", "description", "thumbnail", "preview", "width",
 	        "height", "score"} <= set(r[0]), r[0]
-	assert r[0]["preview"].startswith("/media/gen/"), r[0]["preview"]
+	assert re.match(r"https?://[^/]+/media/[0-9]+/[A-Za-z0-9_-]{22}/gen/", r[0]["preview"]), r[0]["preview"]
 	assert base64.b64decode(r[0]["thumbnail"]).startswith(b"\x89PNG"), r[0]["thumbnail"][:40]
 	assert ("snippet" in r[0]) == (mode != "semantic")
 	EOF

@@ -95,12 +95,12 @@ req POST /api/types/rows "$(row "" "" http)"; expect 200
 [ "$(field u)" = "0190a0b4-7c1e-7d3a-9f00-123456789abc" ] || fail "UUID: $(field u)"
 case $(field ts) in 2024-02-29T12:34:56*) ;; *) fail "Timestamp: $(field ts)" ;; esac
 [ "$(field j)" = '{"a": [1, 2]}' ] && [ "$(field a)" = '[1, 2, 3]' ] || fail "Json, Array: $body"
-# media answer as references: files of the media folder as signed /media/ URLs that
-# nginx serves byte for byte
+# media answer as references: files of the media folder as absolute signed /media/
+# URLs that nginx serves byte for byte
 for c in image:pic.png video:clip.avi audio:tone.wav doc:notes.txt; do
 	ref=$(field "${c%%:*}")
-	case $ref in "/media/${c#*:}?exp="*) ;; *) fail "${c%%:*} reference: $ref" ;; esac
-	curl -s -o "$IT_WORK/served" "$URL$ref" && cmp -s "$IT_WORK/served" "$media/${c#*:}" ||
+	case $ref in "$URL/media/"[0-9]*"/${c#*:}") ;; *) fail "${c%%:*} reference: $ref" ;; esac
+	curl -s -o "$IT_WORK/served" "$ref" && cmp -s "$IT_WORK/served" "$media/${c#*:}" ||
 		fail "${c%%:*}: $ref does not serve ${c#*:}"
 done
 [ "$(field w)" = 640 ] || fail "width(image): $(field w)"
@@ -133,7 +133,7 @@ for n in 0 1; do
 	[ "$(field rows.$n.bin)" = "AAEC/w==" ] && [ "$(field rows.$n.d)" = "2024-02-29" ] ||
 		fail "row $n Binary/Date: $body"
 	case "$(field rows.$n.audio) $(field rows.$n.video)" in
-	"/media/tone.wav?exp="*" /media/clip.avi?exp="*) ;;
+	"$URL/media/"*"/tone.wav $URL/media/"*"/clip.avi") ;;
 	*) fail "row $n Audio/Video: $body" ;;
 	esac
 	[ "$(field rows.$n.w)" = 640 ] || fail "row $n width"

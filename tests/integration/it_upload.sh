@@ -82,7 +82,8 @@ up /api/up/documents -F "document=@$IT_WORK/notes.md" -F 'metadata={"via": "form
 [ "$(field "$body" title)" = "Upload Notes" ] && [ "$(field "$body" n_words)" = 6 ] || fail "pipeline: $body"
 [ "$(field "$body" metadata.via)" = form ] || fail "metadata: $body"
 stored=$(q "SELECT document FROM pxt_data.\"app/documents\" WHERE metadata->>'via' = 'form'")
-case $stored in "$PIXELTABLE_HOME/media/uploads/upload-"*.md) ;; *) fail "stored path: $stored" ;; esac
+# a folder of its own per upload, the file under the name it was sent with
+case $stored in "$PIXELTABLE_HOME/media/uploads/"[0-9a-f]*/notes.md) ;; *) fail "stored path: $stored" ;; esac
 cmp -s "$stored" "$IT_WORK/notes.md" || fail "stored file differs"
 [ "$(leftovers)" = 0 ] || fail "temporary files left: $(find "$PIXELTABLE_HOME/tmp" -type f)"
 
@@ -119,6 +120,8 @@ up /api/up/documents -F "document=@$IT_WORK/noise.pdf"
 [ "$code" = 422 ] || fail "bad PDF: $code $body"
 grep -q "computed column 'text'" <<<"$body" || fail "bad PDF message: $body"
 [ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a failed insert left a file"
+[ -z "$(find "$PIXELTABLE_HOME/media/uploads" -mindepth 1 -type d -empty)" ] ||
+	fail "a failed insert left an upload folder"
 # a file for a column that takes none, an unknown field, a malformed body
 up /api/up/files -F "note=@$IT_WORK/notes.md"
 [ "$code" = 422 ] && grep -q "takes no upload" <<<"$body" || fail "file for note: $code $body"
@@ -143,6 +146,8 @@ head -c $((81 * 1024 * 1024)) /dev/zero >"$IT_WORK/huge.bin"
 up /api/up/files -F "doc=@$IT_WORK/huge.bin"
 [ "$code" = 413 ] || fail "over the limit: $code"
 [ "$(uploads)" = "$n0" ] && [ "$(leftovers)" = 0 ] || fail "a refused upload left a file"
+[ -z "$(find "$PIXELTABLE_HOME/media/uploads" -mindepth 1 -type d -empty)" ] ||
+	fail "a refused upload left an upload folder"
 [ "$(q "SELECT count(*) FROM pxt_data.\"test/files\"")" = 2 ] || fail "rows from failed uploads"
 
 # ---- return_fileresponse on a query route: the one row's file, from C (GET) and from
@@ -188,3 +193,63 @@ for path, method, media in (("/api/qfiles/by_note", "get", docs),
     assert all(c["schema"]["format"] == "binary" for c in content.values()), path
     assert path == "/api/up/thumbnails" or ("404" in r and "409" in r), (path, list(r))
 PY
+
+# ---- media in answers: an upload answers an absolute signed URL on the host the client
+# used, the expiry and the signature in the path, the file's own name last; nginx
+# serves it, refuses a tampered one (403) and an expired one (410)
+printf '%%PDF-1.4 not really a pdf\n' >"$IT_WORK/report 1.pdf"
+up /api/up/files -F "doc=@\"$IT_WORK/report 1.pdf\"" -F 'note=report'
+[ "$code" = 200 ] || fail "upload report 1.pdf: $code $body"
+murl=$(field "$body" doc)
+case $murl in "$URL/media/"[0-9]*/*/uploads/[0-9a-f]*/report%201.pdf) ;;
+*) fail "media URL of report 1.pdf: $murl" ;; esac
+code=$(curl -s -D "$IT_WORK/head" -o "$IT_WORK/got.pdf" -w '%{http_code}' "$murl")
+[ "$code" = 200 ] && cmp -s "$IT_WORK/got.pdf" "$IT_WORK/report 1.pdf" ||
+	fail "media URL not served: $code $murl"
+grep -qi '^X-Content-Type-Options: nosniff' "$IT_WORK/head" &&
+	grep -qi '^Content-Security-Policy: sandbox' "$IT_WORK/head" &&
+	grep -qi '^Content-Type: application/pdf' "$IT_WORK/head" || fail "media headers: $(cat "$IT_WORK/head")"
+stored=$(q "SELECT doc FROM pxt_data.\"test/files\" WHERE note = 'report'")
+[ "$(basename "$stored")" = "report 1.pdf" ] || fail "stored name: $stored"
+msig=${murl#"$URL"/media/*/}; msig=${msig%%/*}
+[ ${#msig} = 22 ] || fail "signature segment: $msig in $murl"
+# nginx's access log keeps the path, not the signature (a link's bearer credential)
+grep -qF "report 1.pdf" "$PIXELTABLE_HOME/logs/nginx-access.log" &&
+	! grep -qF "$msig" "$PIXELTABLE_HOME/logs/nginx-access.log" || fail "access log and the signature"
+code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' "${murl/\/$msig\//\/AAAAAAAAAAAAAAAAAAAAAA\/}")
+[ "$code" = 403 ] && grep -q '"error_code": "forbidden"' "$IT_WORK/body" || fail "tampered signature: $code"
+mexp=${murl#"$URL"/media/}; mexp=${mexp%%/*}
+code=$(curl -s -o /dev/null -w '%{http_code}' "${murl/\/media\/$mexp\//\/media\/$((mexp + 1))\/}")
+[ "$code" = 403 ] || fail "a later expiry under the same signature: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${murl%/*}/other.pdf")
+[ "$code" = 403 ] || fail "another name under the same signature: $code"
+# a tiny ttl from the configuration: the link expires
+rel=${stored#"$PIXELTABLE_HOME"/media/}
+short=$(SERVER_MEDIA_URL_TTL_S=1 "$PXTC" media-url "$rel") || fail "media-url $rel"
+case $short in /media/[0-9]*/*/uploads/*/report%201.pdf) ;; *) fail "relative media-url: $short" ;; esac
+sleep 2
+code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' "$URL$short")
+[ "$code" = 410 ] && grep -q '"error_code": "gone"' "$IT_WORK/body" || fail "expired link: $code $(cat "$IT_WORK/body")"
+# a missing file under a good signature: 404
+secret=$(cat "$PIXELTABLE_HOME/run/media_url_secret")
+mexp=$(($(date +%s) + 60))
+gsig=$(printf '%s' "$mexp/media/uploads/none.pdf $secret" | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =)
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/media/$mexp/$gsig/uploads/none.pdf")
+[ "$code" = 404 ] || fail "missing media file: $code"
+# behind a proxy: the scheme and host it forwards
+up /api/up/files -H 'X-Forwarded-Proto: https' -H 'Host: example.org' \
+    -F "doc=@\"$IT_WORK/report 1.pdf\"" -F 'note=proxied'
+[ "$code" = 200 ] || fail "proxied upload: $code $body"
+case $(field "$body" doc) in https://example.org/media/[0-9]*/*/report%201.pdf) ;;
+*) fail "proxied media URL: $(field "$body" doc)" ;; esac
+# a local file outside the media store is a reference: file://, left where it is
+mkdir -p "$PIXELTABLE_HOME/tmp/local refs"
+printf 'a file left in place\n' >"$PIXELTABLE_HOME/tmp/local refs/note #1.txt"
+up /api/data/documents -H 'Content-Type: application/json' \
+    -d "{\"document\": \"$PIXELTABLE_HOME/tmp/local refs/note #1.txt\"}"
+[ "$code" = 200 ] || fail "local reference: $code $body"
+want="file://$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' \
+    "$PIXELTABLE_HOME/tmp/local refs/note #1.txt")"
+[ "$(field "$body" document)" = "$want" ] || fail "local reference: $(field "$body" document), want $want"
+[ -f "$PIXELTABLE_HOME/tmp/local refs/note #1.txt" ] || fail "the referenced file moved"
+[ -z "$(find "$PIXELTABLE_HOME/media" -name 'note #1.txt')" ] || fail "the referenced file was copied"

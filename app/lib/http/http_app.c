@@ -424,6 +424,8 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 	app->requests++;
 	pxt_clearerr();
 	pxt_guard_cors_headers(req);
+	/* media in the answer: absolute signed URLs on the host the client used */
+	pxt_media_base_set(pxt_req_base_url(req));
 	rc = pxt_app_sync(app);
 	if (rc == PXT_OK)
 		rc = pxt_app_route(app, req);
@@ -432,6 +434,7 @@ pxt_app_handle(pxt_app *app, pxt_req *req)
 		pxt_db_rollback(pxt_env_db(app->env));
 	if (rc != PXT_OK)
 		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
+	pxt_media_base_set(NULL);
 }
 
 pxt_err

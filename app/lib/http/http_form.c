@@ -3,9 +3,10 @@
  * read as the column's values (JSON text for Json, numbers and booleans; as written
  * for strings, timestamps and media references; the raw bytes for Binary) and files
  * of the route's uploadfile_inputs moved into the media store
- * ($PIXELTABLE_HOME/media/uploads), where they stay only when the route's transaction
- * commits (a compute route's go to media/compute, see compute_route.c). A file given
- * for a Binary column is read as that column's bytes.
+ * ($PIXELTABLE_HOME/media/uploads/<folder of its own>/<the file's own name>), where
+ * they stay only when the route's transaction commits (a compute route's go to
+ * media/compute, see compute_route.c). A file given for a Binary column is read as
+ * that column's bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +95,26 @@ pxt_form_binary(pxt_req *req, const pxt_upload_file *f, pxt_json **out)
 	return PXT_OK;
 }
 
+/* Move upload f of a compute route into the store's compute/ folder as *dest. */
+static pxt_err
+pxt_form_compute_file(pxt_req *req, const pxt_upload_file *f, char **dest)
+{
+	const char *base = strrchr(f->path, '/');
+	char *dir = pxt_media_store_dir() != NULL ? pxt_psprintf(req->pool, "%s/compute",
+	    pxt_media_store_dir()) : NULL;
+
+	*dest = dir ? pxt_psprintf(req->pool, "%s/%s", dir, base ? base + 1 : f->path) :
+	    NULL;
+	if (*dest == NULL)
+		return PXT_ENOMEM;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return pxt_req_fail(req, PXT_EIO, NULL, "cannot create %s: %s", dir,
+		    strerror(errno));
+	if (pxt_media_store_commit_file(req->pool, f->path, *dest) != PXT_OK)
+		return pxt_req_fail(req, PXT_EIO, f->field, "%s", pxt_errmsg());
+	return PXT_OK;
+}
+
 /* Move upload file i into the media store; *out is its new path as a JSON string. */
 static pxt_err
 pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
@@ -102,8 +123,7 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	size_t n;
 	const pxt_upload_file *f = &pxt_upload_files(req->upload, &n)[i];
 	const pxt_column *c = pxt_table_find_col(tr->t, f->field);
-	const char *base = strrchr(f->path, '/');
-	char *dir, *dest;
+	char *dest;
 	pxt_value v = {0};
 	pxt_err rc;
 
@@ -113,23 +133,18 @@ pxt_form_file(pxt_req *req, const struct pxt_table_route *tr, size_t i,
 	    f->field))
 		return pxt_req_fail(req, PXT_EINVAL, f->field, "field '%s' is a file, but "
 		    "this route takes no upload for it (uploadfile_inputs)", f->field);
-	/* a compute route's uploads stay only as long as its answer needs them */
+	/*
+	 * uploads/<new folder>/<the name it was sent with> (a compute route's: compute/,
+	 * kept only as long as its answer needs them): renamed now, removed with the
+	 * pool unless the transaction commits
+	 */
 	if (tr->kind == PXT_ROUTE_COMPUTE)
-		dir = pxt_media_store_dir() != NULL ? pxt_psprintf(req->pool,
-		    "%s/compute", pxt_media_store_dir()) : NULL;
-	else
-		dir = pxt_psprintf(req->pool, "%s/media/uploads",
-		    pxt_config_home(pxt_env_config(req->app->env)));
-	dest = dir ? pxt_psprintf(req->pool, "%s/%s", dir, base ? base + 1 : f->path) :
-	    NULL;
-	if (dest == NULL)
-		return PXT_ENOMEM;
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		return pxt_req_fail(req, PXT_EIO, NULL, "cannot create %s: %s", dir,
-		    strerror(errno));
-	/* renamed now, removed with the pool unless the transaction commits */
-	if (pxt_media_store_commit_file(req->pool, f->path, dest) != PXT_OK)
-		return pxt_req_fail(req, PXT_EIO, f->field, "%s", pxt_errmsg());
+		rc = pxt_form_compute_file(req, f, &dest);
+	else if ((rc = pxt_media_store_upload(req->pool, f->path, f->filename, &dest)) !=
+	    PXT_OK)
+		rc = pxt_req_fail(req, rc, f->field, "%s", pxt_errmsg());
+	if (rc != PXT_OK)
+		return rc;
 	pxt_upload_keep(req->upload, i);
 	/* an object store as input_media_dest: the upload goes there before the row */
 	v.type = c->type;

@@ -54,6 +54,17 @@ pxt_media_store_config(const pxt_config *cfg)
 	pxt_store_cfg = cfg;
 }
 
+/* Deletes the local file path, and the upload folder it was alone in. */
+static void
+pxt_store_unlink(const char *path)
+{
+	char dir[PATH_MAX];
+
+	unlink(path);
+	if (pxt_media_upload_folder(path, dir, sizeof(dir)))
+		rmdir(dir);	/* ENOTEMPTY: not the store's to judge; left */
+}
+
 /*
  * Deletes a recorded file: a local one with unlink, an object through its store (a
  * failure is logged: the object stays, unreferenced).
@@ -64,7 +75,7 @@ pxt_store_delete(const struct pxt_store_file *f)
 	pxt_pool *tmp;
 
 	if (!f->remote) {
-		unlink(f->path);	/* ENOENT after a commit renamed it */
+		pxt_store_unlink(f->path);	/* ENOENT after a commit renamed it */
 		return;
 	}
 	if (pxt_store_cfg == NULL || (tmp = pxt_pool_new(2048)) == NULL)
@@ -352,7 +363,7 @@ pxt_media_store_forget(pxt_pool *pool, const char *path)
 			*pp = (*pp)->next;
 			break;
 		}
-	unlink(path);
+	pxt_store_unlink(path);
 }
 
 bool

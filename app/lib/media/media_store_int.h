@@ -3,7 +3,8 @@
  * (media_store.c), the image operations that read images and write into it
  * (image_fn.c), and the table of media built-in functions (udf_media.c).
  *
- * Generated files get random names under <store>/gen/. A file written during a request
+ * Generated files get random names under <store>/gen/; an upload keeps its own name
+ * in a folder of its own, <store>/uploads/<32 hex>/NAME. A file written during a request
  * is recorded in the request's pool; unless the caller declares it kept (after the
  * database transaction that references it committed), the pool's cleanup deletes it,
  * so a failed insert leaves no orphan file behind.
@@ -96,6 +97,34 @@ void pxt_media_store_forget(pxt_pool *pool, const char *path);
 
 /* pxt_media_store_config sets the configuration remote deletions use (pxt_open). */
 void pxt_media_store_config(const pxt_config *cfg);
+
+/* ---- uploads (media_upload.c) ------------------------------------------------- */
+
+/*
+ * pxt_media_upload_name returns filename sanitized as the name an upload is stored
+ * under, in pool memory: its last path segment (after '/' or '\\'), without leading
+ * dots and spaces or trailing ones, control characters and bytes that are not UTF-8
+ * replaced by '_', cut to 200 bytes keeping a short extension; "file" when nothing is
+ * left. NULL with PXT_ENOMEM.
+ */
+char *pxt_media_upload_name(pxt_pool *pool, const char *filename);
+
+/*
+ * pxt_media_store_upload moves the uploaded file tmp_path into the store as
+ * <store>/uploads/<32 hex>/<pxt_media_upload_name(filename)>, in a new folder of its
+ * own; *final_path (pool memory) is recorded as pxt_media_store_commit_file does, and
+ * deleting it (pool cleanup, release) removes the folder too. PXT_ECONFIG without a
+ * store, PXT_EIO / PXT_ESTORAGE when the folder or the move fails (nothing is left
+ * then), PXT_ENOMEM.
+ */
+pxt_err pxt_media_store_upload(pxt_pool *pool, const char *tmp_path,
+    const char *filename, char **final_path);
+
+/*
+ * pxt_media_upload_folder tells whether path is a file in an upload's own folder
+ * (<store>/uploads/<32 hex>/NAME) and copies that folder into dir (cap bytes).
+ */
+bool pxt_media_upload_folder(const char *path, char *dir, size_t cap);
 
 /* ---- destinations (media_dest.c) ------------------------------------------------ */
 

@@ -1,7 +1,8 @@
 /*
  * media_url.c - signing /media/ URLs the way nginx's secure_link_md5 checks them
- * (see pxt/media.h), writing a media value into a JSON answer (a signed /media/ URL,
- * or a presigned URL for an object store), and the MIME type of a media file by its
+ * (see pxt/media.h), writing a media value into a JSON answer (an absolute signed
+ * /media/ URL for a file of the store, a file:// URL for another local file, or a
+ * presigned URL for an object store), and the MIME type of a media file by its
  * extension. MD5 comes from OpenSSL's libcrypto.
  */
 #include <stdio.h>
@@ -90,47 +91,94 @@ pxt_relpath_ok(const char *p)
 	return true;
 }
 
-char *
-pxt_media_url(pxt_pool *pool, const char *relpath, const char *secret, long ttl_s,
-    time_t now)
+/* The unpadded base64url MD5 of "<exp>/media/<relpath> <secret>" into sig[23]. */
+static bool
+pxt_media_sign(const char *relpath, const char *secret, long long exp, char sig[23])
 {
 	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
 	unsigned int mdlen = 0;
-	long long exp = (long long)now + ttl_s;
-	pxt_buf in = PXT_BUF_INIT, url = PXT_BUF_INIT;
-	char *out = NULL;
+	pxt_buf in = PXT_BUF_INIT;
+	bool ok = false;
 	int n;
+
+	pxt_buf_addf(&in, "%lld/media/%s %s", exp, relpath, secret);
+	if (!in.failed && EVP_Digest(in.data, in.len, md, &mdlen, EVP_md5(), NULL) == 1 &&
+	    mdlen == 16) {
+		n = EVP_EncodeBlock(b64, md, (int)mdlen);
+		/* base64url without padding, as nginx's secure_link expects */
+		while (n > 0 && b64[n - 1] == '=')
+			n--;
+		for (int i = 0; i < n; i++)
+			sig[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+		sig[n] = '\0';
+		ok = n == 22;
+	}
+	pxt_buf_free(&in);
+	return ok;
+}
+
+char *
+pxt_media_url_at(pxt_pool *pool, const char *base, const char *relpath,
+    const char *secret, long ttl_s, time_t now)
+{
+	long long exp = (long long)now + ttl_s;
+	pxt_buf url = PXT_BUF_INIT;
+	char sig[23], *out = NULL;
+	size_t blen = base ? strlen(base) : 0;
 
 	if (relpath == NULL || !pxt_relpath_ok(relpath) || secret == NULL) {
 		pxt_seterr(PXT_EINVAL, "'%.200s' is not a path inside the media store",
 		    relpath ? relpath : "");
 		return NULL;
 	}
-	pxt_buf_addf(&in, "%lld/media/%s %s", exp, relpath, secret);
-	if (in.failed || EVP_Digest(in.data, in.len, md, &mdlen, EVP_md5(), NULL) != 1)
-		goto out;
-	n = EVP_EncodeBlock(b64, md, (int)mdlen);
-	/* base64url without padding, as nginx's secure_link expects */
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	for (int i = 0; i < n; i++)
-		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-	b64[n] = '\0';
-	pxt_buf_adds(&url, "/media/");
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (!pxt_media_sign(relpath, secret, exp, sig)) {
+		pxt_seterr(PXT_EINTERNAL, "cannot sign a media URL: MD5 failed");
+		return NULL;
+	}
+	pxt_buf_add(&url, base ? base : "", blen);
+	pxt_buf_addf(&url, "/media/%lld/%s/", exp, sig);
 	pxt_path_encode(&url, relpath);
-	pxt_buf_addf(&url, "?exp=%lld&sig=%s", exp, (char *)b64);
 	if (!url.failed)
 		out = pxt_pstrdup(pool, url.data);
-out:
-	pxt_buf_free(&in);
 	pxt_buf_free(&url);
-	if (out == NULL && pxt_errcode() == PXT_OK)
+	if (out == NULL)
 		pxt_seterr(PXT_ENOMEM, "out of memory signing a media URL");
+	return out;
+}
+
+char *
+pxt_media_url(pxt_pool *pool, const char *relpath, const char *secret, long ttl_s,
+    time_t now)
+{
+	return pxt_media_url_at(pool, NULL, relpath, secret, ttl_s, now);
+}
+
+char *
+pxt_media_file_url(pxt_pool *pool, const char *path)
+{
+	pxt_buf url = PXT_BUF_INIT;
+	char *out = NULL;
+
+	if (path == NULL || path[0] != '/') {
+		pxt_seterr(PXT_EINVAL, "'%.200s' is not an absolute path", path ? path : "");
+		return NULL;
+	}
+	pxt_buf_adds(&url, "file://");
+	pxt_path_encode(&url, path);
+	if (!url.failed)
+		out = pxt_pstrdup(pool, url.data);
+	pxt_buf_free(&url);
+	if (out == NULL)
+		pxt_seterr(PXT_ENOMEM, "out of memory making a file URL");
 	return out;
 }
 
 static char *pxt_sign_secret;
 static long pxt_sign_ttl;
+/* the base URL of the request being answered (its pool's memory), or NULL */
+static _Thread_local const char *pxt_media_base;
 
 void
 pxt_media_sign_set(const char *secret, long ttl_s)
@@ -163,6 +211,12 @@ pxt_media_write_presigned(pxt_jw *w, const char *url, size_t len)
 }
 
 void
+pxt_media_base_set(const char *base)
+{
+	pxt_media_base = base;
+}
+
+void
 pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
 {
 	const char *dir = pxt_media_store_dir();
@@ -170,18 +224,24 @@ pxt_media_write_json(pxt_jw *w, const char *path, size_t len)
 	pxt_pool *pool;
 	char *url = NULL;
 
-	if (pxt_media_dest_owns(path) && strlen(path) == len) {
-		pxt_media_write_presigned(w, path, len);
+	if (strlen(path) != len || path[0] != '/') {	/* a URL, or not a path */
+		if (strlen(path) == len && pxt_media_dest_owns(path))
+			pxt_media_write_presigned(w, path, len);
+		else
+			pxt_jw_str(w, path, len);
 		return;
 	}
-	if (pxt_sign_secret == NULL || n == 0 || len <= n + 1 ||
-	    strncmp(path, dir, n) != 0 || path[n] != '/' || strlen(path) != len ||
-	    (pool = pxt_pool_new(512)) == NULL) {
+	if ((pool = pxt_pool_new(1024)) == NULL) {
 		pxt_jw_str(w, path, len);
 		return;
 	}
-	url = pxt_media_url(pool, path + n + 1, pxt_sign_secret, pxt_sign_ttl,
-	    time(NULL));
+	/* the store's files as signed links nginx serves; other files as file:// */
+	if (pxt_sign_secret != NULL && n > 0 && len > n + 1 &&
+	    strncmp(path, dir, n) == 0 && path[n] == '/')
+		url = pxt_media_url_at(pool, pxt_media_base, path + n + 1,
+		    pxt_sign_secret, pxt_sign_ttl, time(NULL));
+	if (url == NULL)
+		url = pxt_media_file_url(pool, path);
 	if (url != NULL)
 		pxt_jw_cstr(w, url);
 	else
