@@ -7,8 +7,16 @@
  *   GET /api/data/chunks/similar            similar_chunks: the chunks nearest a text
  *   GET /api/data/images                    list_images, newest first
  *
- * The insert, update and delete routes of both tables need no C: the service file
- * declares them (routers/service.toml).
+ * and the starter kit's (its backend/routers/data.py), answered as it answers them:
+ *
+ *   GET  /api/data/list/documents   {"rows": [{uuid, name, timestamp}]}, newest first
+ *   GET  /api/data/list/images      {"rows": [{uuid, name, thumbnail, timestamp}]}
+ *   GET  /api/data/list/videos      {"rows": [{uuid, name, timestamp}]}
+ *   POST /api/data/chunks           {"file_uuid"} -> {"rows": [{text, title, heading,
+ *                                   page}]}, one document's chunks in order
+ *
+ * The insert, update, delete and upload routes need no C: the service file declares
+ * them (routers/service.toml).
  */
 #include <stdio.h>
 
@@ -21,6 +29,8 @@
 #define DATA_CHUNKS_MAX 10000
 #define DATA_SIMILAR_DEFAULT 10
 #define DATA_SIMILAR_MAX 100
+#define KIT_LIST_DEFAULT 1000	/* the starter kit lists every file: one page of them */
+#define KIT_LIST_MAX 10000
 
 /* The table ns/name, or NULL with a message saying to run the setup program. */
 static pxt_table *
@@ -99,6 +109,58 @@ data_similar_route(pxt_router *r, const char *ns)
 	return pxt_add_query_route(r, "/chunks/similar", q, PXT_GET, false);
 }
 
+/*
+ * GET /list/<name>s: the starter kit's list_<name>s, the table's uuid, its file as
+ * "name" (the frontend shows the URL's last segment), the thumbnail when asked and
+ * the timestamp, newest first.
+ */
+static pxt_err
+kit_list_route(pxt_router *r, const char *ns, const char *table, const char *file,
+    bool thumbnail)
+{
+	pxt_table *t = data_table(r, ns, table);
+	char qname[128], path[128];
+	pxt_query *q;
+
+	if (t == NULL)
+		return pxt_errcode();
+	snprintf(qname, sizeof(qname), "kit_list_%s", table);
+	q = pxt_query_new(t, qname);
+	pxt_query_select_as(q, "uuid", pxt_col("uuid"));
+	pxt_query_select_as(q, "name", pxt_col(file));
+	if (thumbnail)
+		pxt_query_select_as(q, "thumbnail", pxt_col("thumbnail"));
+	pxt_query_select_as(q, "timestamp", pxt_col("timestamp"));
+	pxt_query_order_by(q, "timestamp", true);
+	pxt_query_limit(q, KIT_LIST_DEFAULT, KIT_LIST_MAX);
+	snprintf(path, sizeof(path), "/list/%s", table);
+	return pxt_add_query_route(r, path, q, PXT_GET, false);
+}
+
+/*
+ * POST /chunks {"file_uuid"}: the starter kit's get_chunks, one document's chunks in
+ * order with the document's title.
+ */
+static pxt_err
+kit_chunks_route(pxt_router *r, const char *ns)
+{
+	pxt_table *chunks = data_table(r, ns, "chunks");
+	pxt_query *q;
+
+	if (chunks == NULL)
+		return pxt_errcode();
+	q = pxt_query_new(chunks, "kit_get_chunks");
+	pxt_query_where(q, pxt_q_eq(pxt_q_col(q, "uuid"), pxt_q_param(q, "file_uuid",
+	    PXT_UUID)));
+	pxt_query_select_as(q, "text", pxt_col("text"));
+	pxt_query_select_as(q, "title", pxt_col("title"));
+	pxt_query_select_as(q, "heading", pxt_col("heading"));
+	pxt_query_select_as(q, "page", pxt_col("page"));
+	pxt_query_order_by(q, "pos", false);
+	pxt_query_limit(q, DATA_CHUNKS_DEFAULT, DATA_CHUNKS_MAX);
+	return pxt_add_query_route(r, "/chunks", q, PXT_POST, false);
+}
+
 static pxt_err
 data_init(pxt_router *r)
 {
@@ -114,6 +176,14 @@ data_init(pxt_router *r)
 		rc = data_similar_route(r, ns);
 	if (rc == PXT_OK)
 		rc = data_list_route(r, ns, "images");
+	if (rc == PXT_OK)
+		rc = kit_list_route(r, ns, "documents", "document", false);
+	if (rc == PXT_OK)
+		rc = kit_list_route(r, ns, "images", "image", true);
+	if (rc == PXT_OK)
+		rc = kit_list_route(r, ns, "videos", "video", false);
+	if (rc == PXT_OK)
+		rc = kit_chunks_route(r, ns);
 	return rc;
 }
 

@@ -108,7 +108,7 @@ setup_migrate_keys(pxt_env *env, const char *ns, pxt_pool *pool)
 static void
 setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 {
-	pxt_table *docs, *chunks, *images;
+	pxt_table *docs, *chunks, *images, *videos, *chat;
 
 	pxt_create_dir(env, ns, PXT_IF_EXISTS_IGNORE);
 
@@ -184,6 +184,25 @@ setup_schema(pxt_env *env, const char *ns, pxt_pool *pool)
 	    SETUP_EMBED_FN, PXT_METRIC_COSINE, PXT_IF_EXISTS_IGNORE);
 	pxt_add_fulltext_index(images, "description", "description_fulltext", "english",
 	    PXT_IF_EXISTS_IGNORE);
+
+	/* the starter kit's videos: uploaded, listed and deleted (no pipeline yet) */
+	videos = pxt_create_table(env, pxt_psprintf(pool, "%s/videos", ns), (pxt_coldef[]){
+	    PXT_UUID7_KEY("uuid"),
+	    PXT_REQUIRED("video", PXT_VIDEO),
+	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
+	    {0}}, PXT_IF_EXISTS_IGNORE);
+	pxt_add_btree_index(videos, "timestamp", PXT_IF_EXISTS_IGNORE);
+
+	/* the starter kit's chat history: one row a message, keyless as there */
+	chat = pxt_create_table(env, pxt_psprintf(pool, "%s/chat_history", ns),
+	    (pxt_coldef[]){
+	    PXT_COL("role", PXT_STRING),
+	    PXT_COL("content", PXT_STRING),
+	    PXT_COL("conversation_id", PXT_STRING),
+	    PXT_REQUIRED_DEFAULT("timestamp", PXT_TIMESTAMP, "now()"),
+	    {0}}, PXT_IF_EXISTS_IGNORE);
+	pxt_add_btree_index(chat, "timestamp", PXT_IF_EXISTS_IGNORE);
+	pxt_add_btree_index(chat, "conversation_id", PXT_IF_EXISTS_IGNORE);
 }
 
 /* Say how the run went (rc: the first error, if any) and return the exit code. */

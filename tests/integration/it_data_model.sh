@@ -197,7 +197,9 @@ q "ALTER TABLE pxt_data.\"app/documents\" RENAME COLUMN uuid TO id;
    ALTER TABLE pxt_data.\"app/images\" ALTER COLUMN image DROP NOT NULL,
      ALTER COLUMN \"timestamp\" DROP NOT NULL, ALTER COLUMN \"timestamp\" DROP DEFAULT;
    ALTER TABLE pxt_data.\"app/chunks\" RENAME COLUMN uuid TO id;
-   UPDATE pxt_catalog.columns SET name = 'id', storage_name = 'id' WHERE name = 'uuid';
+   UPDATE pxt_catalog.columns SET name = 'id', storage_name = 'id' WHERE name = 'uuid'
+     AND table_id IN (SELECT id FROM pxt_catalog.tables WHERE path IN
+     ('app/documents', 'app/images', 'app/chunks'));
    UPDATE pxt_catalog.columns SET nullable = true WHERE name IN ('document', 'image', 'timestamp');
    ALTER TABLE pxt_catalog.columns DROP COLUMN dflt;
    ALTER TABLE pxt_catalog.columns DROP COLUMN comment;
@@ -209,7 +211,8 @@ done
 grep -qF "would change column 'timestamp' of 'app/documents' in place" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "dry run: timestamp"; }
 grep -qF "would rename column 'thumbnail' of 'app/images' to 'preview'" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "dry run: preview"; }
 ! grep -q destructive "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "the migration drops data"; }
-app_cols="table_id IN (SELECT id FROM pxt_catalog.tables WHERE path LIKE 'app/%')"
+# the tables an older pxtc had (videos and chat_history are newer)
+app_cols="table_id IN (SELECT id FROM pxt_catalog.tables WHERE path IN ('app/documents', 'app/images', 'app/chunks'))"
 [ "$(q "SELECT count(*) FROM pxt_catalog.columns WHERE name = 'id' AND $app_cols")" = 3 ] || fail "the dry run applied"
 expect_exit 0 "$PXTC_SETUP"
 expect_exit 0 "$PXTC_SETUP" --dry-run

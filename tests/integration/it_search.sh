@@ -6,7 +6,8 @@
 # three Markdown documents inserted through POST /api/data/documents and found by
 # POST /api/search/chunks in each mode (the right document's chunk first, with its
 # document, score and snippet), filters and limits, images found by the text of their
-# metadata, 422 for each kind of bad body, GET /api/data/chunks/similar (the chunk of
+# metadata (POST /api/search/images, the starter kit's contract: {"query_text"} -> {"rows"}
+# with sim), 422 for each kind of bad body, GET /api/data/chunks/similar (the chunk of
 # the right document first, 422 for bad parameters), and the two workers agreeing: a document is
 # found by every one of 20 searches right after its insert, and by none after its
 # delete (the exact back-end's file is shared and synced from the change log).
@@ -207,27 +208,29 @@ req POST /api/data/images "{\"image\": \"$media/b.png\", \"metadata\": {\"captio
 expect 200 "image b"; img[b]=$(field uuid)
 req POST /api/data/images "{\"image\": \"$media/c.png\", \"metadata\": {\"caption\": \"a tabby cat asleep on a sofa\", \"place\": \"home\"}}"
 expect 200 "image c"; img[c]=$(field uuid)
-# first result's uuid: check_img MODE ID
+# first row's uuid, in the starter kit's contract: check_img MODE ID
 check_img() {
 	python3 - "$body" "$@" <<-'EOF' || fail "images ($1 $2): $body"
 	import base64, json, re, sys
-	r, mode, want = json.loads(sys.argv[1])["results"], sys.argv[2], sys.argv[3]
-	assert r and r[0]["uuid"] == want, "first: %s" % (r[0]["metadata"] if r else None)
-	assert {"uuid", "image", "metadata", "description", "thumbnail", "preview", "width",
-	        "height", "score"} <= set(r[0]), r[0]
-	assert re.match(r"https?://[^/]+/media/[0-9]+/[A-Za-z0-9_-]{22}/gen/", r[0]["preview"]), r[0]["preview"]
+	r, mode, want = json.loads(sys.argv[1])["rows"], sys.argv[2], sys.argv[3]
+	assert r and r[0]["uuid"] == want, "first: %s" % (r[0] if r else None)
+	assert {"uuid", "sim", "thumbnail", "source"} <= set(r[0]), r[0]
+	assert re.match(r"(https?|file)://", r[0]["source"]), r[0]["source"]
 	assert base64.b64decode(r[0]["thumbnail"]).startswith(b"\x89PNG"), r[0]["thumbnail"][:40]
 	assert ("snippet" in r[0]) == (mode != "semantic")
+	assert mode != "semantic" or -1 <= r[0]["sim"] <= 1, r[0]["sim"]
 	EOF
 }
 for mode in semantic keyword hybrid; do
-	search images "{\"query\": \"sunset over a harbour\", \"mode\": \"$mode\"}"; check_img $mode "${img[a]}"
-	search images "{\"query\": \"glacier and mountain peaks\", \"mode\": \"$mode\"}"; check_img $mode "${img[b]}"
-	search images "{\"query\": \"sleeping cat\", \"mode\": \"$mode\"}"; check_img $mode "${img[c]}"
+	search images "{\"query_text\": \"sunset over a harbour\", \"mode\": \"$mode\"}"; check_img $mode "${img[a]}"
+	search images "{\"query_text\": \"glacier and mountain peaks\", \"mode\": \"$mode\"}"; check_img $mode "${img[b]}"
+	search images "{\"query_text\": \"sleeping cat\", \"mode\": \"$mode\"}"; check_img $mode "${img[c]}"
 done
-search images '{"query": "Brittany", "mode": "keyword"}'; check_img keyword "${img[a]}"
-search images "{\"query\": \"cat\", \"filters\": {\"metadata.place\": \"Alps\"}}"
-python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert [x["uuid"] for x in r] in ([], [sys.argv[2]])' "$body" "${img[b]}" ||
+# semantic unless asked: no snippet
+search images '{"query_text": "sleeping cat"}'; check_img semantic "${img[c]}"
+search images '{"query_text": "Brittany", "mode": "keyword"}'; check_img keyword "${img[a]}"
+search images "{\"query_text\": \"cat\", \"filters\": {\"metadata.place\": \"Alps\"}}"
+python3 -c 'import json,sys; r=json.loads(sys.argv[1])["rows"]; assert [x["uuid"] for x in r] in ([], [sys.argv[2]])' "$body" "${img[b]}" ||
 	fail "images filtered on metadata.place: $body"
 
 # ---- bad bodies: 422 naming the field ---------------------------------------------------
@@ -252,7 +255,7 @@ bad '{"query": "x", "filters": "id"}' 'filters must be an object'
 bad '{"query": "x", "filters": {"heading": {"a": 1}}}' 'the value must be'
 bad '{"query": "x", "filters": {"colour": "red"}}' "unknown column 'colour'"
 bad '[]' 'must be a JSON object'
-req POST /api/search/images '{"query": "x", "mode": "fuzzy"}'; expect 422 "images mode"
+req POST /api/search/images '{"query_text": "x", "mode": "fuzzy"}'; expect 422 "images mode"
 req POST /api/search/chunks '{"query": '; expect 400 "malformed JSON"
 req GET /api/search/chunks; expect 405 "GET"
 req POST /api/search/chunks 'query=x' 

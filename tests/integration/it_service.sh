@@ -13,7 +13,7 @@ grep -Eq '^GET +/api/data/documents/\{uuid\}/chunks +query +document_chunks +dat
 	{ cat "$IT_WORK/out"; fail "chunks route (registered by the data router)"; }
 grep -Eq '^POST +/api/data/images +insert +app/images +.*service.toml:[0-9]+$' "$IT_WORK/out" ||
 	fail "images insert (declared in the service file)"
-grep -q "ok: 16 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
+grep -q "ok: 31 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
 expect_exit 0 "$PXTC" routes
 expect_exit 2 "$PXTC" serve
 
@@ -184,6 +184,6 @@ grep -q "ok.toml:.*'host' is ignored: nginx owns the socket" "$IT_WORK/out" || f
 grep -Eq '^POST +/api/extra/recent +query +list_documents +.*ok.toml:[0-9]+ \(public\)$' "$IT_WORK/out" ||
 	{ cat "$IT_WORK/out"; fail "extra route"; }
 # no service file at all: only the C routes (four system routes, the data router's
-# four queries, the search router's two)
+# eight queries, the search router's three, the agent router's two)
 SERVER_SERVICE_FILE= expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 10 routes" "$IT_WORK/out" || fail "no service file"
+grep -q "ok: 17 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "no service file"; }

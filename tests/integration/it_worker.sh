@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$PXTC_SETUP"
 SERVER_ROUTERS_DIR="$PXT_ROUTERS" expect_exit 0 "$PXTC_WORKER" --check
-grep -q "ok: 16 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
+grep -q "ok: 31 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
 
 SERVER_ROUTERS="$PXT_TEST_ROUTERS/bad_abi.so" expect_exit 1 "$PXTC_WORKER" --check
 grep -q "router $PXT_TEST_ROUTERS/bad_abi.so: built for router ABI 2" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "ABI message"; }
