@@ -132,6 +132,8 @@ static const char pxt_catalog_ddl[] =
      * removed with the job unless its row took them
      */
     "ALTER TABLE pxt_catalog.jobs ADD COLUMN IF NOT EXISTS files text[];"
+    /* and the scheme and host the job was asked on: its answer's media URLs use them */
+    "ALTER TABLE pxt_catalog.jobs ADD COLUMN IF NOT EXISTS base_url text;"
     "INSERT INTO pxt_catalog.state (format, version) VALUES (6, 0)"
     "  ON CONFLICT (singleton) DO NOTHING;"
     "UPDATE pxt_catalog.state SET format = 6 WHERE format < 6;";

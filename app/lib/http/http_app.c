@@ -466,8 +466,12 @@ pxt_app_run_job(pxt_app *app, pxt_req *req)
 	pxt_err rc;
 
 	pxt_clearerr();
+	/* the host the job was asked on, when known: media URLs absolute as in sync */
+	if (pxt_req_header(req, "X-Forwarded-Host") != NULL)
+		pxt_media_base_set(pxt_req_base_url(req));
 	if ((rc = pxt_app_route(app, req)) != PXT_OK)
 		pxt_http_error(req, rc, *pxt_errmsg() ? pxt_errmsg() : pxt_strerror(rc));
+	pxt_media_base_set(NULL);
 }
 
 void

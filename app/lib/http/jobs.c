@@ -44,7 +44,8 @@ pxt_job_unqueued(pxt_req *req, pxt_err rc)
 pxt_err
 pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 {
-	const char *params[5] = {req->method_name, req->path, req->query, NULL, NULL};
+	const char *params[6] = {req->method_name, req->path, req->query, NULL, NULL,
+	    NULL};
 	pxt_db *db = pxt_env_db(req->app->env);
 	const char *key = pxt_req_header(req, "Idempotency-Key");
 	const char *base = pxt_req_base_url(req);
@@ -87,10 +88,11 @@ pxt_job_enqueue(pxt_req *req, const struct pxt_route *rt)
 			return PXT_OK;
 		}
 	}
+	params[5] = base;
 	rc = pxt_db_exec(db, "WITH j AS (INSERT INTO pxt_catalog.jobs (method, path,"
-	    " query, body, files) VALUES ($1, $2, $3, $4, (SELECT array_agg(f) FROM"
-	    " jsonb_array_elements_text($5::jsonb) f)) RETURNING id)"
-	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 5, params, &res);
+	    " query, body, files, base_url) VALUES ($1, $2, $3, $4, (SELECT array_agg(f)"
+	    " FROM jsonb_array_elements_text($5::jsonb) f), $6) RETURNING id)"
+	    " SELECT id, pg_notify('pxt_jobs', id::text) FROM j", 6, params, &res);
 	if (rc != PXT_OK)
 		return pxt_job_unqueued(req, pxt_req_fail(req, rc, NULL, "cannot queue the "
 		    "job: %s", pxt_errmsg()));
@@ -216,12 +218,42 @@ pxt_job_route_add(pxt_router *r, bool public_route)
 	return PXT_OK;
 }
 
-/* A job's request sees only its Content-Type. */
+/* The scheme and host a job was asked on ("" for a job queued before they were kept). */
+struct pxt_job_origin {
+	const char *proto, *host;
+};
+
+/*
+ * A job's request sees its Content-Type, and the scheme and host it was asked on as
+ * X-Forwarded-Proto and X-Forwarded-Host, so its answer's media URLs are absolute as
+ * the synchronous route's are.
+ */
 static const char *
 pxt_job_param(void *ctx, const char *name)
 {
-	(void)ctx;
-	return strcmp(name, "CONTENT_TYPE") == 0 ? "application/json" : NULL;
+	const struct pxt_job_origin *o = ctx;
+
+	if (strcmp(name, "CONTENT_TYPE") == 0)
+		return "application/json";
+	if (strcmp(name, "HTTP_X_FORWARDED_PROTO") == 0 && *o->host != '\0')
+		return o->proto;
+	if (strcmp(name, "HTTP_X_FORWARDED_HOST") == 0 && *o->host != '\0')
+		return o->host;
+	return NULL;
+}
+
+/* Split base ("https://host:port", or NULL) into o, in pool. */
+static void
+pxt_job_origin(pxt_pool *pool, const char *base, struct pxt_job_origin *o)
+{
+	const char *sep = base ? strstr(base, "://") : NULL;
+
+	o->proto = o->host = "";
+	if (sep != NULL && (o->proto = pxt_pstrndup(pool, base, (size_t)(sep - base))) !=
+	    NULL)
+		o->host = sep + 3;
+	if (o->proto == NULL)
+		o->proto = o->host = "";
 }
 
 /* Claim one queued job: *id set (in pool) when this runner got one. */
@@ -269,6 +301,7 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 {
 	pxt_db *db = pxt_env_db(app->env);
 	const char *params[5] = {id, NULL, NULL, NULL, NULL};
+	struct pxt_job_origin origin;
 	const char *out;
 	size_t outlen;
 	PGresult *res;
@@ -278,18 +311,21 @@ pxt_job_execute(pxt_app *app, pxt_pool *pool, const char *id)
 
 	if ((rc = pxt_db_begin(db)) != PXT_OK)
 		return rc;
-	rc = pxt_db_exec(db, "SELECT method, path, query, body FROM pxt_catalog.jobs"
-	    " WHERE id = $1::uuid AND status = 'queued' FOR UPDATE", 1, params, &res);
+	rc = pxt_db_exec(db, "SELECT method, path, query, body, base_url FROM"
+	    " pxt_catalog.jobs WHERE id = $1::uuid AND status = 'queued' FOR UPDATE", 1,
+	    params, &res);
 	if (rc != PXT_OK || PQntuples(res) == 0) {	/* finished meanwhile */
 		PQclear(res);
 		pxt_db_rollback(db);
 		return rc;
 	}
+	pxt_job_origin(pool, PQgetisnull(res, 0, 4) ? NULL : pxt_pstrdup(pool,
+	    PQgetvalue(res, 0, 4)), &origin);
 	req = pxt_req_new(app, pool, pxt_pstrdup(pool, PQgetvalue(res, 0, 0)),
 	    pxt_pstrdup(pool, PQgetvalue(res, 0, 1)), PQgetisnull(res, 0, 2) ? NULL :
 	    pxt_pstrdup(pool, PQgetvalue(res, 0, 2)), PQgetisnull(res, 0, 3) ? NULL :
 	    pxt_pstrdup(pool, PQgetvalue(res, 0, 3)), (size_t)PQgetlength(res, 0, 3),
-	    false, pxt_job_param, NULL);
+	    false, pxt_job_param, &origin);
 	PQclear(res);
 	if (req == NULL || (rc = pxt_db_exec_once(db, "SAVEPOINT pxt_job", 0, NULL,
 	    NULL)) != PXT_OK) {
