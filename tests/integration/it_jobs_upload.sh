@@ -35,6 +35,14 @@ background = true
 
 [[service.routes]]
 type = "insert"
+path = "/documents_file"
+table = "${APP_NAMESPACE}/documents"
+uploadfile_inputs = ["document"]
+outputs = ["uuid", "document"]
+background = true
+
+[[service.routes]]
+type = "insert"
 path = "/boom"
 table = "test/boom_files"
 inputs = ["s"]
@@ -97,6 +105,19 @@ case $stored in "$PIXELTABLE_HOME/media/uploads/"*/later.md) ;; *) fail "stored 
 cmp -s "$stored" "$IT_WORK/later.md" || fail "stored file differs: $stored"
 [ "$(cut -d'|' -f2 <<<"$row")" = t ] || fail "timestamp as given: $row"
 [ "$(cut -d'|' -f3 <<<"$row")" -gt 0 ] || fail "the pipeline did not run on the file: $row"
+# a job's answer has the media URLs of a synchronous answer: absolute, on the scheme and
+# host the upload was sent to, ending with the file's own name
+printf '# Field Notes\n\nRivers.\n' >"$IT_WORK/field notes.md"
+up /api/bgup/documents_file -F "document=@$IT_WORK/field notes.md" -H 'Host: example.org' \
+    -H 'X-Forwarded-Proto: https'
+[ "$code" = 200 ] || fail "background upload with a file output: $code $body"
+[[ $(field "$body" job_url) == https://example.org/api/bgup/_pxt/jobs/* ]] || fail "job_url: $body"
+fdoc=$(wait_job "$(field "$body" job_url)")
+furl=$(field "$fdoc" result.document)
+[[ $furl == https://example.org/media/[0-9]*/*/uploads/*/field%20notes.md ]] ||
+	fail "a job's media URL: $fdoc"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL$(urlpath "$furl")")" = 200 ] ||
+	fail "a job's media URL is not served: $furl"
 # the row owns the file now, not the job
 [ "$(q "SELECT files IS NULL FROM pxt_catalog.jobs WHERE id = '$id'")" = t ] || fail "a done job owns files"
 [ "$(leftovers)" = 0 ] || fail "temporary files left: $(find "$PIXELTABLE_HOME/tmp" -type f)"
