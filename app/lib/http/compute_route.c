@@ -58,19 +58,6 @@ pxt_compute_undo(pxt_req *req, pxt_db *db, bool outer, pxt_err rc)
 	return urc;
 }
 
-/* The select list of the route's outputs of tr->out, in the request's pool. */
-static char *
-pxt_compute_outlist(pxt_req *req, const struct pxt_table_route *tr)
-{
-	pxt_buf b = PXT_BUF_INIT;
-	char *s;
-
-	pxt_value_sql_outlist(&b, tr->out, pxt_is_output, tr);
-	s = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
-	pxt_buf_free(&b);
-	return s;
-}
-
 /*
  * Insert r (its defaults made and columns computed here) and read the answered rows:
  * the inserted row itself, or the rows of the view tr->out made from it (in the
@@ -80,7 +67,7 @@ static pxt_err
 pxt_compute_rows(pxt_req *req, const struct pxt_table_route *tr, pxt_wrow *r,
     PGresult **res, int *first)
 {
-	char *out = pxt_compute_outlist(req, tr), *now = NULL, *sql, id[32];
+	char *out = pxt_outputs_sql(req, tr), *now = NULL, *sql, id[32];
 	const char *params[1] = {id};
 	bool view = tr->out != tr->t;
 	PGresult *ins = NULL;

@@ -145,6 +145,12 @@ bool pxt_is_output(const void *ud, const pxt_column *c);
 pxt_err pxt_table_handler(pxt_req *req, void *ud);
 
 /*
+ * pxt_outputs_sql returns the select list of tr's outputs (columns of tr->out) in
+ * req's pool ("" for none), or NULL when out of memory.
+ */
+char *pxt_outputs_sql(pxt_req *req, const struct pxt_table_route *tr);
+
+/*
  * pxt_compute_run (compute_route.c) serves a compute route with the request's row r
  * of tr->t (validated, not yet defaulted nor computed): the insert run in a
  * transaction (a savepoint inside a job's), the output rows read back (a view's

@@ -277,14 +277,13 @@ pxt_table_row_check(pxt_req *req, const struct pxt_table_route *tr,
 	return pxt_body_row(req, tr, obj, tr->kind == PXT_ROUTE_INSERT, &r);
 }
 
-/* The RETURNING list of the route's outputs, in the request's pool. */
-static char *
+char *
 pxt_outputs_sql(pxt_req *req, const struct pxt_table_route *tr)
 {
 	pxt_buf b = PXT_BUF_INIT;
 	char *s;
 
-	pxt_value_sql_outlist(&b, tr->t, pxt_is_output, tr);
+	pxt_value_sql_outlist(&b, tr->out, pxt_is_output, tr);
 	s = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
 	pxt_buf_free(&b);
 	return s;
