@@ -12,8 +12,8 @@ for i in 0 1 2 3; do
 done
 [ "$(pgrep -c -f -- "-D $PIXELTABLE_HOME/pgdata")" = 1 ] || fail "not exactly one postmaster"
 [ "$(q "SELECT count(*) FROM pxt_catalog.dirs")" = 1 ] || fail "dirs"
-[ "$(q "SELECT count(*) FROM pxt_catalog.tables")" = 3 ] || fail "tables"
-[ "$(q "SELECT count(*) FROM pxt_catalog.columns")" = 25 ] || fail "columns: $(q "SELECT count(*) FROM pxt_catalog.columns")"
+[ "$(q "SELECT count(*) FROM pxt_catalog.tables")" = 5 ] || fail "tables"
+[ "$(q "SELECT count(*) FROM pxt_catalog.columns")" = 32 ] || fail "columns: $(q "SELECT count(*) FROM pxt_catalog.columns")"
 # exactly one run made the changes: one creator, three "in sync"
 [ "$(cat "$IT_WORK"/setup.* | grep -c 'in sync')" = 3 ] || { cat "$IT_WORK"/setup.*; fail "not 3 in-sync runs"; }
 expect_exit 0 "$PXTC_SETUP" --dry-run

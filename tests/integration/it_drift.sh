@@ -13,7 +13,7 @@ q "ALTER TABLE pxt_data.\"app/images\" DROP COLUMN \"timestamp\";
 expect_exit 2 "$PXTC_SETUP" --dry-run
 grep -q "would add column 'timestamp'" "$IT_WORK/out" || fail "dry-run output"
 # the dry run changed nothing
-[ "$(q "SELECT count(*) FROM pxt_catalog.columns WHERE name = 'timestamp'")" = 1 ] || fail "dry run applied"
+[ "$(q "SELECT count(*) FROM pxt_catalog.columns WHERE name = 'timestamp'")" = 3 ] || fail "dry run applied"
 expect_exit 0 "$PXTC_SETUP"
 expect_exit 0 "$PXTC_SETUP" --dry-run
 

@@ -17,7 +17,7 @@ fi
 
 [ "$(q "SELECT count(*) FROM pxt_catalog.dirs WHERE path = 'app'")" = 1 ] || fail "dir"
 [ "$(q "SELECT string_agg(path, ',' ORDER BY path) FROM pxt_catalog.tables")" = \
-  "app/chunks,app/documents,app/images" ] || fail "tables"
+  "app/chat_history,app/chunks,app/documents,app/images,app/videos" ] || fail "tables"
 cols=$(q "SELECT string_agg(c.name || ':' || c.type, ',' ORDER BY c.position)
   FROM pxt_catalog.columns c JOIN pxt_catalog.tables t ON t.id = c.table_id
   WHERE t.path = 'app/documents'")
@@ -44,7 +44,7 @@ grep -q "table 'app/nope' does not exist" "$IT_WORK/out" || fail "describe error
 
 # APP_NAMESPACE moves the app; a bad one is refused
 APP_NAMESPACE=other expect_exit 0 "$PXTC_SETUP"
-[ "$(q "SELECT count(*) FROM pxt_catalog.tables WHERE path LIKE 'other/%'")" = 3 ] || fail "namespace"
+[ "$(q "SELECT count(*) FROM pxt_catalog.tables WHERE path LIKE 'other/%'")" = 5 ] || fail "namespace"
 APP_NAMESPACE='../x' expect_exit 1 "$PXTC_SETUP"
 
 expect_exit 0 "$PXTC" db stop
