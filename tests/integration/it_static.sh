@@ -16,7 +16,7 @@ export SERVER_WORKERS=1 SERVER_ROUTERS_DIR="$prefix/lib/pxtc/routers"
 # the reference service file, once more under a prefix outside /api
 svc="$IT_WORK/service.toml"
 { cat "$prefix/lib/pxtc/service.toml"; echo
-  sed 's#^prefix = "/api/data"#prefix = "/v1/data"#; s#^name = "\(.*\)"#name = "\1_v1"#' \
+  sed 's#^prefix = "/api/#prefix = "/v1/#; s#^name = "\(.*\)"#name = "\1_v1"#' \
       "$prefix/lib/pxtc/service.toml"; } >"$svc"
 export SERVER_SERVICE_FILE="$svc"
 SERVER_PORT=$(free_port) || fail "no free port"
