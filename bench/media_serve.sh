@@ -229,6 +229,8 @@ start_static() {
 		if [ "$ACCESS_LOG" = same ]; then
 			# the stack's log_format (several lines, up to the first `;`) and a log
 			awk '/^[[:space:]]*log_format[[:space:]]/ { on = 1 } on { print } on && /;[[:space:]]*$/ { exit }' "$STACK_CONF"
+			# and the maps its variables come from (the signature masked in the path)
+			awk '/^[[:space:]]*map[[:space:]]/ { on = 1 } on { print } on && /^[[:space:]]*\}/ { on = 0 }' "$STACK_CONF"
 			line=$(grab access_log)
 			[ -n "$line" ] || die "no access_log in $STACK_CONF"
 			echo "    access_log $d/access.log $(echo "$line" | awk '{ print $3 }')"

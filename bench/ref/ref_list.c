@@ -12,8 +12,9 @@
  *     order, the four computed ones included, written with yajl_gen: uuid, document,
  *     timestamp (RFC 3339, from the query), text, title and summary as strings,
  *     metadata and n_words as the raw text PostgreSQL returns, NULL as null. The
- *     document is the path as stored: bench/run.sh gives pxtc no media URL secret,
- *     so pxtc signs no /media URL either. Strings are escaped as pxtc escapes the
+ *     document is a file:// URL of the path as stored, percent-encoded as pxtc
+ *     encodes a URL path: bench/run.sh gives pxtc no media URL secret, so pxtc
+ *     answers a local file as a file:// URL, not a signed /media URL. Strings are escaped as pxtc escapes the
  *     benchmark's rows (ASCII; yajl writes other control characters in upper-case
  *     hex, pxtc in lower case, and pxtc also escapes U+2028 and U+2029);
  *   - 422 for a bad parameter, 500 (and one reconnect attempt) when the database
@@ -47,9 +48,11 @@ static const char list_sql[] =
 static const struct {
 	const char *name;
 	bool raw;		/* already JSON text (jsonb, bigint output) */
+	bool file;		/* a local path, written as a file:// URL */
 } list_cols[] = {
-	{"uuid", false}, {"document", false}, {"metadata", true}, {"timestamp", false},
-	{"text", false}, {"title", false}, {"n_words", true}, {"summary", false},
+	{"uuid", false, false}, {"document", false, true}, {"metadata", true, false},
+	{"timestamp", false, false}, {"text", false, false}, {"title", false, false},
+	{"n_words", true, false}, {"summary", false, false},
 };
 #define LIST_NCOLS ((int)(sizeof(list_cols) / sizeof(list_cols[0])))
 
@@ -192,6 +195,31 @@ respond_error(FCGX_Request *req, yajl_gen g, int status, const char *reason,
 	respond(req, status, reason, buf, len);
 }
 
+/*
+ * Write the file:// URL of path v (vlen bytes) into g: unreserved characters and '/'
+ * as they are, every other byte as %XX. false when it does not fit.
+ */
+static yajl_gen_status
+write_file_url(yajl_gen g, const char *v, size_t vlen)
+{
+	static char url[8192];
+	size_t n = 0;
+
+	memcpy(url, "file://", 7);
+	n = 7;
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (n + 3 >= sizeof(url))
+			return yajl_gen_invalid_string;
+		if (isalnum(c) || strchr("/-._~", c) != NULL)
+			url[n++] = (char)c;
+		else
+			n += (size_t)snprintf(url + n, 4, "%%%02X", c);
+	}
+	return yajl_gen_string(g, (const unsigned char *)url, n);
+}
+
 /* Write {"rows":[...]} for res into g. */
 static bool
 write_rows(yajl_gen g, const PGresult *res)
@@ -216,6 +244,8 @@ write_rows(yajl_gen g, const PGresult *res)
 				/* yajl_gen_number emits its text verbatim: the jsonb and
 				 * bigint output is valid JSON, spliced in without a parse */
 				st = yajl_gen_number(g, v, vlen);
+			else if (list_cols[c].file)
+				st = write_file_url(g, v, vlen);
 			else
 				st = yajl_gen_string(g, (const unsigned char *)v, vlen);
 		}
