@@ -56,6 +56,13 @@ return_fileresponse = true
 type = "compute"
 path = "/boom"
 table = "test/boom_abort"
+
+[[service.routes]]
+type = "compute"
+path = "/chunks/later"
+table = "${APP_NAMESPACE}/chunks"
+outputs = ["pos", "text"]
+background = true
 EOF
 chmod -R a+rX "$IT_WORK"
 chmod a+x "$IT_WORK"
@@ -121,6 +128,25 @@ n=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$IT_WORK/bo
 grep -q 'delta2 silt' <<<"$body" || fail "chunk text: $body"
 [ "$(count app/documents)" = "$docs0" ] && [ "$(count app/chunks)" = "$chunks0" ] ||
 	fail "the view's compute route stored rows"
+# ---- in the background: the job's result is the same array; nothing stored
+req POST /preview/chunks/later "{\"document\": \"$media/deltas.pdf\"}"; expect 200
+jpath=$(python3 -c 'import json,sys,urllib.parse; print(urllib.parse.urlsplit(json.load(sys.stdin)["job_url"]).path)' <"$IT_WORK/body")
+for _ in $(seq 200); do
+	job=$(curl -s "$URL$jpath")
+	case $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["status"])' "$job") in
+	done|error) break ;;
+	esac
+	sleep 0.1
+done
+python3 - "$job" "$n" <<'PY' || fail "background compute job: $job"
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["status"] == "done", j
+assert isinstance(j["result"], list) and len(j["result"]) == int(sys.argv[2]), j
+assert [r["pos"] for r in j["result"]] == list(range(int(sys.argv[2]))), j
+PY
+[ "$(count app/documents)" = "$docs0" ] && [ "$(count app/chunks)" = "$chunks0" ] ||
+	fail "the background compute job stored rows"
 printf '' >"$media/empty.txt"
 [ "$(id -u)" = 0 ] && chown pxtc: "$media/empty.txt"
 req POST /preview/chunks "{\"document\": \"$media/empty.txt\"}"; expect 200
