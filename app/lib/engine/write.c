@@ -131,7 +131,8 @@ pxt_insert_views(pxt_table *t, pxt_pool *pool, pxt_wrow *rows, int nrows)
 					memcpy(grown, all, sizeof(*grown) * (size_t)n);
 				all = grown;
 			}
-			memcpy(all + n, one, sizeof(*one) * (size_t)k);
+			if (k > 0)	/* a row the iterator yields nothing for */
+				memcpy(all + n, one, sizeof(*one) * (size_t)k);
 			n += k;
 		}
 		if (rc == PXT_OK && n > 0)
