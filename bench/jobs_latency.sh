@@ -32,7 +32,12 @@
 # The stack is stopped and the temporary folders removed on exit, pass or fail.
 #
 #   bench/jobs_latency.sh [-n JOBS] [-p PAUSE_MS] [-o REPORT.md] [--no-build]
-#                         [--hold SECONDS] [--smoke]
+#                         [--hold SECONDS] [--smoke] [--upload]
+# --upload posts each job as the starter kit's frontend uploads a document: a
+# multipart POST /api/data/upload/document (the reference service file's background
+# route with uploadfile_inputs) with a small text file and an ISO timestamp; the file
+# is stored before the job is queued, and the runner inserts the row (app/documents,
+# its pipeline included).
 # --smoke checks in seconds that it still works (one warm-up and five timed jobs, one
 # worker, no wait for a quiet machine).
 # --hold keeps the stack up for SECONDS after the run (the URL, the runner's PID and
@@ -54,6 +59,7 @@ TARGET_MS=${TARGET_MS:-50}
 QUIET_PCT=${QUIET_PCT:-15}
 QUIET_MAX_S=${QUIET_MAX_S:-120}
 BG_PATH=/api/bench/bg/rows
+UPLOAD=0
 CMDLINE="bench/jobs_latency.sh $*"
 
 smoke_settings() { JOBS=5 WARMUP=1 PAUSE_MS=50 WORKERS=1; }
@@ -63,9 +69,21 @@ parse_args() {
 		case $1 in
 		-n) JOBS=${2:?}; shift 2 ;;
 		-p) PAUSE_MS=${2:?}; shift 2 ;;
+		--upload) UPLOAD=1; BG_PATH=/api/data/upload/document; shift ;;
 		*) bench_arg "$@"; shift "$BENCH_SHIFT" ;;
 		esac
 	done
+	if [ "$UPLOAD" = 1 ]; then
+		ROWS_TABLE=app/documents
+		# the job's answer is the new row's uuid
+		RESULT_OK="coalesce(j.result::jsonb ? 'uuid', false)"
+		ROUTE_WHAT="routers/service.toml: the starter kit's upload, type = \"insert\", table app/documents, uploadfile_inputs = [\"document\"], background = true; multipart with a 60-byte Markdown file and an ISO timestamp"
+	else
+		ROWS_TABLE=bench/rows
+		# the job's answer is the row it was given
+		RESULT_OK="coalesce((j.result::jsonb ->> 'n')::int = (j.body::jsonb ->> 'n')::int, false)"
+		ROUTE_WHAT="bench/routers/bench.toml: type = \"insert\", table bench/rows, background = true"
+	fi
 	need_int JOBS WORKERS TARGET_MS QUIET_PCT QUIET_MAX_S
 	need_uint PAUSE_MS WARMUP HOLD
 }
@@ -109,6 +127,14 @@ start_stack() {
 # post I: one job; prints "CODE SECONDS", the answer in $WORK/answer-I.json.
 post() {
 	local i=$1
+	if [ "$UPLOAD" = 1 ]; then
+		printf '# Background document %d\n\nThe team reviewed the storage layer.\n' \
+		    "$i" > "$WORK/upload-$i.md"
+		curl -sS --max-time 30 -o "$WORK/answer-$i.json" -w '%{http_code} %{time_total}\n' \
+		    -F "document=@$WORK/upload-$i.md" \
+		    -F "timestamp=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$URL$BG_PATH"
+		return
+	fi
 	curl -sS --max-time 30 -o "$WORK/answer-$i.json" -w '%{http_code} %{time_total}\n' \
 	    -H 'Content-Type: application/json' --data-binary \
 	    "{\"body\": \"Background row $i: the team reviewed the storage layer.\", \"metadata\": {\"source\": \"jobs_latency\", \"seq\": $i, \"tags\": [\"bench\", \"job\"]}, \"n\": $i}" \
@@ -173,7 +199,7 @@ measure() {
 	           round(1000 * extract(epoch FROM j.commit_at - j.created_at), 3),
 	           round(1000 * extract(epoch FROM j.commit_at - a.first_at), 3),
 	           j.status, j.http_status, a.n,
-	           coalesce((j.result::jsonb ->> 'n')::int = (j.body::jsonb ->> 'n')::int, false),
+	           $RESULT_OK,
 	           coalesce(lag(j.commit_at) OVER (ORDER BY j.created_at) < j.created_at, true),
 	           to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD_HH24:MI:SS.MS')
 	    FROM j JOIN a ON a.job_id = j.id ORDER BY j.created_at" > "$WORK/jobs.txt"
@@ -187,8 +213,8 @@ measure() {
 	mv "$WORK/jobs11.txt" "$WORK/jobs.txt"
 	pg_events
 	NOT_IDLE=$(awk '$9 != "t"' "$WORK/jobs.txt" | wc -l)
-	ROWS=$(psql_app -At -c 'SELECT count(*) FROM pxt_data."bench/rows"')
-	[ "$ROWS" = $((WARMUP + JOBS)) ] || die "bench/rows holds $ROWS rows, not $((WARMUP + JOBS))"
+	ROWS=$(psql_app -At -c "SELECT count(*) FROM pxt_data.\"$ROWS_TABLE\"")
+	[ "$ROWS" = $((WARMUP + JOBS)) ] || die "$ROWS_TABLE holds $ROWS rows, not $((WARMUP + JOBS))"
 	RUNNERS=$(psql_app -At -c "SELECT count(DISTINCT runner) FROM pxt_catalog.job_attempts")
 }
 
@@ -225,7 +251,7 @@ report() {
 		echo
 		machine_line
 		echo "- command: \`$CMDLINE\` (JOBS=$JOBS WARMUP=$WARMUP PAUSE_MS=$PAUSE_MS WORKERS=$WORKERS, one jobs runner)"
-		echo "- route: \`POST $BG_PATH\` (bench/routers/bench.toml: type = \"insert\", table bench/rows, background = true); every job done, http_status 200, one attempt, its row stored; runners seen: $RUNNERS"
+		echo "- route: \`POST $BG_PATH\` ($ROUTE_WHAT); every job done, http_status 200, one attempt, its row stored; runners seen: $RUNNERS"
 		echo "- jobs whose predecessor had not committed when they were created: $NOT_IDLE of $JOBS"
 		load_line "waited ${QUIET_WAITED} s for a machine under $QUIET_PCT% busy; during the timed jobs the machine was $(busy_between "$SYS0" "$SYS1")"
 		echo
