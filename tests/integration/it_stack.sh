@@ -108,6 +108,10 @@ head -c 2000000 /dev/zero >"$IT_WORK/huge"
 code=$(curl -s -o "$IT_WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$IT_WORK/huge" "$URL/api/data/documents")
 body=$(cat "$IT_WORK/body"); expect 413 payload_too_large	# nginx's own, as JSON
 req POST /api/data/documents '{"document": "x"}' text/plain; expect 415 unsupported_media_type
+grep -q "takes application/json or multipart/form-data (with the file of 'document'), not text/plain" <<<"$body" ||
+	fail "415 of an upload route: $body"
+req POST /api/data/documents/delete '{"uuid": "x"}' text/plain; expect 415 unsupported_media_type
+grep -q "takes application/json, not text/plain" <<<"$body" || fail "415 of a JSON route: $body"
 req POST /api/data/documents '{"documnt": "x"}'; expect 422 validation_error
 req POST /api/data/documents '{"document": "/etc/passwd"}'; expect 422 validation_error
 req POST /api/data/documents "{\"document\": \"$media/../../../../etc/passwd\"}"; expect 422 validation_error

@@ -144,6 +144,9 @@ bool pxt_is_output(const void *ud, const pxt_column *c);
  */
 pxt_err pxt_table_handler(pxt_req *req, void *ud);
 
+/* pxt_is_json_type tells whether Content-Type ct (NULL: none) is application/json. */
+bool pxt_is_json_type(const char *ct);
+
 /*
  * pxt_outputs_sql returns the select list of tr's outputs (columns of tr->out) in
  * req's pool ("" for none), or NULL when out of memory.

@@ -154,7 +154,7 @@ pxt_req_query(pxt_req *req, const pxt_kv **kv, size_t *n)
 	return PXT_OK;
 }
 
-static bool
+bool
 pxt_is_json_type(const char *ct)
 {
 	size_t n = strlen("application/json");

@@ -555,6 +555,15 @@ pxt_table_handler(pxt_req *req, void *ud)
 	if (tr->t->id == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "table '%s' was dropped",
 		    tr->t->path);
+	/* a route taking uploads says so when the body is neither of its two forms */
+	if (req->upload == NULL && tr->uploads != NULL && !req->body_too_large &&
+	    !pxt_is_json_type(pxt_req_header(req, "Content-Type"))) {
+		const char *ct = pxt_req_header(req, "Content-Type");
+
+		return pxt_req_fail(req, PXT_EMEDIATYPE, ct, "this route takes "
+		    "application/json or multipart/form-data (with the file of '%s'), not "
+		    "%s", tr->uploads[0], ct && *ct ? ct : "a body without Content-Type");
+	}
 	rc = req->upload != NULL ? pxt_form_object(req, tr, &obj) :
 	    pxt_body_object(req, tr->t, &obj);
 	if (rc != PXT_OK)

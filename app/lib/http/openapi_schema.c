@@ -314,7 +314,8 @@ static const struct {
 	    "key"},
 	{PXT_ETOOLARGE, "PayloadTooLarge", "the body is larger than max_json_body_mb (the "
 	    "worker) or max_upload_mb (nginx)"},
-	{PXT_EMEDIATYPE, "UnsupportedMediaType", "the body is not application/json"},
+	{PXT_EMEDIATYPE, "UnsupportedMediaType", "the body's Content-Type is none the "
+	    "route takes (application/json, or multipart/form-data on upload routes)"},
 	{PXT_EINVAL, "ValidationError", "an unknown, missing or mistyped column or "
 	    "parameter, a value out of range (a limit over its maximum), a media path "
 	    "outside media_roots, or a computed column that refused the row"},
