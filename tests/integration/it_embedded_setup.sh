@@ -39,6 +39,8 @@ grep -q "table  app/images" "$IT_WORK/out" || fail "ls"
 grep -q "view   app/chunks" "$IT_WORK/out" || fail "ls view: $(cat "$IT_WORK/out")"
 expect_exit 0 "$PXTC" describe app/documents
 grep -q "metadata" "$IT_WORK/out" || fail "describe"
+grep -q -- "-- the uploaded document (PDF, HTML, Markdown or text)" "$IT_WORK/out" ||
+	{ cat "$IT_WORK/out"; fail "describe shows no column comment"; }
 expect_exit 1 "$PXTC" describe app/nope
 grep -q "table 'app/nope' does not exist" "$IT_WORK/out" || fail "describe error"
 

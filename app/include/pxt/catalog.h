@@ -295,7 +295,8 @@ PXT_API pxt_err pxt_list(pxt_env *env, const char *dir, bool recursive, pxt_pool
 
 /*
  * pxt_describe returns a human-readable description of a table (its columns, types,
- * keys and storage), in pool memory; NULL on failure.
+ * keys, defaults, computed expressions and comments, and its storage), in pool memory;
+ * NULL on failure.
  */
 PXT_API char *pxt_describe(pxt_table *t, pxt_pool *pool);
 

@@ -335,6 +335,8 @@ pxt_describe(pxt_table *t, pxt_pool *pool)
 		    c->nullable ? "yes" : "no", c->primary_key ? "primary" : "",
 		    c->dflt ? c->dflt : "", c->computed ? "computed: " : "",
 		    c->computed ? c->computed : "");
+		if (c->comment != NULL)
+			pxt_buf_addf(&b, "  %-24s -- %s\n", "", c->comment);
 	}
 	if (!t->is_view) {
 		int npk = 0;
