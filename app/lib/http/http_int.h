@@ -148,6 +148,26 @@ pxt_err pxt_table_handler(pxt_req *req, void *ud);
 bool pxt_is_json_type(const char *ct);
 
 /*
+ * Reading a table route's request (table_row.c). pxt_table_read reads req's body as
+ * the object of column values of tr: the multipart form (files stored, see
+ * pxt_form_object) or the JSON object, whose keys must all be columns of tr's table;
+ * a 415 naming both forms when a route taking uploads gets another type. *obj lives
+ * in req's pool. pxt_table_body_row reads the input columns of obj into r, a row of
+ * tr's table (all of them for an insert; for an update, those given but the key),
+ * each value checked against its column and the media roots, required columns
+ * refused when null or (insert) missing without a default. pxt_table_value writes
+ * JSON value v of column c as the text of its SQL parameter into *out (a local media
+ * path checked against roots, when given). All three fail req (the 4xx naming the
+ * column) and return its code; PXT_ENOMEM otherwise.
+ */
+pxt_err pxt_table_read(pxt_req *req, const struct pxt_table_route *tr,
+    const pxt_json **obj);
+pxt_err pxt_table_body_row(pxt_req *req, const struct pxt_table_route *tr,
+    const pxt_json *obj, bool insert, struct pxt_wrow *r);
+pxt_err pxt_table_value(pxt_req *req, const pxt_column *c, const pxt_json *v,
+    char *const *roots, int nroots, char **out);
+
+/*
  * pxt_outputs_sql returns the select list of tr's outputs (columns of tr->out) in
  * req's pool ("" for none), or NULL when out of memory.
  */

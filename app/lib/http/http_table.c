@@ -1,7 +1,8 @@
 /*
  * http_table.c - the generic table routes: insert, update (by primary key) and delete
  * (by match columns), each one statement in one transaction, answering the row as
- * stored (RETURNING) without a second round trip.
+ * stored (RETURNING) without a second round trip. What they read from the request
+ * is table_row.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,65 +15,6 @@
 #include "media/media_store_int.h"
 #include "engine/write_int.h"
 
-
-bool
-pxt_in_list(char **list, const char *name)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return true;
-	return false;
-}
-
-bool
-pxt_is_input(const struct pxt_table_route *tr, const pxt_column *c)
-{
-	if (c->computed != NULL || c->hidden)
-		return false;
-	if (pxt_in_list(tr->uploads, c->name))
-		return true;
-	return tr->inputs == NULL || pxt_in_list(tr->inputs, c->name);
-}
-
-bool
-pxt_is_output(const void *ud, const pxt_column *c)
-{
-	const struct pxt_table_route *tr = ud;
-
-	if (c->hidden)
-		return false;
-	return tr->outputs == NULL || pxt_in_list(tr->outputs, c->name);
-}
-
-/* Append " RETURNING <outputs>" for the route. */
-static void
-pxt_returning(pxt_buf *b, const struct pxt_table_route *tr)
-{
-	pxt_buf_adds(b, " RETURNING ");
-	pxt_value_sql_outlist(b, tr->t, pxt_is_output, tr);
-}
-
-/* The request body as an object whose keys are all known columns. */
-static pxt_err
-pxt_body_object(pxt_req *req, const pxt_table *t, const pxt_json **obj)
-{
-	pxt_err rc;
-
-	if ((rc = pxt_req_json(req, obj)) != PXT_OK)
-		return rc;
-	if ((*obj)->type != PXT_JSON_OBJECT)
-		return pxt_req_fail(req, PXT_EINVAL, NULL, "the body must be a JSON object "
-		    "of column values, got %s", pxt_json_type_name((*obj)->type));
-	for (size_t i = 0; i < (*obj)->u.obj.n; i++) {
-		const char *k = (*obj)->u.obj.keys[i];
-
-		if (pxt_table_find_col(t, k) == NULL)
-			return pxt_req_fail(req, PXT_EINVAL, k, "unknown column '%.64s' for "
-			    "table '%s'", k, t->path);
-	}
-	return PXT_OK;
-}
-
 /* One write of a route inside pxt_table_run: *res the rows, *first their 1st output. */
 typedef pxt_err (*pxt_step_fn)(pxt_req *req, const struct pxt_table_route *tr,
     void *ud, PGresult **res, int *first);
@@ -82,6 +24,14 @@ struct pxt_sql_step {
 	int n;
 	const char **params;
 };
+
+/* Append " RETURNING <outputs>" for the route. */
+static void
+pxt_returning(pxt_buf *b, const struct pxt_table_route *tr)
+{
+	pxt_buf_adds(b, " RETURNING ");
+	pxt_value_sql_outlist(b, tr->t, pxt_is_output, tr);
+}
 
 static pxt_err
 pxt_step_sql(pxt_req *req, const struct pxt_table_route *tr, void *ud,
@@ -217,78 +167,6 @@ pxt_table_run(pxt_req *req, const struct pxt_table_route *tr, bool need_tx,
 	return tr->export != NULL ? pxt_export_row(req, tr->export) : PXT_OK;
 }
 
-/* pxt_value_param for a request: a value it refuses is a 422 naming the column. */
-static pxt_err
-pxt_table_value(pxt_req *req, const pxt_column *c, const pxt_json *v,
-    char *const *roots, int nroots, char **out)
-{
-	pxt_err rc = pxt_value_param(req->pool, c, v, roots, nroots, out);
-
-	if (rc == PXT_EINVAL)
-		return pxt_req_fail(req, rc, c->name, "%s", pxt_errmsg());
-	return rc;
-}
-
-/* Read the input columns of a request into a row of t (validated). */
-static pxt_err
-pxt_body_row(pxt_req *req, const struct pxt_table_route *tr, const pxt_json *obj,
-    bool insert, pxt_wrow *r)
-{
-	const pxt_table *t = tr->t;
-	pxt_err rc;
-
-	if ((rc = pxt_wrow_init(req->pool, t, r)) != PXT_OK)
-		return rc;
-	for (int i = 0; i < t->ncols; i++) {
-		const pxt_column *c = &t->cols[i];
-		const pxt_json *v = pxt_json_get(obj, c->name);
-		char *text;
-
-		if (!insert && (v == NULL || c->primary_key))
-			continue;
-		if (v != NULL && !pxt_is_input(tr, c))
-			return pxt_req_fail(req, PXT_EINVAL, c->name, "column '%s' cannot be "
-			    "set by this route", c->name);
-		/* Required[...]: checked before any SQL, before a file is kept */
-		if (c->computed == NULL && !c->nullable && (v != NULL ? v->type ==
-		    PXT_JSON_NULL : insert && !pxt_col_has_default(c, tr->now)))
-			return pxt_req_fail(req, pxt_required_error(t, c), c->name, "%s",
-			    pxt_errmsg());
-		if (v == NULL)
-			continue;
-		if ((rc = pxt_table_value(req, c, v, req->app->media_roots,
-		    req->app->nmedia_roots, &text)) != PXT_OK)
-			return rc;
-		if ((rc = pxt_value_from_text(req->pool, c, text, &r->v[i])) != PXT_OK)
-			return pxt_req_fail(req, rc, c->name, "%s", pxt_errmsg());
-		r->given[i] = 1;
-	}
-	return PXT_OK;
-}
-
-pxt_err
-pxt_table_row_check(pxt_req *req, const struct pxt_table_route *tr,
-    const pxt_json *obj)
-{
-	pxt_wrow r;
-
-	if (tr->kind == PXT_ROUTE_DELETE)
-		return PXT_OK;
-	return pxt_body_row(req, tr, obj, tr->kind == PXT_ROUTE_INSERT, &r);
-}
-
-char *
-pxt_outputs_sql(pxt_req *req, const struct pxt_table_route *tr)
-{
-	pxt_buf b = PXT_BUF_INIT;
-	char *s;
-
-	pxt_value_sql_outlist(&b, tr->out, pxt_is_output, tr);
-	s = b.failed ? NULL : pxt_pstrdup(req->pool, pxt_buf_str(&b));
-	pxt_buf_free(&b);
-	return s;
-}
-
 static pxt_err
 pxt_step_insert(pxt_req *req, const struct pxt_table_route *tr, void *ud,
     PGresult **res, int *first)
@@ -313,7 +191,7 @@ pxt_handle_insert(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	pxt_wrow r;
 	pxt_err rc;
 
-	if ((rc = pxt_body_row(req, tr, obj, true, &r)) != PXT_OK)
+	if ((rc = pxt_table_body_row(req, tr, obj, true, &r)) != PXT_OK)
 		return rc;
 	if (tr->kind == PXT_ROUTE_COMPUTE)
 		return pxt_compute_run(req, tr, &r);
@@ -434,7 +312,7 @@ pxt_handle_update(pxt_req *req, const struct pxt_table_route *tr, const pxt_json
 	pxt_wrow r;
 	pxt_err rc = params && todo ? PXT_OK : PXT_ENOMEM;
 
-	if (rc != PXT_OK || (rc = pxt_body_row(req, tr, obj, false, &r)) != PXT_OK)
+	if (rc != PXT_OK || (rc = pxt_table_body_row(req, tr, obj, false, &r)) != PXT_OK)
 		goto out;
 	for (int i = 0; i < t->ncols; i++) {
 		nset += r.given[i];
@@ -555,18 +433,7 @@ pxt_table_handler(pxt_req *req, void *ud)
 	if (tr->t->id == 0)
 		return pxt_req_fail(req, PXT_ENOTFOUND, NULL, "table '%s' was dropped",
 		    tr->t->path);
-	/* a route taking uploads says so when the body is neither of its two forms */
-	if (req->upload == NULL && tr->uploads != NULL && !req->body_too_large &&
-	    !pxt_is_json_type(pxt_req_header(req, "Content-Type"))) {
-		const char *ct = pxt_req_header(req, "Content-Type");
-
-		return pxt_req_fail(req, PXT_EMEDIATYPE, ct, "this route takes "
-		    "application/json or multipart/form-data (with the file of '%s'), not "
-		    "%s", tr->uploads[0], ct && *ct ? ct : "a body without Content-Type");
-	}
-	rc = req->upload != NULL ? pxt_form_object(req, tr, &obj) :
-	    pxt_body_object(req, tr->t, &obj);
-	if (rc != PXT_OK)
+	if ((rc = pxt_table_read(req, tr, &obj)) != PXT_OK)
 		return rc;
 	switch (tr->kind) {
 	case PXT_ROUTE_INSERT:
