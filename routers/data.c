@@ -45,19 +45,34 @@ data_table(pxt_router *r, const char *ns, const char *name)
 	return t;
 }
 
+/*
+ * The query prefix<table> over ns/table, newest first; NULL (the error set) when the
+ * table is missing.
+ */
+static pxt_query *
+data_newest_query(pxt_router *r, const char *ns, const char *table, const char *prefix)
+{
+	pxt_table *t = data_table(r, ns, table);
+	char qname[128];
+	pxt_query *q;
+
+	if (t == NULL)
+		return NULL;
+	snprintf(qname, sizeof(qname), "%s%s", prefix, table);
+	q = pxt_query_new(t, qname);
+	pxt_query_order_by(q, "timestamp", true);
+	return q;
+}
+
 /* GET /<name>: list_<name>, the rows of a table newest first, with limit and offset. */
 static pxt_err
 data_list_route(pxt_router *r, const char *ns, const char *name)
 {
-	pxt_table *t = data_table(r, ns, name);
-	char qname[128], path[128];
-	pxt_query *q;
+	pxt_query *q = data_newest_query(r, ns, name, "list_");
+	char path[128];
 
-	if (t == NULL)
+	if (q == NULL)
 		return pxt_errcode();
-	snprintf(qname, sizeof(qname), "list_%s", name);
-	q = pxt_query_new(t, qname);
-	pxt_query_order_by(q, "timestamp", true);
 	pxt_query_limit(q, DATA_LIST_DEFAULT, DATA_LIST_MAX);
 	snprintf(path, sizeof(path), "/%s", name);
 	return pxt_add_query_route(r, path, q, PXT_GET, false);
@@ -118,20 +133,16 @@ static pxt_err
 kit_list_route(pxt_router *r, const char *ns, const char *table, const char *file,
     bool thumbnail)
 {
-	pxt_table *t = data_table(r, ns, table);
-	char qname[128], path[128];
-	pxt_query *q;
+	pxt_query *q = data_newest_query(r, ns, table, "kit_list_");
+	char path[128];
 
-	if (t == NULL)
+	if (q == NULL)
 		return pxt_errcode();
-	snprintf(qname, sizeof(qname), "kit_list_%s", table);
-	q = pxt_query_new(t, qname);
 	pxt_query_select_as(q, "uuid", pxt_col("uuid"));
 	pxt_query_select_as(q, "name", pxt_col(file));
 	if (thumbnail)
 		pxt_query_select_as(q, "thumbnail", pxt_col("thumbnail"));
 	pxt_query_select_as(q, "timestamp", pxt_col("timestamp"));
-	pxt_query_order_by(q, "timestamp", true);
 	pxt_query_limit(q, KIT_LIST_DEFAULT, KIT_LIST_MAX);
 	snprintf(path, sizeof(path), "/list/%s", table);
 	return pxt_add_query_route(r, path, q, PXT_GET, false);
