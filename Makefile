@@ -14,7 +14,7 @@ PIXELTABLE_HOME ?= /var/lib/pxtc
 export PIXELTABLE_HOME
 endif
 
-.PHONY: all deps build build-asan test test-fast stage run start status stop fuzz clean
+.PHONY: all deps build build-asan test test-fast test-deploy stage run start status stop fuzz clean
 
 all: build
 
@@ -31,14 +31,23 @@ build-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
 # Every test in the normal build, then unit and integration tests under ASan + UBSan.
+# The deploy label (container images, compose, Helm, Terraform; minutes each, root and
+# podman needed) is left to `make test-deploy`.
 test: build build-asan
-	ctest --test-dir $(BUILD) --output-on-failure
+	ctest --test-dir $(BUILD) --output-on-failure -LE deploy
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(BUILD_ASAN) --output-on-failure -L 'unit|integration'
 
 # The normal build's tests only.
 test-fast: build
-	ctest --test-dir $(BUILD) --output-on-failure
+	ctest --test-dir $(BUILD) --output-on-failure -LE deploy
+
+# The deployment shapes under podman: the images (full and slim), docker-compose, the
+# Helm chart (rendered, validated, run with podman kube play) and Terraform's format.
+# Needs root; installs podman, docker-compose and debootstrap when missing.
+test-deploy: build
+	bash tests/deploy/podman-env.sh
+	ctest --test-dir $(BUILD) --output-on-failure -L deploy
 
 # The programs the stack runs. The workers run as the service user, which may not be
 # able to enter this checkout (a clone under /root): as root, stage an installed copy

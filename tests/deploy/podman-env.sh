@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# podman-env.sh - prepare this machine's podman for the deploy tests, then make sure the
+# base image `debian:bookworm-slim` exists (image registries cannot be reached here: it
+# is made with debootstrap from the Debian mirror apt already uses, and imported under
+# that name, so deploy/container/Dockerfile builds unchanged).
+#
+# Idempotent, and quick once done: the imported image stays in podman's storage, and
+# its tarball is cached in $PXTC_DEPLOY_CACHE (default /var/cache/pxtc-deploy) so that a
+# reset storage is refilled in seconds. Needs root (podman's rootful storage, apt).
+#
+# Configuration written (only when it is not there already), as this machine needs:
+# runc (crun fails on hybrid cgroups), cgroupfs, and no default ulimits (podman's
+# defaults exceed the hard limits here).
+set -euo pipefail
+
+CACHE=${PXTC_DEPLOY_CACHE:-/var/cache/pxtc-deploy}
+BASE=docker.io/library/debian:bookworm-slim
+
+say() { printf 'podman-env: %s\n' "$*"; }
+die() { printf 'podman-env: error: %s\n' "$*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (rootful podman storage)"
+
+need=()
+for p in podman runc catatonit debootstrap docker-compose; do
+	command -v "$p" >/dev/null || need+=("$p")
+done
+if ((${#need[@]})); then
+	say "installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends podman runc catatonit debootstrap \
+	    docker-compose uidmap slirp4netns fuse-overlayfs
+fi
+
+conf=/etc/containers/containers.conf
+if ! grep -q '^runtime *= *"runc"' "$conf" 2>/dev/null; then
+	say "writing $conf (runc, cgroupfs, no default ulimits)"
+	mkdir -p /etc/containers
+	cat >"$conf" <<-'CONF'
+	# written by pxtc's tests/deploy/podman-env.sh for this kind of machine
+	[containers]
+	default_ulimits = []
+
+	[engine]
+	runtime = "runc"
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	CONF
+fi
+
+if podman image exists "$BASE"; then
+	exit 0
+fi
+mkdir -p "$CACHE"
+tarball=$CACHE/debian-bookworm-slim.tar
+if [[ ! -s $tarball ]]; then
+	# the mirror apt uses (deb822 sources first, then the one-line form)
+	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+	[[ -n $mirror ]] || mirror=$(awk '$1 == "deb" && $3 ~ /^bookworm/ { print $2; exit }' \
+	    /etc/apt/sources.list 2>/dev/null || true)
+	[[ -n $mirror ]] || die "no Debian mirror found in apt's sources"
+	root=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+	trap 'rm -rf "$root"' EXIT
+	say "debootstrap --variant=minbase bookworm (about 2 minutes, once)"
+	debootstrap --variant=minbase bookworm "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+	    die "debootstrap failed: see $CACHE/debootstrap.log"
+	# like the published slim image: no apt lists, docs or man pages kept
+	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/man/* \
+	    "$root"/usr/share/doc/*
+	tar -C "$root" -c . >"$tarball.tmp"
+	mv -f "$tarball.tmp" "$tarball"
+	rm -rf "$root"
+	trap - EXIT
+fi
+say "importing $BASE from $tarball"
+podman import "$tarball" "$BASE" >/dev/null
