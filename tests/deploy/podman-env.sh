@@ -49,6 +49,26 @@ if ! grep -q '^runtime *= *"runc"' "$conf" 2>/dev/null; then
 	CONF
 fi
 
+# slim ROOT - what the published slim image does: no apt lists or downloaded packages,
+# and dpkg told to leave out documentation, man pages and translations from now on
+slim() {
+	local root=$1
+	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
+	    "$root"/var/cache/apt/archives/*.deb "$root"/usr/share/man/* "$root"/usr/share/info/* \
+	    "$root"/usr/share/doc/* "$root"/usr/share/locale/*
+	mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+	cat >"$root/etc/dpkg/dpkg.cfg.d/slim" <<-'DPKG'
+	path-exclude /usr/share/doc/*
+	path-include /usr/share/doc/*/copyright
+	path-exclude /usr/share/man/*
+	path-exclude /usr/share/info/*
+	path-exclude /usr/share/locale/*
+	path-exclude /usr/share/groff/*
+	path-exclude /usr/share/linda/*
+	path-exclude /usr/share/lintian/*
+	DPKG
+}
+
 if podman image exists "$BASE"; then
 	exit 0
 fi
@@ -65,9 +85,7 @@ if [[ ! -s $tarball ]]; then
 	say "debootstrap --variant=minbase bookworm (about 2 minutes, once)"
 	debootstrap --variant=minbase bookworm "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
 	    die "debootstrap failed: see $CACHE/debootstrap.log"
-	# like the published slim image: no apt lists, docs or man pages kept
-	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/man/* \
-	    "$root"/usr/share/doc/*
+	slim "$root"
 	tar -C "$root" -c . >"$tarball.tmp"
 	mv -f "$tarball.tmp" "$tarball"
 	rm -rf "$root"
