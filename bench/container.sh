@@ -18,6 +18,10 @@ DUR=10
 CONNS=64
 WORKERS=2
 IMAGE=${PXTC_IMAGE:-localhost/pxtc:test}
+# wait_quiet (bench/lib.sh): before each run, the machine under QUIET_PCT % busy
+QUIET_PCT=${QUIET_PCT:-20}
+QUIET_MAX_S=${QUIET_MAX_S:-60}
+QUIET_WAITED=0
 
 smoke_settings() { DUR=2 CONNS=8; }
 
@@ -64,10 +68,16 @@ done
 first_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 log "container healthy ${first_ms} ms after podman run (first start: initdb and schema)"
 
-for url in "$NATIVE_URL" "$CURL"; do
+# the same 20 rows on both sides: one small Markdown file in each home's media folder
+printf '# Bench\n\nA short document for the list route.\n' >"$WORK/bench-doc.md"
+mkdir -p "$PXT_HOME/media"
+install -m 0644 "$WORK/bench-doc.md" "$PXT_HOME/media/bench-doc.md"
+podman cp "$WORK/bench-doc.md" "$CTR:/data/pixeltable/media/bench-doc.md"
+for side in "$NATIVE_URL $PXT_HOME" "$CURL /data/pixeltable"; do
+	url=${side% *} home=${side#* }
 	for i in $(seq 20); do
 		curl -s -o /dev/null -H 'Content-Type: application/json' \
-		    --data "{\"document\": \"https://example.com/d$i.pdf\", \"metadata\": {\"n\": $i}}" \
+		    --data "{\"document\": \"$home/media/bench-doc.md\", \"metadata\": {\"n\": $i}}" \
 		    "$url/api/data/documents"
 	done
 	[ "$(curl -s "$url/api/data/documents?limit=20" | grep -o '"uuid"' | wc -l)" -ge 20 ] ||
@@ -84,7 +94,7 @@ inside=$(wrk_run "$WORK/container.txt" "$DUR" -t2 -c"$CONNS" --latency -s "$SCRI
 rn=$(kv rps <<<"$native") rc=$(kv rps <<<"$inside")
 r=$(ratio "$rc" "$rn" 3)
 # the workers' resident memory inside the container (pxtc-worker processes, kB)
-rss=$(podman top "$CTR" rss comm 2>/dev/null | awk '$2 == "pxtc-worker" { s += $1; n++ } END { if (n) printf "%d workers, %.1f MB resident in all", n, s / 1024 }')
+rss=$(podman top "$CTR" rss comm 2>/dev/null | awk '$2 == "pxtc-worker" { s += $1; n++ } END { if (n) printf "%d pxtc-worker processes (the workers and the jobs runner), %.1f MB resident in all", n, s / 1024 }')
 
 {
 	machine_line
