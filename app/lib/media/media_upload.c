@@ -127,9 +127,10 @@ pxt_media_store_upload(pxt_pool *pool, const char *tmp_path, const char *filenam
 	if ((name = pxt_media_upload_name(pool, filename)) == NULL ||
 	    (ups = pxt_psprintf(pool, "%s/uploads", store)) == NULL)
 		return pxt_seterr(PXT_ENOMEM, "out of memory naming an upload");
-	if (mkdir(ups, 0750) != 0 && errno != EEXIST)
-		return pxt_seterr(errno == ENOSPC ? PXT_ESTORAGE : PXT_EIO, "media store: "
-		    "cannot create %s: %s", ups, strerror(errno));
+	/* the store itself may be new too: a home on an external database (a fresh
+	 * container volume) has no media folder until the first file */
+	if ((rc = pxt_mkdir_p(ups, 0750)) != PXT_OK)
+		return pxt_seterr(rc, "media store: %s", pxt_errmsg());
 	/* a new folder of the upload's own: mkdir is the claim, never a shared one */
 	for (int tries = 0; tries < 8 && e == EEXIST; tries++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
