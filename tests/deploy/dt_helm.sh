@@ -140,10 +140,10 @@ check_pod_basics() {
 	expect "$f" "JSON.stringify(ctr($d,'nginx').readinessProbe.httpGet)" \
 	    '{"path":"/api/health","port":"http"}'
 	for c in workers nginx; do
-		expect "$f" "ctr($d,'$c').livenessProbe.exec.command.join(' ')" "pxtc serve live"
+		expect "$f" "ctr($d,'$c').livenessProbe.exec.command.join(' ')" "pxtc serve live $c"
 		expect "$f" "ctr($d,'$c').livenessProbe.httpGet === undefined" "true"
 		expect "$f" "ctr($d,'$c').livenessProbe.periodSeconds >= 30" "true"
-		expect "$f" "ctr($d,'$c').startupProbe.exec.command.join(' ')" "pxtc serve live"
+		expect "$f" "ctr($d,'$c').startupProbe.exec.command.join(' ')" "pxtc serve live $c"
 		expect "$f" "ctr($d,'$c').volumeMounts.filter(m => m.name==='run')[0].mountPath" \
 		    "/data/pixeltable/run"
 		expect "$f" "ctr($d,'$c').volumeMounts.filter(m => m.name==='home')[0].mountPath" \

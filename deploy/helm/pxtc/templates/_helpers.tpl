@@ -274,13 +274,17 @@ pxtc.volumes - dict root, home (a volume source for $PIXELTABLE_HOME), configMap
 {{- end }}
 {{- end }}
 
-{{/* pxtc.livenessExec - the probe command that never touches the database */}}
+{{/*
+pxtc.livenessExec - ROLE: the probe command that never touches the database (the
+role's processes run)
+*/}}
 {{- define "pxtc.livenessExec" -}}
 exec:
   command:
     - pxtc
     - serve
     - live
+    - {{ . }}
 {{- end }}
 
 {{/* pxtc.podSpecCommon - pod-level settings shared by the Deployment and the Job */}}
