@@ -250,6 +250,7 @@ main() {
 	done
 	expect "$f" "Object.keys(one('ConfigMap').data).sort().join(',')" "config.toml,service.toml"
 	expect "$f" "/api\\/ping/.test(one('ConfigMap').data['service.toml'])" "true"
+	expect "$f" "one('ConfigMap').data['service.toml'].endsWith('\"GET\"\\n')" "true"
 	expect "$f" "one('Service').spec.type + ' ' + one('Service').spec.ports[0].port" "LoadBalancer 8080"
 	expect "$f" "one('Ingress').spec.rules[0].host + ' ' + one('Ingress').spec.ingressClassName" \
 	    "pxtc.test.example nginx"

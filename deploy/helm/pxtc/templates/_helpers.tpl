@@ -109,8 +109,9 @@ what to set
 {{- end }}
 
 {{/*
-pxtc.secretEnv - the secret variables that have a value, as YAML (NAME: value); the
-chart's Secret holds them
+pxtc.secretEnv - the secret variables that have a value, as a JSON object (NAME:
+value; JSON keeps every string exactly, where a YAML round trip would drop a last
+newline); the chart's Secret holds them
 */}}
 {{- define "pxtc.secretEnv" -}}
 {{- $v := .Values }}
@@ -134,12 +135,10 @@ chart's Secret holds them
 {{- $_ := set $s (index $p 0) (toString (index $p 1)) }}
 {{- end }}
 {{- end }}
-{{- if $s }}
-{{- toYaml $s }}
-{{- end }}
+{{- toJson $s }}
 {{- end }}
 
-{{/* pxtc.configData - the ConfigMap's files (config.toml, service.toml), as YAML */}}
+{{/* pxtc.configData - the ConfigMap's files (config.toml, service.toml), as JSON */}}
 {{- define "pxtc.configData" -}}
 {{- $d := dict }}
 {{- if .Values.config }}
@@ -148,9 +147,7 @@ chart's Secret holds them
 {{- if .Values.serviceFile }}
 {{- $_ := set $d "service.toml" (toString .Values.serviceFile) }}
 {{- end }}
-{{- if $d }}
-{{- toYaml $d }}
-{{- end }}
+{{- toJson $d }}
 {{- end }}
 
 {{/*
@@ -220,7 +217,7 @@ hook's copy): the envFrom list, or nothing
 */}}
 {{- define "pxtc.envFrom" -}}
 {{- $v := .root.Values }}
-{{- if include "pxtc.secretEnv" .root }}
+{{- if include "pxtc.secretEnv" .root | fromJson }}
 - secretRef:
     name: {{ .secret }}
 {{- end }}
@@ -267,7 +264,7 @@ pxtc.volumes - dict root, home (a volume source for $PIXELTABLE_HOME), configMap
     sizeLimit: 64Mi
 - name: tmp
   emptyDir: {}
-{{- if include "pxtc.configData" .root }}
+{{- if include "pxtc.configData" .root | fromJson }}
 - name: config
   configMap:
     name: {{ .configMap }}
