@@ -27,11 +27,17 @@
 #   - values that cannot work stop the rendering with a message naming the value
 #     (external mode without a database: `required`'s message);
 #   - the validator refuses what Kubernetes refuses (it is not vacuous);
+#   - the renderer keeps the Helm semantics its header lists, on a small chart of its
+#     own: values coalescing (a null deletes), Helm's number typing (values files:
+#     float64, 1e+06; --set: int64, 007 a string), include, tpl, required's message,
+#     toYaml, missing keys rendering empty, partials and NOTES.txt left out, documents
+#     in install order then hooks by weight, the kubeVersion constraint;
 #   - yamllint passes on Chart.yaml and values.yaml.
 # Needs: Debian's golang-go, golang-github-masterminds-sprig-dev,
 # golang-gopkg-yaml.v2-dev and yamllint (installed when missing, as root), and
 # tests/node_modules (deploy/install-deps.sh). Environment: PXT_SOURCE_DIR,
 # PXT_BUILD_DIR (ctest sets both); the renderer is built into the build folder.
+# shellcheck disable=SC2015,SC2016  # `check && pass || fail`: pass never fails; JS in quotes
 set -euo pipefail
 
 SRC=${PXT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -71,7 +77,7 @@ build_renderer() {
 	mkdir -p "$BUILD/deploy"
 	(cd "$TESTS/helm-render" &&
 	    GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$BUILD/deploy/go-cache" \
-	    GOFLAGS= go build -o "$RENDER" .)
+	    GOFLAGS='' go build -o "$RENDER" .)
 }
 
 # render OUT [helm-render args...] - render the chart as release `pxtc` into OUT
@@ -170,6 +176,97 @@ check_pod_basics() {
 # secret_value FILE NAME KEY - a Secret's decoded value
 secret_value() {
 	q "$1" "Buffer.from(one('Secret','$2').data['$3'] ?? '', 'base64').toString()"
+}
+
+# check_renderer - helm-render on a chart made for it, against what Helm 3 prints
+check_renderer() {
+	local c=$WORK/tchart f=$WORK/tchart.yaml
+	mkdir -p "$c/templates"
+	cat >"$c/Chart.yaml" <<-'EOF'
+	apiVersion: v2
+	name: t
+	version: 0.1.0
+	appVersion: "1.2"
+	kubeVersion: ">=1.25.0-0"
+	EOF
+	cat >"$c/values.yaml" <<-'EOF'
+	a: {b: 1, c: keep, d: drop}
+	big: 1000000
+	list: [x, y]
+	needX: false
+	EOF
+	cat >"$c/templates/_p.tpl" <<-'EOF'
+	{{- define "t.p" -}}p={{ .Values.a.c }}{{- end }}
+	EOF
+	cat >"$c/templates/NOTES.txt" <<-'EOF'
+	notes of {{ .Release.Name }}
+	EOF
+	cat >"$c/templates/t.yaml" <<-'EOF'
+	{{- if .Values.needX }}{{ required "need x" .Values.x }}{{ end }}
+	apiVersion: v1
+	kind: ConfigMap
+	metadata:
+	  name: {{ .Release.Name }}-{{ .Chart.Name }}
+	  namespace: {{ .Release.Namespace }}
+	data:
+	  inc: {{ include "t.p" . | quote }}
+	  tpl: {{ tpl "{{ .Values.a.c }}-{{ .Release.Service }}" . | quote }}
+	  d: {{ .Values.a.d | default "gone" | quote }}
+	  kindOfB: {{ kindOf .Values.a.b | quote }}
+	  num: {{ .Values.big | quote }}
+	  s: {{ .Values.s | quote }}
+	  kindOfS: {{ kindOf .Values.s | quote }}
+	  yaml: {{ toYaml .Values.a | quote }}
+	  list: {{ toJson .Values.list | quote }}
+	  app: {{ .Chart.AppVersion | quote }}
+	  inst: {{ .Release.IsInstall | quote }}
+	  missing: "{{ .Values.nope }}"
+	  template: {{ .Template.Name | quote }}
+	EOF
+	cat >"$c/templates/multi.yaml" <<-'EOF'
+	kind: Deployment
+	metadata: {name: d}
+	---
+	---
+	kind: Job
+	metadata:
+	  name: j
+	  annotations: {helm.sh/hook: pre-install, helm.sh/hook-weight: "5"}
+	---
+	kind: Service
+	metadata: {name: s}
+	---
+	kind: ConfigMap
+	metadata:
+	  name: h
+	  annotations: {helm.sh/hook: pre-install, helm.sh/hook-weight: "-5"}
+	EOF
+	printf 'a: {d: null}\n' >"$WORK/tvalues.yaml"
+	"$RENDER" -f "$WORK/tvalues.yaml" --set s=007 --set list='{u,v}' -n ns r "$c" >"$f"
+	expect "$f" "objs.map(o => o.kind + '/' + o.metadata.name).join(' ')" \
+	    "ConfigMap/r-t Service/s Deployment/d ConfigMap/h Job/j"
+	expect "$f" "JSON.stringify(one('ConfigMap','r-t').data)" \
+	    '{"inc":"p=keep","tpl":"keep-Helm","d":"gone","kindOfB":"float64","num":"1e+06","s":"007","kindOfS":"string","yaml":"b: 1\nc: keep","list":"[\"u\",\"v\"]","app":"1.2","inst":"true","missing":"","template":"t/templates/t.yaml"}'
+	expect "$f" "one('ConfigMap','r-t').metadata.namespace" "ns"
+	run_checks "$f"
+	"$RENDER" --set s=42 r "$c" >"$f"
+	expect "$f" "one('ConfigMap','r-t').data.kindOfS + ' ' + one('ConfigMap','r-t').data.d" "int64 drop"
+	run_checks "$f"
+	grep -q '_p.tpl\|NOTES' "$f" && fail "partials or NOTES.txt rendered" || pass "no partial, no NOTES.txt"
+	[[ $("$RENDER" --notes r "$c") == "notes of r" ]] && pass "--notes prints NOTES.txt" ||
+	    fail "--notes: $("$RENDER" --notes r "$c")"
+	if "$RENDER" --set needX=true r "$c" >/dev/null 2>"$WORK/t.err"; then
+		fail "required did not fail"
+	else
+		grep -qx 'Error: execution error at (t/templates/t.yaml:1:26): need x' "$WORK/t.err" &&
+		    pass "required fails as Helm words it" || fail "required: $(cat "$WORK/t.err")"
+	fi
+	if "$RENDER" --kube-version v1.24.0 r "$c" >/dev/null 2>"$WORK/t.err"; then
+		fail "kubeVersion constraint not checked"
+	else
+		grep -q 'incompatible with Kubernetes v1.24.0' "$WORK/t.err" &&
+		    pass "the chart's kubeVersion is checked" || fail "kubeVersion: $(cat "$WORK/t.err")"
+	fi
 }
 
 main() {
@@ -386,6 +483,9 @@ workers = 3'
 	refuse embedded-with-db "mode embedded runs PostgreSQL inside the pod" \
 	    --set postgres.url=postgresql://u@h/d
 	refuse bad-mode 'mode must be embedded or external, not "cluster"' --set mode=cluster
+
+	say "the renderer keeps Helm's semantics"
+	check_renderer
 
 	say "the validator refuses what Kubernetes refuses"
 	local bad=$WORK/bad.yaml

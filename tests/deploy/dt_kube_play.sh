@@ -40,6 +40,7 @@
 # Environment: PXT_SOURCE_DIR, PXT_BUILD_DIR (ctest sets both). PXTC_IMAGES_BUILT=1
 # uses the images as they are instead of running tests/deploy/image.sh first (it says
 # so). Needs root (rootful podman), tests/deploy/podman-env.sh run once.
+# shellcheck disable=SC2015,SC2016  # `check && pass || fail`: pass never fails; JS in quotes
 set -euo pipefail
 
 SRC=${PXT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -122,7 +123,7 @@ build_renderer() {
 	mkdir -p "$BUILD/deploy"
 	(cd "$TESTS/helm-render" &&
 	    GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$BUILD/deploy/go-cache" \
-	    GOFLAGS= go build -o "$RENDER" .)
+	    GOFLAGS='' go build -o "$RENDER" .)
 }
 
 # start_postgres - PostgreSQL 15 on a free loopback port, run by nobody; sets PG_URL

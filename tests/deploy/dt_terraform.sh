@@ -12,6 +12,7 @@
 #     "media.gcs.secret", ...) is a key of deploy/helm/pxtc/values.yaml, so a renamed
 #     value cannot leave the module setting nothing.
 # Needs /usr/local/bin/terraform (or terraform on PATH); node and tests/node_modules.
+# shellcheck disable=SC2015,SC2016  # `check && pass || fail`: pass never fails; JS in quotes
 set -euo pipefail
 
 SRC=${PXT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -18,7 +18,8 @@
 // Helm 3 semantics covered, as in helm's pkg/engine, pkg/chartutil and pkg/releaseutil:
 //   - Chart.yaml read into .Chart with Helm's capitalized fields (.Chart.Name, .Version,
 //     .AppVersion, .Description, .Type, .Annotations, ...) and checked as Helm does
-//     (apiVersion v1 or v2, name, a SemVer version, type application or library).
+//     (apiVersion v1 or v2, name, a SemVer version, type application or library, the
+//     kubeVersion constraint against --kube-version).
 //   - Values: YAML read through JSON as Helm reads it (numbers of values files are
 //     float64, so 1000000 prints as 1e+06 just as in Helm; --set integers are int64);
 //     coalesced deeply (maps merge, a null deletes the chart's key); .Values,
@@ -870,6 +871,16 @@ func main() {
 		KubeVersion: KubeVersion{Version: "v" + kv.String(), Major: strconv.FormatUint(kv.Major(), 10),
 			Minor: strconv.FormatUint(kv.Minor(), 10)},
 		HelmVersion: HelmVersion{Version: "v3.14.0+helm-render", GoVersion: "go1.19"},
+	}
+	if c.meta.KubeVersion != "" {
+		con, err := semver.NewConstraint(c.meta.KubeVersion)
+		if err != nil {
+			die("chart.metadata.kubeVersion %q is invalid: %v", c.meta.KubeVersion, err)
+		}
+		if !con.Check(kv) {
+			die("chart requires kubeVersion: %s which is incompatible with Kubernetes %s",
+				c.meta.KubeVersion, caps.KubeVersion.Version)
+		}
 	}
 	revision := 1
 	if *upgrade {
