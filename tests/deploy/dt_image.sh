@@ -74,7 +74,7 @@ for img in "$FULL" "$SLIM"; do
 done
 mb() { podman image inspect --format '{{.Size}}' "$1" | awk '{ printf "%d", $1 / 1e6 }'; }
 full_mb=$(mb "$FULL") slim_mb=$(mb "$SLIM")
-own=$(podman history --format '{{.Size}} {{.CreatedBy}}' "$SLIM" | grep -m1 'COPY' | awk '{print $1}' || true)
+own=$(podman history --format '{{.Size}}|{{.CreatedBy}}' "$SLIM" | grep -m1 'COPY' | cut -d'|' -f1 || true)
 say "sizes: full ${full_mb} MB, slim ${slim_mb} MB (pxtc's own layer: ${own:-?})"
 ((full_mb <= 450)) || fail "the full image is ${full_mb} MB (budget 450 MB)"
 ((slim_mb <= 250)) || fail "the slim image is ${slim_mb} MB (budget 250 MB)"
