@@ -53,32 +53,20 @@ FAILED=0
 say() { printf 'dt_helm: %s\n' "$*"; }
 die() { printf 'dt_helm: error: %s\n' "$*" >&2; exit 1; }
 
-# ensure_tools - Debian's Go with sprig and yaml, yamllint, the npm test peers
+# ensure_tools - yamllint and the npm test peers (helm-render/build.sh brings Go)
 ensure_tools() {
-	local missing=()
-	command -v go >/dev/null || missing+=(golang-go)
-	[[ -d /usr/share/gocode/src/github.com/Masterminds/sprig ]] ||
-	    missing+=(golang-github-masterminds-sprig-dev)
-	[[ -d /usr/share/gocode/src/gopkg.in/yaml.v2 ]] || missing+=(golang-gopkg-yaml.v2-dev)
-	command -v yamllint >/dev/null || missing+=(yamllint)
-	if ((${#missing[@]})); then
-		[[ $(id -u) -eq 0 ]] || die "missing Debian packages: ${missing[*]}"
-		say "installing ${missing[*]}"
+	if ! command -v yamllint >/dev/null; then
+		[[ $(id -u) -eq 0 ]] || die "missing Debian package: yamllint"
+		say "installing yamllint"
 		DEBIAN_FRONTEND=noninteractive apt-get update -q
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		    "${missing[@]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends yamllint
 	fi
 	[[ -e $SRC/tests/node_modules/kubernetes-models/package.json ]] ||
 	    die "tests/node_modules lacks kubernetes-models: run bash deploy/install-deps.sh"
 }
 
 # build_renderer - compile tests/deploy/helm-render into the build folder (offline)
-build_renderer() {
-	mkdir -p "$BUILD/deploy"
-	(cd "$TESTS/helm-render" &&
-	    GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$BUILD/deploy/go-cache" \
-	    GOFLAGS='' go build -o "$RENDER" .)
-}
+build_renderer() { bash "$TESTS/helm-render/build.sh" "$RENDER"; }
 
 # render OUT [helm-render args...] - render the chart as release `pxtc` into OUT
 render() {

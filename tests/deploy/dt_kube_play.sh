@@ -119,12 +119,7 @@ ensure_images() {
 }
 
 # build_renderer - compile tests/deploy/helm-render into the build folder (offline)
-build_renderer() {
-	mkdir -p "$BUILD/deploy"
-	(cd "$TESTS/helm-render" &&
-	    GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$BUILD/deploy/go-cache" \
-	    GOFLAGS='' go build -o "$RENDER" .)
-}
+build_renderer() { bash "$TESTS/helm-render/build.sh" "$RENDER"; }
 
 # start_postgres - PostgreSQL 15 on a free loopback port, run by nobody; sets PG_URL
 start_postgres() {

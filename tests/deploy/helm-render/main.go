@@ -1,6 +1,6 @@
 // helm-render - render a Helm 3 chart the way `helm template` does, for the tests of
 // deploy/helm/pxtc on machines without helm. Built from Debian's Go, sprig and yaml
-// packages only (GO111MODULE=off GOPATH=/usr/share/gocode; see tests/deploy/dt_helm.sh).
+// packages only, offline: `bash tests/deploy/helm-render/build.sh OUT` (GOPATH mode).
 //
 //	helm-render [flags] RELEASE-NAME CHART-DIR
 //	  -f, --values FILE      merge a values file over the chart's values.yaml (repeatable,
