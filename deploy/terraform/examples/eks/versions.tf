@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+    helm = {
+      source  = "hashicorp/helm"
+      version = ">= 2.9, < 3.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.4"
+    }
+  }
+}
