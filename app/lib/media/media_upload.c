@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "pxt/buf.h"
+#include "pxt/os.h"
 #include "core/utf8_int.h"
 #include "media/media_store_int.h"
 
