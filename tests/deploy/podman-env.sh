@@ -21,16 +21,20 @@ die() { printf 'podman-env: error: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root (rootful podman storage)"
 
+# podman and its runtime, compose, debootstrap; for the Helm chart's test, Go with the
+# sprig and yaml sources (tests/deploy/helm-render) and yamllint
+packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs debootstrap docker-compose
+    golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev yamllint)
 need=()
-for p in podman runc catatonit debootstrap docker-compose; do
-	command -v "$p" >/dev/null || need+=("$p")
+for p in "${packages[@]}"; do
+	[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == "install ok installed" ]] ||
+	    need+=("$p")
 done
 if ((${#need[@]})); then
 	say "installing ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	apt-get install -y -q --no-install-recommends podman runc catatonit debootstrap \
-	    docker-compose uidmap slirp4netns fuse-overlayfs
+	apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
 conf=/etc/containers/containers.conf
@@ -67,6 +71,13 @@ slim() {
 	path-exclude /usr/share/linda/*
 	path-exclude /usr/share/lintian/*
 	DPKG
+	# and apt keeps no downloaded package once installed, nor its binary caches
+	mkdir -p "$root/etc/apt/apt.conf.d"
+	cat >"$root/etc/apt/apt.conf.d/slim-no-cache" <<-'APT'
+	DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+	Dir::Cache::pkgcache "";
+	Dir::Cache::srcpkgcache "";
+	APT
 }
 
 if podman image exists "$BASE"; then
