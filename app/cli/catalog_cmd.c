@@ -139,10 +139,8 @@ pxt_cli_routes(int argc, char **argv)
 	ssize_t n;
 	char *slash;
 
-	if (strcmp(argv[0], "serve") == 0 && (argc != 2 ||
-	    strcmp(argv[1], "--dry-run") != 0)) {
-		fprintf(stderr, "usage: pxtc serve --dry-run (the stack itself starts with "
-		    "`make run` or deploy/local/pxtc-stack)\n");
+	if (strcmp(argv[0], "serve") == 0 && argc != 2) {
+		fprintf(stderr, "usage: pxtc serve --dry-run\n");
 		return PXT_EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "routes") == 0 && argc != 1) {

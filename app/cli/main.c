@@ -23,6 +23,9 @@ pxt_cli_usage(FILE *out)
 	    "                   compute a computed column again (and what depends on it)\n"
 	    "  check            check that every computed column's functions are loaded\n"
 	    "                   with the signatures the catalog recorded\n"
+	    "  serve [ROLE]     start the stack (run; start|stop|status) or one piece of\n"
+	    "                   it in the foreground (setup|workers|nginx|all; see\n"
+	    "                   `pxtc serve --help`)\n"
 	    "  serve --dry-run  load the routers and the service file as a worker does,\n"
 	    "                   print the route table, exit (1 naming the first mistake)\n"
 	    "  routes           the same: the route table of the current configuration\n"
@@ -66,7 +69,9 @@ main(int argc, char **argv)
 		return pxt_cli_describe(argc - 1, argv + 1);
 	if (strcmp(cmd, "recompute") == 0)
 		return pxt_cli_recompute(argc - 1, argv + 1);
-	if (strcmp(cmd, "serve") == 0 || strcmp(cmd, "routes") == 0)
+	if (strcmp(cmd, "serve") == 0)
+		return pxt_cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "routes") == 0)
 		return pxt_cli_routes(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return pxt_cli_check(argc - 1, argv + 1);

@@ -15,7 +15,7 @@ grep -Eq '^POST +/api/data/images +insert +app/images +.*service.toml:[0-9]+$' "
 	fail "images insert (declared in the service file)"
 grep -q "ok: 31 routes" "$IT_WORK/out" || { cat "$IT_WORK/out"; fail "route count"; }
 expect_exit 0 "$PXTC" routes
-expect_exit 2 "$PXTC" serve
+expect_exit 2 "$PXTC" serve bogus
 
 # bad FILE EXPECTED-MESSAGE: a service file made of stdin must stop the worker so
 bad() {

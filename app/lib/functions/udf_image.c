@@ -53,9 +53,16 @@ pxt_img_header(pxt_pool *pool, const char *fn, const pxt_value *a, int *w, int *
 {
 	const struct pxt_vips *V;
 	pxt_image_info info;
-	VipsImage *im;
+	VipsImage *im = NULL;
 	pxt_err rc;
 
+	/* defined on every path, failures included (the callers read them only on success) */
+	*w = *h = 0;
+	*mode = NULL;
+	if (format != NULL)
+		*format = NULL;
+	if (bits != NULL)
+		*bits = 0;
 	if (!pxt_value_held(&a[0])) {	/* a file: its header, no pixels */
 		const char *path;
 		char *p = pxt_pstrndup(pool, a[0].u.str.s, a[0].u.str.len);

@@ -108,10 +108,12 @@ pxt_media_sign(const char *relpath, const char *secret, long long exp, char sig[
 		/* base64url without padding, as nginx's secure_link expects */
 		while (n > 0 && b64[n - 1] == '=')
 			n--;
-		for (int i = 0; i < n; i++)
-			sig[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
-		sig[n] = '\0';
-		ok = n == 22;
+		if (n == 22) {	/* 16 bytes: 22 characters unpadded, always */
+			for (int i = 0; i < 22; i++)
+				sig[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+			sig[22] = '\0';
+			ok = true;
+		}
 	}
 	pxt_buf_free(&in);
 	return ok;

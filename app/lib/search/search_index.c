@@ -267,7 +267,7 @@ pxt_emb_check(pxt_table *t, const char *column, const char *name, const char *em
     pxt_metric metric, const pxt_udf **u)
 {
 	pxt_err rc;
-	int col;
+	int col = -1;
 
 	if (t == NULL || t->id == 0)
 		return pxt_seterr(PXT_ENOTFOUND, "the table of this handle was dropped");
@@ -397,7 +397,7 @@ pxt_fts_add_locked(pxt_table *t, const char *column, const char *name,
 {
 	char lang[64], params[256], sql[1024];
 	int64_t id;
-	int col;
+	int col = -1;
 	bool done;
 	pxt_err rc;
 
