@@ -45,6 +45,7 @@ pxt_md_type(const struct pxt_cfgkey *k)
 		[PXT_CFG_STR] = "string", [PXT_CFG_INT] = "integer",
 		[PXT_CFG_FLOAT] = "number", [PXT_CFG_BOOL] = "boolean",
 		[PXT_CFG_LIST] = "list", [PXT_CFG_LEVEL] = "log level",
+		[PXT_CFG_ADDRS] = "list of addresses or CIDRs",
 	};
 
 	fputs(names[k->type], stdout);

@@ -104,6 +104,27 @@ test_lists_and_bools(void)
 	PXT_CHECK(pxt_config_int(cfg, "server", "workers") >= 2);	/* computed */
 	PXT_CHECK(pxt_config_float(cfg, "pixeltable", "file_cache_size_g") > 0);
 	pxt_config_free(cfg);
+	/* trusted proxies: IPv4, IPv6, either with a prefix; empty entries skipped */
+	cfg = load("[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n",
+	    "SERVER_WRITE_RATE_LIMIT=5\n");
+	PXT_CHECK(cfg != NULL);
+	if (cfg == NULL)
+		return;
+	items = pxt_config_list(cfg, "server", "trusted_proxies", pool, &n);
+	PXT_CHECK(n == 2 && strcmp(items[1], "10.0.0.0/8") == 0);
+	setenv("SERVER_TRUSTED_PROXIES", " 2001:db8::/32,::1 ,, 192.168.0.1/32", 1);
+	items = pxt_config_list(cfg, "server", "trusted_proxies", pool, &n);
+	PXT_CHECK(n == 3 && strcmp(items[0], "2001:db8::/32") == 0);
+	PXT_CHECK_INT(pxt_config_int(cfg, "server", "write_rate_limit"), 5);
+	PXT_CHECK_INT(pxt_config_int(cfg, "server", "write_rate_burst"), 10);
+	PXT_CHECK_INT(pxt_config_int(cfg, "server", "tls_port"), 8443);
+	PXT_CHECK(pxt_config_str(cfg, "server", "tls_cert") == NULL);
+	pxt_config_free(cfg);
+	/* a list from the environment is checked when loading */
+	cfg = load(NULL, NULL);
+	PXT_CHECK(cfg != NULL);
+	unsetenv("SERVER_TRUSTED_PROXIES");
+	pxt_config_free(cfg);
 	pxt_pool_free(pool);
 }
 
@@ -124,7 +145,7 @@ expect_error(const char *toml, const char *dotenv, const char *needle)
 static void
 test_errors(void)
 {
-	char want[600];
+	char want[1200];
 
 	snprintf(want, sizeof(want), "%s:2:8: [server] port must be between 1 and 65535",
 	    tomlfile);
@@ -146,6 +167,28 @@ test_errors(void)
 	expect_error(NULL, NULL, "environment variable JOBS_MAX_ATTEMPTS: [jobs] "
 	    "max_attempts must be between 1 and 100");
 	unsetenv("JOBS_MAX_ATTEMPTS");
+	/* nginx's keys: addresses or CIDRs only, ports and rates in range */
+	setenv("SERVER_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.300", 1);
+	expect_error(NULL, NULL, "environment variable SERVER_TRUSTED_PROXIES: [server] "
+	    "trusted_proxies must be IPv4 or IPv6 addresses or CIDRs (comma-separated), "
+	    "got '10.0.0.300'");
+	setenv("SERVER_TRUSTED_PROXIES", "192.168.1.0/33", 1);
+	expect_error(NULL, NULL, "got '192.168.1.0/33'");
+	setenv("SERVER_TRUSTED_PROXIES", "proxy.example.org", 1);
+	expect_error(NULL, NULL, "got 'proxy.example.org'");
+	unsetenv("SERVER_TRUSTED_PROXIES");
+	snprintf(want, sizeof(want), "%s:2:19: [server] trusted_proxies must be IPv4 or "
+	    "IPv6 addresses or CIDRs (comma-separated), got '::1/129'", tomlfile);
+	expect_error("[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1/129\"]\n", NULL,
+	    want);
+	expect_error("[server]\ntrusted_proxies = [\"127.0.0.1\", 5]\n", NULL,
+	    "must be a list of strings");
+	expect_error("[server]\nwrite_rate_limit = -1\n", NULL,
+	    "[server] write_rate_limit must be between 0 and 1000000, got -1");
+	expect_error(NULL, "SERVER_WRITE_RATE_BURST=1.5\n", "[server] write_rate_burst "
+	    "must be an integer, got '1.5'");
+	expect_error("[server]\ntls_port = 0\n", NULL,
+	    "[server] tls_port must be between 1 and 65535, got 0");
 	/* an unknown key is a warning, not an error */
 	{
 		pxt_config *ok = load("[server]\nprot = 1\n", NULL);

@@ -5,12 +5,15 @@
  * two differ: change a key here, then refresh the README with
  * tests/unit/config_keys_readme.sh PXTC README.md --write.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 #define F PXT_CFG_FLOAT
 #define B PXT_CFG_BOOL
 #define L PXT_CFG_LIST
+#define A PXT_CFG_ADDRS
 
 const struct pxt_cfgkey pxt_cfg_keys[] = {
 	{"pixeltable", "db_connect_str", S, true, 0, 0, NULL,
@@ -90,6 +94,29 @@ const struct pxt_cfgkey pxt_cfg_keys[] = {
 	    "secret signing /media URLs (default: generated into the home's `run/`)"},
 	{"server", "media_url_ttl_s", I, false, 1, 604800, "3600",
 	    "signed media URL lifetime (also of presigned object-store URLs)"},
+	{"server", "tls_cert", S, false, 0, 0, NULL,
+	    "PEM certificate (with its chain) nginx serves HTTPS with; TLS is on when "
+	    "it and `tls_key` are set, relative to the working directory (default: "
+	    "unset: no HTTPS)"},
+	{"server", "tls_key", S, false, 0, 0, NULL,
+	    "PEM private key of `tls_cert`, read by nginx's master only (default: "
+	    "unset: no HTTPS)"},
+	{"server", "tls_port", I, false, 1, 65535, "8443",
+	    "nginx HTTPS listen port, on `host`, when TLS is on"},
+	{"server", "tls_redirect", B, false, 0, 0, "false",
+	    "with TLS on, nginx answers plain HTTP with a 308 to HTTPS (`/api/health` "
+	    "excepted)"},
+	{"server", "hsts_max_age_s", I, false, 0, 63072000, "0",
+	    "Strict-Transport-Security max-age on HTTPS answers (0: no header)"},
+	{"server", "trusted_proxies", A, false, 0, 0, NULL,
+	    "addresses or CIDRs of proxies in front of nginx whose X-Forwarded-For it "
+	    "believes, comma-separated (default: unset: the peer's address is the "
+	    "client's)"},
+	{"server", "write_rate_limit", I, false, 0, 1000000, "0",
+	    "POST, PUT, PATCH and DELETE requests per second nginx passes per client "
+	    "address, beyond it 429 `rate_limited` (0: no limit)"},
+	{"server", "write_rate_burst", I, false, 0, 1000000, "10",
+	    "writes beyond `write_rate_limit` a client may send at once before the 429s"},
 	{"jobs", "ttl_s", I, false, 1, 0, "86400", "seconds finished jobs are kept"},
 	{"jobs", "max_attempts", I, false, 1, 100, "3", "tries of a job whose worker died"},
 	{"s3", "access_key_id", S, false, 0, 0, NULL,
@@ -129,6 +156,7 @@ _Static_assert(sizeof(pxt_cfg_keys) / sizeof(pxt_cfg_keys[0]) == PXT_CFG_NKEYS,
 #undef F
 #undef B
 #undef L
+#undef A
 
 bool
 pxt_cfg_known_section(const char *section)
@@ -176,6 +204,62 @@ pxt_cfg_range(const struct pxt_cfgkey *k, double v, char *why, size_t whylen)
 	return PXT_OK;
 }
 
+/* One entry of an address list: an IPv4 or IPv6 address, or one with a /prefix. */
+static bool
+pxt_cfg_addr_ok(const char *s, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned char bin[16];
+	int bits = -1, af;
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash++ = '\0';
+		if (*slash == '\0' || strlen(slash) > 3)
+			return false;
+		bits = 0;
+		for (const char *d = slash; *d != '\0'; d++) {
+			if (!isdigit((unsigned char)*d))
+				return false;
+			bits = bits * 10 + (*d - '0');
+		}
+	}
+	af = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(af, buf, bin) != 1)
+		return false;
+	return bits <= (af == AF_INET6 ? 128 : 32);
+}
+
+/* A comma-separated address list (PXT_CFG_ADDRS); empty entries are skipped. */
+static pxt_err
+pxt_cfg_check_addrs(const char *text, char *why, size_t whylen)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		const char *b = p, *e = p + n;
+
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		if (e > b && !pxt_cfg_addr_ok(b, (size_t)(e - b))) {
+			snprintf(why, whylen, "must be IPv4 or IPv6 addresses or CIDRs "
+			    "(comma-separated), got '%.*s'", (int)(e - b < 64 ? e - b : 64),
+			    b);
+			return PXT_ECONFIG;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return PXT_OK;
+}
+
 pxt_err
 pxt_cfg_check_text(const struct pxt_cfgkey *k, const char *text, char *why,
     size_t whylen)
@@ -219,6 +303,8 @@ pxt_cfg_check_text(const struct pxt_cfgkey *k, const char *text, char *why,
 			return PXT_ECONFIG;
 		}
 		return PXT_OK;
+	case PXT_CFG_ADDRS:
+		return pxt_cfg_check_addrs(text, why, whylen);
 	default:
 		return PXT_OK;
 	}
@@ -265,6 +351,25 @@ pxt_cfg_check_toml(const struct pxt_cfgkey *k, const pxt_toml_value *v, char *wh
 			want = "a string";
 		else
 			return pxt_cfg_check_text(k, pxt_toml_str(v, NULL), why, whylen);
+		break;
+	case PXT_CFG_ADDRS:
+		if (kind == PXT_TOML_STRING)
+			return pxt_cfg_check_addrs(pxt_toml_str(v, NULL), why, whylen);
+		if (kind != PXT_TOML_ARRAY) {
+			want = "a string or a list of strings";
+			break;
+		}
+		for (size_t i = 0; i < pxt_toml_len(v); i++) {
+			const pxt_toml_value *e = pxt_toml_at(v, i, NULL);
+
+			if (pxt_toml_kind_of(e) != PXT_TOML_STRING) {
+				want = "a list of strings";
+				break;
+			}
+			if (pxt_cfg_check_addrs(pxt_toml_str(e, NULL), why, whylen) !=
+			    PXT_OK)
+				return PXT_ECONFIG;
+		}
 		break;
 	default:
 		if (kind != PXT_TOML_STRING)

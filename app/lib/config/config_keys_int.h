@@ -18,7 +18,8 @@ enum pxt_cfgtype {
 	PXT_CFG_FLOAT,
 	PXT_CFG_BOOL,
 	PXT_CFG_LIST,		/* TOML array of strings, or comma-separated text */
-	PXT_CFG_LEVEL		/* a log level name */
+	PXT_CFG_LEVEL,		/* a log level name */
+	PXT_CFG_ADDRS		/* a LIST of IPv4/IPv6 addresses or CIDRs */
 };
 
 struct pxt_cfgkey {
@@ -36,7 +37,7 @@ struct pxt_cfgkey {
 };
 
 extern const struct pxt_cfgkey pxt_cfg_keys[];
-#define PXT_CFG_NKEYS 48
+#define PXT_CFG_NKEYS 56
 
 /* Sections whose keys pxtc knows (others, and [app], take any key). */
 bool pxt_cfg_known_section(const char *section);
