@@ -304,6 +304,18 @@ dt_wait_url "$URL3/api/health" 90 || dt_fail "no healthy /api/health from nginx3
 w3_started=$(dt_inspect "$(cid workers3)" '{{.State.StartedAt}}')
 [[ $(dt_inspect "$(cid workers2)" '{{range .Mounts}}{{.Name}} {{end}}') == *"${P}_home2"* ]] ||
     dt_fail "workers2 does not run on its own home volume"
+# the two workers containers on one home keep running side by side (each role checks
+# its processes every 2 s: give them time to notice anything)
+until awk -v e="$(dt_elapsed "$(dt_epoch "$w3_started")")" 'BEGIN { exit !(e >= 8) }'; do
+	sleep 1
+done
+for c in "$(cid workers):$w1_started" "$(cid workers3):$w3_started"; do
+	[[ $(dt_inspect "${c%%:*}" '{{.State.Status}} {{.State.StartedAt}}') == "running ${c#*:}" ]] ||
+	    dt_fail "${c%%:*} did not keep running beside the other workers on the shared home" \
+	        "(started ${c#*:}; now $(dt_inspect "${c%%:*}" '{{.State.Status}} since {{.State.StartedAt}},' \
+	        'last exit {{.State.ExitCode}}, {{.RestartCount}} restarts'))"
+done
+dt_say "scale-out: workers and workers3 share the home and keep running"
 nonce2=composetwo$RANDOM$RANDOM
 { cat "$SRC/deploy/local/demo/multimodal-data.txt"; printf '\nThe %s marker.\n' "$nonce2"; } >"$TMP/two.txt"
 code=$(curl -sS -o "$TMP/doc2.json" -w '%{http_code}' --max-time 60 \
@@ -326,17 +338,7 @@ for i in 1 2 3 4 5 6; do
 done
 [[ $(dt_http_code "${preview/#$URL1/$URL3}") == 200 ]] ||
     dt_fail "nginx3, on the shared home, does not serve the workers' signed preview"
-# the two workers containers on one home keep running side by side (each role checks
-# its processes every 2 s: give them time to notice anything)
-until awk -v e="$(dt_elapsed "$(dt_epoch "$w3_started")")" 'BEGIN { exit !(e >= 8) }'; do
-	sleep 1
-done
-for c in "$(cid workers):$w1_started" "$(cid workers3):$w3_started"; do
-	[[ $(dt_inspect "${c%%:*}" '{{.State.Status}} {{.State.StartedAt}}') == "running ${c#*:}" ]] ||
-	    dt_fail "${c%%:*} did not keep running beside the other workers on the shared home:" \
-	        "$(dt_inspect "${c%%:*}" '{{.State.Status}} since {{.State.StartedAt}}, exit {{.State.ExitCode}}')"
-done
-dt_say "scale-out: workers and workers3 share the home and keep running; nginx3 reaches both"
+dt_say "scale-out: nginx3 reaches the workers on the shared home and serves its media"
 
 # an external PostgreSQL: a second project without postgres, PXTC_DB_URL set
 dt_say "external database: project $P2 (workers :$EXT_FCGI_PORT, nginx :$EXT_HTTP_PORT)"
