@@ -121,11 +121,14 @@ dt_wait_url() {
 }
 
 # dt_podman_service_start DIR - podman's Docker-compatible API on DIR/podman.sock
-# (for docker-compose 1.29), stopped at exit; exports DOCKER_HOST
+# (for docker-compose 1.29), stopped at exit (or by dt_podman_service_stop); exports
+# DOCKER_HOST. Containers it started keep running without it (conmon holds them).
+DT_PODMAN_SERVICE_PID=""
 dt_podman_service_start() {
 	local dir=$1 pid i
 	podman system service --time=0 "unix://$dir/podman.sock" >"$dir/podman-service.log" 2>&1 &
 	pid=$!
+	DT_PODMAN_SERVICE_PID=$pid
 	dt_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
 	export DOCKER_HOST="unix://$dir/podman.sock"
 	for ((i = 0; i < 100; i++)); do
@@ -135,6 +138,15 @@ dt_podman_service_start() {
 	done
 	cat "$dir/podman-service.log" >&2
 	dt_fail "podman system service did not answer on $dir/podman.sock"
+}
+
+# dt_podman_service_stop - stop the API dt_podman_service_start started
+dt_podman_service_stop() {
+	[[ -n $DT_PODMAN_SERVICE_PID ]] || return 0
+	kill "$DT_PODMAN_SERVICE_PID" 2>/dev/null || true
+	wait "$DT_PODMAN_SERVICE_PID" 2>/dev/null || true
+	DT_PODMAN_SERVICE_PID=""
+	unset DOCKER_HOST
 }
 
 # dt_health_driver_start FILTER DIR - run the health checks of the running containers
