@@ -11,40 +11,23 @@
 #    PIXELTABLE_DB_CONNECT_STR, and `setup` against a closed port gives up after
 #    PXTC_WAIT_TIMEOUT_S with a message naming what it waited for.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FULL=localhost/pxtc:test
 SLIM=localhost/pxtc-slim:test
 run_id=pxtc-dt-image-$$
 vol=$run_id-home
-work=$(mktemp -d)
+dt_tmpdir work
+dt_on_exit "podman rm -f -t 2 '$run_id' '$run_id-slim' >/dev/null 2>&1; podman volume rm -f '$vol' >/dev/null 2>&1"
 
-say() { printf 'dt_image: %s\n' "$*"; }
-fail() { printf 'dt_image: FAIL: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	podman rm -f -t 2 "$run_id" "$run_id-slim" >/dev/null 2>&1 || true
-	podman volume rm -f "$vol" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# free_port - a TCP port on 127.0.0.1 nothing listens on
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-	done
-	fail "no free port"
-}
+say() { dt_say "$@"; }
+fail() { dt_fail "$@"; }
+free_port() { local port_; dt_free_port port_ || fail "no free port"; echo "$port_"; }
 
 # wait_health URL SECONDS - until GET URL answers 200; prints the seconds it took
 wait_health() {
-	local url=$1 limit=$2 t0=$SECONDS
-	until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true) == 200 ]]; do
-		((SECONDS - t0 < limit)) || return 1
-		sleep 0.5
-	done
+	local t0=$SECONDS
+	dt_wait_url "$1" "$2" || return 1
 	echo $((SECONDS - t0))
 }
 
