@@ -67,11 +67,16 @@ post() {
 	get "$1" -H 'Content-Type: application/json' --data "{\"uuid\": \"$UUID\"}"
 }
 # log_line FILE - the access log line of the last get (by its request id)
+# (with PXTC_NGINX_LOG=stderr the access log is buffered for up to a second: wait 3 s)
 log_line() {
-	local id
+	local id tries=0
 	id=$(header x-request-id)
 	[ -n "$id" ] || fail "no X-Request-Id"
-	grep -F "\"request_id\":\"$id\"" "$1" || true
+	until grep -F "\"request_id\":\"$id\"" "$1"; do
+		tries=$((tries + 1))
+		[ "$tries" -le 30 ] || return 0
+		sleep 0.1
+	done
 }
 
 # ---------------------------------------------------------------- everything on
@@ -193,7 +198,7 @@ PXTC_NGINX_LOG=stderr stack_start "$IT_WORK/start-off.log"
 grep -Ev '^[[:space:]]*#' "$CONF" | grep -E 'ssl|real_ip|limit_req|return 308' >"$IT_WORK/on" &&
     fail "features rendered while off: $(cat "$IT_WORK/on")"
 grep -q "server unix:$SOCK;" "$CONF" || fail "default upstream: $(sed -n '/upstream pxtc/,/}/p' "$CONF")"
-grep -q '^error_log stderr warn;' "$CONF" && grep -q 'access_log /dev/stdout pxtc;' "$CONF" ||
+grep -q '^error_log stderr warn;' "$CONF" && grep -q 'access_log /dev/stdout pxtc buffer=64k flush=1s;' "$CONF" ||
     fail "PXTC_NGINX_LOG=stderr not rendered"
 curl -s -o /dev/null "$TLS_URL/api/health" --cacert "$CERT" && fail "a TLS listener without a certificate"
 get "$TLS_URL/api/health"
