@@ -136,8 +136,6 @@ int
 pxt_cli_routes(int argc, char **argv)
 {
 	char self[PATH_MAX], worker[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
 
 	if (strcmp(argv[0], "serve") == 0 && argc != 2) {
 		fprintf(stderr, "usage: pxtc serve --dry-run\n");
@@ -147,13 +145,8 @@ pxt_cli_routes(int argc, char **argv)
 		fprintf(stderr, "usage: pxtc routes\n");
 		return PXT_EXIT_USAGE;
 	}
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
-		fprintf(stderr, "pxtc: cannot find its own folder\n");
+	if (pxt_cli_self_dir(self, sizeof(self)) != 0)
 		return PXT_EXIT_ERROR;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
 	snprintf(worker, sizeof(worker), "%s/pxtc-worker", self);
 	execl(worker, "pxtc-worker", "--routes", (char *)NULL);
 	fprintf(stderr, "pxtc: cannot run %s: %s\n", worker, strerror(errno));

@@ -20,6 +20,8 @@ int pxt_cli_check(int argc, char **argv);
 int pxt_cli_routes(int argc, char **argv);
 /* pxt_cli_serve: `pxtc serve [ROLE]` execs the stack script (serve_cmd.c) */
 int pxt_cli_serve(int argc, char **argv);
+/* pxt_cli_self_dir: the running program's folder into out; 0, or -1 (said on stderr) */
+int pxt_cli_self_dir(char *out, size_t outsz);
 void pxt_cli_progress(void *ud, const char *what, int64_t done, int64_t total);
 int pxt_cli_media_url(int argc, char **argv);
 int pxt_cli_cache(int argc, char **argv);

@@ -46,6 +46,27 @@ serve_usage(void)
 }
 
 /*
+ * pxt_cli_self_dir writes the folder of the running pxtc program into OUT (OUTSZ
+ * bytes, PATH_MAX is enough). Returns 0, or -1 after saying on stderr that it cannot
+ * be found.
+ */
+int
+pxt_cli_self_dir(char *out, size_t outsz)
+{
+	ssize_t n;
+	char *slash;
+
+	if (outsz < 2 || (n = readlink("/proc/self/exe", out, outsz - 1)) <= 0) {
+		fprintf(stderr, "pxtc: cannot find its own folder\n");
+		return -1;
+	}
+	out[n] = '\0';
+	if ((slash = strrchr(out, '/')) != NULL)
+		*slash = '\0';
+	return 0;
+}
+
+/*
  * serve_script finds pxtc-stack for the program at SELF_DIR (its folder): the
  * installed PREFIX/libexec/pxtc/pxtc-stack first, else the checkout this build came
  * from. Writes the path into OUT (OUTSZ bytes) and returns 1 when the installed copy
@@ -75,8 +96,7 @@ pxt_cli_serve(int argc, char **argv)
 {
 	char self[PATH_MAX], script[PATH_MAX + 64];
 	const char *role = argc >= 2 ? argv[1] : "run";
-	char *slash, *args[5];
-	ssize_t n;
+	char *args[5];
 	int found, nargs = 0;
 
 	if (argc >= 2 && strcmp(argv[1], "--dry-run") == 0)
@@ -84,13 +104,8 @@ pxt_cli_serve(int argc, char **argv)
 	if (!serve_known_role(role) || argc > 3 ||
 	    (argc == 3 && strcmp(role, "live") != 0 && strcmp(role, "health") != 0))
 		return serve_usage();
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
-		fprintf(stderr, "pxtc: cannot find its own folder\n");
+	if (pxt_cli_self_dir(self, sizeof(self)) != 0)
 		return PXT_EXIT_ERROR;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
 	found = serve_script(self, script, sizeof(script));
 	if (found < 0) {
 		fprintf(stderr, "pxtc: the stack script pxtc-stack is missing (looked in "
